@@ -1,0 +1,230 @@
+package cmd
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/ingest"
+	"github.com/uptake-dev/uptake/ingest/demo"
+	"github.com/uptake-dev/uptake/report"
+)
+
+// enumValue is a string flag restricted to a set of values; a bad value is
+// rejected while parsing, so it is a usage error (exit 2).
+type enumValue struct {
+	p       *string
+	allowed []string
+}
+
+func (e *enumValue) String() string { return *e.p }
+func (e *enumValue) Type() string   { return "string" }
+func (e *enumValue) Set(v string) error {
+	if !slices.Contains(e.allowed, v) {
+		return fmt.Errorf("valid values are %s", strings.Join(e.allowed, ", "))
+	}
+	*e.p = v
+	return nil
+}
+
+func enumFlag(cmd *cobra.Command, p *string, name, def string, allowed []string, usage string) {
+	*p = def
+	cmd.Flags().Var(&enumValue{p: p, allowed: allowed}, name, usage+" ("+strings.Join(allowed, "|")+")")
+	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// inputFormats are the --input-format values. Vendor names arrive with the
+// vendor adapters.
+var inputFormats = []string{"auto", "csv", "tsv", "jsonl", "json"}
+
+// InputFlags are the flags of every command that reads events (CLI.md
+// "Input flags").
+type InputFlags struct {
+	Demo        bool
+	InputFormat string
+	UserCol     string
+	EventCol    string
+	TimeCol     string
+	EventName   string
+	Where       []string
+	AssumeTZ    string
+	OnInvalid   string
+	Dedup       string
+	Quiet       bool
+}
+
+func (f *InputFlags) add(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.BoolVar(&f.Demo, "demo", false, "Read the sample export built into the binary instead of files")
+	enumFlag(cmd, &f.InputFormat, "input-format", "auto", inputFormats, "Input format")
+	fl.StringVar(&f.UserCol, "user-col", "", "User id `column` (JSON: dotted path such as properties.distinct_id)")
+	fl.StringVar(&f.EventCol, "event-col", "", "Event name `column`")
+	fl.StringVar(&f.TimeCol, "time-col", "", "Timestamp `column`")
+	fl.StringVar(&f.EventName, "event-name", "", "Every row is this event (for files without an event column)")
+	fl.StringArrayVar(&f.Where, "where", nil, "Keep rows matching `FIELD OP VALUE` (OP: = != < <= > >= ~ !~); repeatable, AND-ed")
+	fl.StringVar(&f.AssumeTZ, "assume-tz", "UTC", "`Zone` of timestamps written without one")
+	enumFlag(cmd, &f.OnInvalid, "on-invalid", "fail", []string{"fail", "skip"}, "What a bad row does")
+	enumFlag(cmd, &f.Dedup, "dedup", "auto", []string{"auto", "exact", "off"}, "Drop repeated events: by event id (auto), also identical user+event+time (exact), or not at all")
+	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress on stderr")
+	cmd.MarkFlagsMutuallyExclusive("event-col", "event-name")
+	_ = cmd.RegisterFlagCompletionFunc("assume-tz", completeZones)
+}
+
+func completeZones(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return []cobra.Completion{"UTC", "America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Tokyo", "Australia/Sydney"},
+		cobra.ShellCompDirectiveNoFileComp
+}
+
+// inputs turns positional arguments into ingest inputs.
+func (f *InputFlags) inputs(args []string, stdin interface{ Read([]byte) (int, error) }) ([]ingest.Input, error) {
+	if f.Demo {
+		if len(args) > 0 {
+			return nil, usageErrorf("--demo reads the built-in sample; give either --demo or files, not both")
+		}
+		return []ingest.Input{ingest.BytesInput("demo", demo.Embedded)}, nil
+	}
+	if len(args) == 0 {
+		return nil, usageErrorf("no input: give FILE... (- for stdin), or --demo for the built-in sample")
+	}
+	stdinUsed := false
+	var ins []ingest.Input
+	for _, a := range args {
+		if a == "-" {
+			if stdinUsed {
+				return nil, usageErrorf("- (stdin) given more than once")
+			}
+			stdinUsed = true
+		}
+		ins = append(ins, ingest.FileInput(a, stdin))
+	}
+	return ins, nil
+}
+
+// options builds ingest options; errors are usage errors.
+func (f *InputFlags) options(need ingest.Need) (ingest.Options, error) {
+	loc, err := loadZone(f.AssumeTZ, "--assume-tz")
+	if err != nil {
+		return ingest.Options{}, err
+	}
+	o := ingest.Options{
+		Format:      f.InputFormat,
+		UserCol:     f.UserCol,
+		EventCol:    f.EventCol,
+		TimeCol:     f.TimeCol,
+		EventName:   f.EventName,
+		AssumeTZ:    loc,
+		SkipInvalid: f.OnInvalid == "skip",
+		Dedup:       ingest.DedupMode(f.Dedup),
+		Need:        need,
+	}
+	for _, w := range f.Where {
+		flt, err := ingest.ParseFilter(w)
+		if err != nil {
+			return ingest.Options{}, &usageError{err}
+		}
+		o.Where = append(o.Where, flt)
+	}
+	return o, nil
+}
+
+func loadZone(name, flag string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" || strings.EqualFold(name, "local") {
+		return nil, usageErrorf("%s %q: not an IANA zone name (such as UTC, Europe/Berlin, America/New_York)", flag, name)
+	}
+	return loc, nil
+}
+
+// read runs ingest with progress on stderr.
+func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need) (*ingest.Dataset, error) {
+	ins, err := f.inputs(args, ios.In)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := f.options(need)
+	if err != nil {
+		return nil, err
+	}
+	var prog *ingest.Progress
+	if ios.StderrTTY && !f.Quiet {
+		prog = &ingest.Progress{}
+		opts.Progress = prog
+		stop := startProgress(ios.ErrOut, prog)
+		defer stop()
+	}
+	return ingest.Read(ins, opts)
+}
+
+// inputSummary is the envelope's "input" object.
+func inputSummary(d *ingest.Dataset) report.Input {
+	in := report.Input{Files: []string{}, Format: "", Vendor: "generic"}
+	for i, f := range d.Stats.Files {
+		in.Files = append(in.Files, f.Name)
+		if i == 0 {
+			in.Format, in.Vendor = f.Format, f.Vendor
+		} else if f.Format != in.Format {
+			in.Format = "mixed"
+		}
+	}
+	in.Rows = d.Stats.Rows
+	in.Skipped = d.Stats.Skipped
+	in.Duplicates = d.Stats.Duplicates
+	in.Users = int64(len(d.Users))
+	return in
+}
+
+// inputWarnings are the caveats every command inherits from ingest.
+func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
+	var ws []report.Warning
+	if n := d.Stats.Naive; n > 0 {
+		code, zone := "naive_timestamps_read_as_utc", "UTC"
+		if f.AssumeTZ != "UTC" {
+			code, zone = "naive_timestamps_read_in_assumed_zone", f.AssumeTZ
+		}
+		ws = append(ws, report.Warning{Code: code, Message: fmt.Sprintf("%s timestamps had no zone and were read as %s (set the zone with --assume-tz)", report.Thousands(n), zone)})
+	}
+	if n := d.Stats.Skipped; n > 0 {
+		msg := fmt.Sprintf("%s invalid rows skipped (--on-invalid skip)", report.Thousands(n))
+		if len(d.Stats.SkipSamples) > 0 {
+			msg += "; first: " + d.Stats.SkipSamples[0]
+		}
+		ws = append(ws, report.Warning{Code: "skipped_rows", Message: msg})
+	}
+	if n := d.Stats.MissingUser; n > 0 {
+		ws = append(ws, report.Warning{Code: "missing_user_id", Message: fmt.Sprintf("%s rows have no user id and were not used", report.Thousands(n))})
+	}
+	return ws
+}
+
+// output is how a command's result leaves the program.
+type output struct {
+	Format string
+}
+
+func (o *output) add(cmd *cobra.Command) {
+	enumFlag(cmd, &o.Format, "format", "table", report.Formats, "Output format")
+}
+
+// write renders a result: JSON envelope, or the document; warnings of
+// human formats go to stderr.
+func (o *output) write(ios *IOStreams, env report.Envelope, doc report.Doc, loc *time.Location) error {
+	if report.Format(o.Format) == report.FormatJSON {
+		return report.WriteJSON(ios.Out, env)
+	}
+	if report.Format(o.Format) == report.FormatMarkdown {
+		for _, w := range env.Warnings {
+			doc.Notes = append(doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
+		}
+	}
+	if err := report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc}); err != nil {
+		return err
+	}
+	if report.Format(o.Format) != report.FormatMarkdown {
+		for _, w := range env.Warnings {
+			fmt.Fprintln(ios.ErrOut, report.Warn(w, ios.StderrTTY && !ios.NoColor))
+		}
+	}
+	return nil
+}

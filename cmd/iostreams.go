@@ -1,0 +1,40 @@
+package cmd
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams bundles the process's standard streams with the facts that
+// change how output is rendered. Commands never touch os.Stdout directly.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	StdoutTTY bool // bordered tables and colour on stdout
+	StderrTTY bool // progress on stderr
+	NoColor   bool // NO_COLOR set, TERM=dumb, or --no-color
+}
+
+// System binds IOStreams to the real process.
+func System() *IOStreams {
+	return &IOStreams{
+		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
+		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		NoColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
+	}
+}
+
+// Test returns IOStreams backed by buffers: not a terminal, no colour.
+func Test() (ios *IOStreams, in, out, errOut *bytes.Buffer) {
+	in, out, errOut = &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, NoColor: true}, in, out, errOut
+}
+
+// Color reports whether stdout may carry ANSI colour.
+func (s *IOStreams) Color() bool { return s.StdoutTTY && !s.NoColor }

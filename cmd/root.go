@@ -1,0 +1,125 @@
+// Package cmd is uptake's command-line wiring: each command parses its flags
+// into an options struct and hands it to a run function that calls ingest,
+// metrics and report. Nothing here computes a metric.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0 // success, including an empty result
+	ExitError = 1 // data or runtime error, or a failed check
+	ExitUsage = 2 // bad flags or arguments
+)
+
+// Version is the program version.
+var Version = "0.1.0-dev"
+
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+// runError marks errors returned from inside a RunE.
+type runError struct{ err error }
+
+func (e *runError) Error() string { return e.err.Error() }
+func (e *runError) Unwrap() error { return e.err }
+
+func markRunErrors(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if err := run(cmd, args); err != nil {
+				return &runError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRunErrors(sub)
+	}
+}
+
+const rootLong = `uptake computes product metrics from raw event exports — CSV, TSV, JSON lines
+or JSON arrays, plain or gzipped — and prints tables for people and JSON, CSV or
+Markdown for scripts.
+
+Try it with no data of your own: every reading command takes --demo, which reads
+the sample SaaS export built into the binary (see 'uptake demo').
+
+EXIT STATUS
+  0  success (an empty result is a success)
+  1  data or runtime error: unreadable file, bad row, failed check
+  2  usage error: unknown command or flag, bad flag value, wrong arguments
+
+Data goes to stdout; progress, warnings and errors go to stderr.`
+
+// NewRootCmd builds the whole command tree around ios.
+func NewRootCmd(ios *IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:               "uptake <command> [flags]",
+		Short:             "Product metrics from raw event exports",
+		Long:              rootLong,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		Version:           Version,
+		DisableAutoGenTag: true,
+	}
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	var noColor bool
+	root.PersistentFlags().BoolVar(&noColor, "no-color", false, "Disable colour in tables")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if noColor {
+			ios.NoColor = true
+		}
+		return nil
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddGroup(
+		&cobra.Group{ID: "metrics", Title: "Metric commands:"},
+		&cobra.Group{ID: "data", Title: "Data commands:"},
+	)
+	root.SetHelpCommandGroupID("data")
+	root.SetCompletionCommandGroupID("data")
+	root.AddCommand(
+		NewCmdInspect(ios, nil),
+		NewCmdDemo(ios, nil),
+		newCmdGenDocs(ios),
+	)
+	markRunErrors(root)
+	return root
+}
+
+// Main runs uptake with args and returns the exit code. It is the only place
+// that decides exit codes and prints errors.
+func Main(ios *IOStreams, args []string) int {
+	root := NewRootCmd(ios)
+	if args == nil {
+		args = []string{} // nil would make cobra read os.Args
+	}
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(context.Background())
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintf(ios.ErrOut, "uptake: %v\n", err)
+	var re *runError
+	var ue *usageError
+	if errors.As(err, &re) && !errors.As(err, &ue) {
+		return ExitError
+	}
+	fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	return ExitUsage
+}

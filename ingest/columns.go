@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Field names where one value of the neutral event comes from: columns (CSV)
+// or dotted paths (JSON), tried in order until one is non-empty.
+type Field struct {
+	Paths  []string `json:"paths"`
+	Reason string   `json:"reason"`
+}
+
+// Column returns the first path, or "".
+func (f Field) Column() string {
+	if len(f.Paths) == 0 {
+		return ""
+	}
+	return f.Paths[0]
+}
+
+// Mapping says how a file's records become events.
+type Mapping struct {
+	User  Field `json:"user"`
+	Event Field `json:"event"`
+	Time  Field `json:"time"`
+	ID    Field `json:"event_id"`
+	// EventName is the constant event name given with --event-name.
+	EventName string `json:"event_name,omitempty"`
+	// TimeForm says how the time values are read ("unix seconds", ...).
+	TimeForm string `json:"time_form"`
+}
+
+// Candidate names for generic exports, in order of preference (FORMATS.md
+// §2.10 plus common spellings). They are compared after normalizeName.
+var (
+	userNames = []string{"user_id", "userId", "distinct_id", "customer_id", "customer_unique_id",
+		"account_id", "person_id", "member_id", "visitor_id", "uid", "client_id", "respondent_id",
+		"email", "anonymous_id", "device_id"}
+	eventNames = []string{"event", "event_name", "event_type", "action", "activity", "name", "type"}
+	timeNames  = []string{"timestamp", "time", "event_time", "ts", "created_at", "occurred_at", "datetime",
+		"date", "event_timestamp", "received_at", "InvoiceDate", "order_date", "purchase_date",
+		"order_purchase_timestamp", "submitted_at", "event_date", "created"}
+	idNames = []string{"event_id", "$insert_id", "insert_id", "message_id", "messageId", "uuid"}
+)
+
+// normalizeName folds a header for matching: BOM and surrounding space
+// removed, lower case, and everything but letters and digits dropped, so
+// "User ID", "user_id" and "UserId" meet.
+func normalizeName(s string) string {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "\ufeff")
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// cleanHeader is how a header is shown and matched exactly: BOM and
+// surrounding spaces removed.
+func cleanHeader(s string) string {
+	return strings.TrimSpace(strings.TrimPrefix(s, "\ufeff"))
+}
+
+// headerIndex finds columns by name: exact (after cleanHeader) first, then
+// by normalizeName. The first of duplicate headers wins.
+type headerIndex struct {
+	names []string
+	exact map[string]int
+	norm  map[string]int
+}
+
+func newHeaderIndex(header []string) *headerIndex {
+	h := &headerIndex{exact: map[string]int{}, norm: map[string]int{}}
+	for i, name := range header {
+		c := cleanHeader(name)
+		h.names = append(h.names, c)
+		if _, ok := h.exact[c]; !ok {
+			h.exact[c] = i
+		}
+		n := normalizeName(c)
+		if _, ok := h.norm[n]; !ok && n != "" {
+			h.norm[n] = i
+		}
+	}
+	return h
+}
+
+func (h *headerIndex) find(name string) (int, bool) {
+	if i, ok := h.exact[cleanHeader(name)]; ok {
+		return i, true
+	}
+	i, ok := h.norm[normalizeName(name)]
+	return i, ok
+}
+
+func (h *headerIndex) list() string {
+	const max = 12
+	names := h.names
+	more := ""
+	if len(names) > max {
+		more = fmt.Sprintf(", … (%d more)", len(names)-max)
+		names = names[:max]
+	}
+	return strings.Join(names, ", ") + more
+}
+
+// detect picks a column for a role from the candidate names, or returns the
+// override (which must exist when exists is non-nil).
+func detect(role string, override string, candidates []string, have func(string) (string, bool), flag string) (Field, error) {
+	if override != "" {
+		if name, ok := have(override); ok {
+			return Field{Paths: []string{name}, Reason: "set with " + flag}, nil
+		}
+		return Field{}, fmt.Errorf("no column %q (named with %s)", override, flag)
+	}
+	for _, c := range candidates {
+		if name, ok := have(c); ok {
+			return Field{Paths: []string{name}, Reason: fmt.Sprintf("matches the %s name %q", role, c)}, nil
+		}
+	}
+	return Field{}, nil
+}
+
+func candidateList(c []string) string {
+	if len(c) > 6 {
+		return strings.Join(c[:6], ", ") + ", …"
+	}
+	return strings.Join(c, ", ")
+}
+
+// MarshalJSON writes an empty path list as [] rather than null.
+func (f Field) MarshalJSON() ([]byte, error) {
+	type plain Field
+	if f.Paths == nil {
+		f.Paths = []string{}
+	}
+	return json.Marshal(plain(f))
+}

@@ -1,0 +1,177 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+)
+
+// csvScanner splits delimited records (CSV, TSV, ';'-separated) out of a
+// chunk of bytes. Fields are sub-slices of the chunk, so a record costs no
+// allocation unless a quoted field holds an escaped quote ("").
+//
+// Quoting follows RFC 4180 strictly: a quoted field may hold separators,
+// newlines and doubled quotes; a quote inside an unquoted field is an error,
+// because it would make the chunk boundaries of the parallel reader (which
+// track quote parity) ambiguous.
+type csvScanner struct {
+	sep    byte
+	fields [][]byte
+}
+
+var (
+	errBareQuote    = errors.New(`bare " in a field that is not quoted (quote the whole field, or this is not CSV)`)
+	errQuoteEnd     = errors.New(`extraneous characters after the closing quote of a quoted field`)
+	errUnterminated = errors.New(`quoted field is never closed (missing ")`)
+)
+
+// next parses the record that starts at data[pos]. It returns the fields
+// (valid until the next call), the position after the record, and the number
+// of newlines consumed. A blank line yields nil fields. On error, next is the
+// end of the physical line so a caller that skips bad rows can go on.
+func (s *csvScanner) next(data []byte, pos int) (fields [][]byte, next, lines int, err error) {
+	s.fields = s.fields[:0]
+	end := bytes.IndexByte(data[pos:], '\n')
+	var line []byte
+	if end < 0 {
+		line = data[pos:]
+		next = len(data)
+	} else {
+		line = data[pos : pos+end]
+		next = pos + end + 1
+		lines = 1
+	}
+	if bytes.IndexByte(line, '"') < 0 {
+		line = trimCR(line)
+		if len(line) == 0 {
+			return nil, next, lines, nil
+		}
+		for {
+			i := bytes.IndexByte(line, s.sep)
+			if i < 0 {
+				s.fields = append(s.fields, line)
+				return s.fields, next, lines, nil
+			}
+			s.fields = append(s.fields, line[:i])
+			line = line[i+1:]
+		}
+	}
+	return s.slow(data, pos)
+}
+
+// slow handles records with quotes, which may span several lines.
+func (s *csvScanner) slow(data []byte, pos int) (fields [][]byte, next, lines int, err error) {
+	i := pos
+	n := len(data)
+	for {
+		// start of a field
+		if i < n && data[i] == '"' {
+			i++
+			start := i
+			var buf []byte
+			for {
+				j := bytes.IndexByte(data[i:], '"')
+				if j < 0 {
+					lines += bytes.Count(data[i:], nl)
+					return nil, n, lines, errUnterminated
+				}
+				lines += bytes.Count(data[i:i+j], nl)
+				if i+j+1 < n && data[i+j+1] == '"' { // escaped quote
+					if buf == nil {
+						buf = make([]byte, 0, j+16)
+					}
+					buf = append(buf, data[i:i+j+1]...)
+					i += j + 2
+					continue
+				}
+				if buf == nil {
+					s.fields = append(s.fields, data[start:i+j])
+				} else {
+					s.fields = append(s.fields, append(buf, data[i:i+j]...))
+				}
+				i += j + 1
+				break
+			}
+			switch {
+			case i >= n:
+				return s.fields, n, lines, nil
+			case data[i] == s.sep:
+				i++
+				continue
+			case data[i] == '\n':
+				return s.fields, i + 1, lines + 1, nil
+			case data[i] == '\r' && i+1 < n && data[i+1] == '\n':
+				return s.fields, i + 2, lines + 1, nil
+			case data[i] == '\r' && i+1 == n:
+				return s.fields, n, lines, nil
+			}
+			return nil, skipLine(data, i, &lines), lines, errQuoteEnd
+		}
+		// unquoted field
+		j := i
+		for j < n && data[j] != s.sep && data[j] != '\n' {
+			if data[j] == '"' {
+				return nil, skipLine(data, j, &lines), lines, errBareQuote
+			}
+			j++
+		}
+		if j >= n {
+			s.fields = append(s.fields, trimCR(data[i:j]))
+			return s.fields, n, lines, nil
+		}
+		if data[j] == '\n' {
+			s.fields = append(s.fields, trimCR(data[i:j]))
+			return s.fields, j + 1, lines + 1, nil
+		}
+		s.fields = append(s.fields, data[i:j])
+		i = j + 1
+	}
+}
+
+var nl = []byte{'\n'}
+
+func skipLine(data []byte, i int, lines *int) int {
+	j := bytes.IndexByte(data[i:], '\n')
+	if j < 0 {
+		return len(data)
+	}
+	*lines++
+	return i + j + 1
+}
+
+func trimCR(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return b[:len(b)-1]
+	}
+	return b
+}
+
+// csvBoundary returns the index just past the last newline of buf that lies
+// outside quotes, assuming buf starts outside quotes, or -1. Quote parity up
+// to a newline is the parity of the count of quote bytes before it.
+func csvBoundary(buf []byte) int {
+	total := bytes.Count(buf, quote)
+	end := len(buf)
+	after := 0 // quotes at or after end
+	for {
+		i := bytes.LastIndexByte(buf[:end], '\n')
+		if i < 0 {
+			return -1
+		}
+		after += bytes.Count(buf[i:end], quote)
+		if (total-after)%2 == 0 {
+			return i + 1
+		}
+		end = i
+	}
+}
+
+var quote = []byte{'"'}
+
+// lineBoundary is csvBoundary for formats without multi-line records (JSONL).
+func lineBoundary(buf []byte) int {
+	i := bytes.LastIndexByte(buf, '\n')
+	if i < 0 {
+		return -1
+	}
+	return i + 1
+}

@@ -1,0 +1,1367 @@
+// Package ingest turns event exports (CSV, TSV, JSON lines, JSON arrays;
+// plain or gzipped; files or stdin) into compact, normalized events: an
+// interned user, an interned event name and a Unix-nanosecond time, plus the
+// properties a command asked for.
+//
+// It streams: memory grows with distinct users and with the events a command
+// keeps, not with the rows read. It does no metric arithmetic and prints
+// nothing; errors name the file and line ("file:line: column "x": …").
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// DedupMode is the --dedup setting.
+type DedupMode string
+
+// Dedup modes (CLI.md).
+const (
+	DedupAuto  DedupMode = "auto"  // drop repeats of the export's event id
+	DedupExact DedupMode = "exact" // also drop identical (user, event, time)
+	DedupOff   DedupMode = "off"
+)
+
+// Options controls Read. The zero value reads with auto detection, fails on
+// the first bad row, dedups by event id and keeps no events.
+type Options struct {
+	Format    string // auto (""), csv, tsv, jsonl, json
+	UserCol   string
+	EventCol  string
+	TimeCol   string
+	EventName string // every row is this event (files without an event column)
+	Where     []Filter
+	// AssumeTZ is the zone of timestamps written without one (default UTC).
+	AssumeTZ    *time.Location
+	SkipInvalid bool
+	Dedup       DedupMode
+	// Since and Until bound the events read to [Since, Until) when non-nil.
+	Since, Until *time.Time
+	Need         Need
+	Progress     *Progress
+	Workers      int // parse goroutines; 0 = GOMAXPROCS
+}
+
+// Need declares what a command uses, so that nothing else is kept.
+type Need struct {
+	AllEvents     bool     // keep every event
+	Events        []string // or keep only these event names
+	EventProps    []string // per kept event: these properties' values
+	UserProps     []string // per user: the value first seen (earliest event carrying it)
+	PropertyStats bool     // count rows per property name (inspect)
+}
+
+// Event is one kept event. User and Name index Dataset.Users and
+// Dataset.Names.
+type Event struct {
+	Time int64 // Unix nanoseconds
+	User int32
+	Name int32
+}
+
+// Dataset is what Read returns.
+type Dataset struct {
+	Users  []string
+	Names  []string
+	Events []Event // kept events, in input order
+	// EventProps holds, per Need.EventProps name, one value per kept event.
+	EventProps map[string][]string
+	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
+	UserProps map[string][]string
+	// FirstSeen and LastSeen are each user's earliest and latest event time
+	// (over every event read, not only kept ones).
+	FirstSeen, LastSeen []int64
+	Stats               Stats
+}
+
+// NameID returns the id of an event name, or -1.
+func (d *Dataset) NameID(name string) int32 {
+	for i, n := range d.Names {
+		if n == name {
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+// Stats describes what was read.
+type Stats struct {
+	Files []FileStats
+	Counts
+	// Naive counts events whose timestamp had no zone and were read in
+	// AssumeTZ (or the vendor's zone).
+	Naive       int64
+	First, Last int64 // time range of the events (valid when Events > 0)
+	// NameCounts and NameUsers are per event name: events and distinct users.
+	NameCounts []int64
+	NameUsers  []int64
+	Props      []PropStat
+	// SkipSamples are the first few messages of skipped rows.
+	SkipSamples []string
+}
+
+// Counts are row tallies. Rows = Events + Skipped + Filtered + MissingUser +
+// Duplicates + OutOfRange.
+type Counts struct {
+	Rows        int64 // data records read
+	Events      int64 // events that went on to the metrics
+	Skipped     int64 // invalid rows skipped (--on-invalid skip)
+	Filtered    int64 // rows --where left out
+	MissingUser int64 // rows with an empty user id
+	Duplicates  int64 // rows dropped by dedup
+	OutOfRange  int64 // events before --since or at/after --as-of
+}
+
+func (c *Counts) add(o Counts) {
+	c.Rows += o.Rows
+	c.Events += o.Events
+	c.Skipped += o.Skipped
+	c.Filtered += o.Filtered
+	c.MissingUser += o.MissingUser
+	c.Duplicates += o.Duplicates
+	c.OutOfRange += o.OutOfRange
+}
+
+// FileStats describes one input.
+type FileStats struct {
+	Name        string
+	Format      string // csv, tsv, jsonl, json
+	Compression string // gzip or ""
+	Delimiter   string
+	Vendor      string
+	Mapping     Mapping
+	Counts
+}
+
+// PropStat is the number of kept events carrying a non-empty property.
+type PropStat struct {
+	Name string
+	Rows int64
+}
+
+// RowError is a bad record.
+type RowError struct {
+	File   string
+	Line   int
+	Column string
+	Msg    string
+}
+
+func (e *RowError) Error() string {
+	if e.Column != "" {
+		return fmt.Sprintf("%s:%d: column %q: %s", e.File, e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+}
+
+const (
+	chunkSize     = 1 << 20
+	maxRecordSize = 8 << 20
+)
+
+// Read reads every input as one stream of events.
+func Read(inputs []Input, opts Options) (*Dataset, error) {
+	if opts.Dedup == "" {
+		opts.Dedup = DedupAuto
+	}
+	if opts.AssumeTZ == nil {
+		opts.AssumeTZ = time.UTC
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	c := newConsumer(opts)
+	for _, in := range inputs {
+		if err := c.readInput(in); err != nil {
+			return nil, err
+		}
+	}
+	return c.finish(), nil
+}
+
+// ---------------------------------------------------------------------------
+// the consumer: interning, dedup, stats, kept events (single goroutine)
+
+type userProp struct {
+	t   int64
+	v   string
+	set bool
+}
+
+type consumer struct {
+	opts      Options
+	users     map[string]int32
+	userNames []string
+	names     map[string]int32
+	nameList  []string
+	keep      []bool
+	nameCount []int64
+	nameUsers [][]uint64
+	seen      map[uint64]struct{}
+	events    []Event
+	first     []int64
+	last      []int64
+	evProps   [][]string
+	userProps [][]userProp
+	intern    map[string]string
+	keys      *keyRegistry
+	keyCount  []int64
+	stats     Stats
+	nEvents   int64
+	needSet   map[string]bool
+}
+
+func newConsumer(opts Options) *consumer {
+	c := &consumer{
+		opts:   opts,
+		users:  map[string]int32{},
+		names:  map[string]int32{},
+		seen:   map[uint64]struct{}{},
+		intern: map[string]string{},
+		keys:   &keyRegistry{ids: map[string]uint16{}},
+	}
+	c.needSet = map[string]bool{}
+	for _, e := range opts.Need.Events {
+		c.needSet[e] = true
+	}
+	c.evProps = make([][]string, len(opts.Need.EventProps))
+	c.userProps = make([][]userProp, len(opts.Need.UserProps))
+	return c
+}
+
+func (c *consumer) internString(b []byte) string {
+	if s, ok := c.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	c.intern[s] = s
+	return s
+}
+
+func (c *consumer) consume(b *batch, fs *FileStats) error {
+	fs.Counts.add(b.counts)
+	c.stats.SkipSamples = append(c.stats.SkipSamples, b.skipMsgs[:min(len(b.skipMsgs), max(0, 5-len(c.stats.SkipSamples)))]...)
+	nEP := len(c.opts.Need.EventProps)
+	nUP := len(c.opts.Need.UserProps)
+	for i := range b.rows {
+		r := &b.rows[i]
+		if r.hasID {
+			if _, dup := c.seen[r.hID]; dup {
+				fs.Duplicates++
+				continue
+			}
+			c.seen[r.hID] = struct{}{}
+		}
+		if r.hasEx {
+			if _, dup := c.seen[r.hEx]; dup {
+				fs.Duplicates++
+				continue
+			}
+			c.seen[r.hEx] = struct{}{}
+		}
+		fs.Events++
+		uid, ok := c.users[string(r.user)]
+		if !ok {
+			uid = int32(len(c.userNames))
+			s := string(r.user)
+			c.users[s] = uid
+			c.userNames = append(c.userNames, s)
+			c.first = append(c.first, r.t)
+			c.last = append(c.last, r.t)
+		} else {
+			if r.t < c.first[uid] {
+				c.first[uid] = r.t
+			}
+			if r.t > c.last[uid] {
+				c.last[uid] = r.t
+			}
+		}
+		eid, ok := c.names[string(r.event)]
+		if !ok {
+			eid = int32(len(c.nameList))
+			s := string(r.event)
+			c.names[s] = eid
+			c.nameList = append(c.nameList, s)
+			c.keep = append(c.keep, c.opts.Need.AllEvents || c.needSet[s])
+			c.nameCount = append(c.nameCount, 0)
+			c.nameUsers = append(c.nameUsers, nil)
+		}
+		c.nameCount[eid]++
+		bs := c.nameUsers[eid]
+		if w := int(uid >> 6); w >= len(bs) {
+			bs = append(bs, make([]uint64, w-len(bs)+1+len(bs)/2)...)
+			c.nameUsers[eid] = bs
+		}
+		bs[uid>>6] |= 1 << (uid & 63)
+		if c.nEvents == 0 || r.t < c.stats.First {
+			c.stats.First = r.t
+		}
+		if c.nEvents == 0 || r.t > c.stats.Last {
+			c.stats.Last = r.t
+		}
+		c.nEvents++
+		if r.naive {
+			c.stats.Naive++
+		}
+		for _, k := range b.keys[r.kOff:r.kEnd] {
+			for int(k) >= len(c.keyCount) {
+				c.keyCount = append(c.keyCount, 0)
+			}
+			c.keyCount[k]++
+		}
+		props := b.props[r.pOff : int(r.pOff)+nEP+nUP]
+		for j := 0; j < nUP; j++ {
+			v := props[nEP+j]
+			if len(v) == 0 {
+				continue
+			}
+			up := c.userProps[j]
+			for int(uid) >= len(up) {
+				up = append(up, userProp{})
+			}
+			if s := &up[uid]; !s.set || r.t < s.t {
+				*s = userProp{t: r.t, v: c.internString(v), set: true}
+			}
+			c.userProps[j] = up
+		}
+		if c.keep[eid] {
+			c.events = append(c.events, Event{Time: r.t, User: uid, Name: eid})
+			for j := 0; j < nEP; j++ {
+				c.evProps[j] = append(c.evProps[j], c.internString(props[j]))
+			}
+		}
+	}
+	if c.opts.Progress != nil {
+		c.opts.Progress.Rows.Add(b.counts.Rows)
+	}
+	if b.err != nil {
+		return b.err
+	}
+	return nil
+}
+
+func (c *consumer) finish() *Dataset {
+	d := &Dataset{
+		Users:     c.userNames,
+		Names:     c.nameList,
+		Events:    c.events,
+		FirstSeen: c.first,
+		LastSeen:  c.last,
+		Stats:     c.stats,
+	}
+	if d.Users == nil {
+		d.Users = []string{}
+	}
+	if d.Names == nil {
+		d.Names = []string{}
+	}
+	for _, f := range d.Stats.Files {
+		d.Stats.Counts.add(f.Counts)
+	}
+	d.Stats.NameCounts = c.nameCount
+	d.Stats.NameUsers = make([]int64, len(c.nameUsers))
+	for i, bs := range c.nameUsers {
+		var n int
+		for _, w := range bs {
+			n += popcount(w)
+		}
+		d.Stats.NameUsers[i] = int64(n)
+	}
+	if c.opts.Need.PropertyStats {
+		names := c.keys.names()
+		for id, n := range c.keyCount {
+			if n > 0 {
+				d.Stats.Props = append(d.Stats.Props, PropStat{Name: names[id], Rows: n})
+			}
+		}
+		slices.SortFunc(d.Stats.Props, func(a, b PropStat) int { return strings.Compare(a.Name, b.Name) })
+	}
+	d.EventProps = map[string][]string{}
+	for j, name := range c.opts.Need.EventProps {
+		d.EventProps[name] = c.evProps[j]
+	}
+	d.UserProps = map[string][]string{}
+	for j, name := range c.opts.Need.UserProps {
+		vals := make([]string, len(c.userNames))
+		for u, s := range c.userProps[j] {
+			vals[u] = s.v
+		}
+		d.UserProps[name] = vals
+	}
+	return d
+}
+
+func popcount(x uint64) int {
+	n := 0
+	for x != 0 {
+		x &= x - 1
+		n++
+	}
+	return n
+}
+
+// keyRegistry gives property names small ids shared by all workers.
+type keyRegistry struct {
+	mu   sync.Mutex
+	ids  map[string]uint16
+	list []string
+}
+
+func (k *keyRegistry) id(name string) uint16 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if id, ok := k.ids[name]; ok {
+		return id
+	}
+	if len(k.list) >= 65535 {
+		return 65535 // overflow bucket; never more than 64k property names in practice
+	}
+	id := uint16(len(k.list))
+	k.ids[name] = id
+	k.list = append(k.list, name)
+	return id
+}
+
+func (k *keyRegistry) names() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := slices.Clone(k.list)
+	return append(out, "(other)")
+}
+
+// ---------------------------------------------------------------------------
+// per input: open, sniff, plan, then the parallel pipeline
+
+func (c *consumer) readInput(in Input) error {
+	if c.opts.Progress != nil {
+		name := in.Name
+		c.opts.Progress.File.Store(&name)
+	}
+	o, err := openInput(in, c.opts.Progress)
+	if err != nil {
+		return err
+	}
+	defer o.close()
+	head, err := o.r.Peek(peekSize)
+	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("%s: %w", in.Name, err)
+	}
+	if len(bytes.TrimSpace(head)) == 0 {
+		return fmt.Errorf("%s: empty file: expected a header row and events", in.Name)
+	}
+	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic"}
+	format, sep := c.opts.Format, byte(',')
+	switch format {
+	case "", "auto":
+		format, sep = sniffFormat(head)
+	case "tsv":
+		sep = '\t'
+	case "csv":
+		_, sep = sniffFormat(head)
+		if sep == '\t' {
+			sep = ','
+		}
+	}
+	fs.Format = format
+	var p *plan
+	switch format {
+	case "csv", "tsv":
+		fs.Delimiter = string(sep)
+		p, err = c.planCSV(in.Name, o, head, sep)
+	case "jsonl":
+		p, err = c.planJSON(in.Name, splitLines(head, 200))
+	case "json":
+		return c.readJSONDoc(in.Name, o, &fs)
+	default:
+		return fmt.Errorf("%s: unknown input format %q", in.Name, format)
+	}
+	if err != nil {
+		return err
+	}
+	fs.Mapping = p.mapping
+	if err := c.pipeline(p, o, &fs); err != nil {
+		return err
+	}
+	if fs.Rows == 0 {
+		if format == "jsonl" {
+			return fmt.Errorf("%s: no records", in.Name)
+		}
+		return fmt.Errorf("%s: header only: no data rows after line %d", in.Name, p.startLine-1)
+	}
+	c.stats.Files = append(c.stats.Files, fs)
+	return nil
+}
+
+func splitLines(head []byte, n int) [][]byte {
+	var out [][]byte
+	for len(head) > 0 && len(out) < n {
+		i := bytes.IndexByte(head, '\n')
+		if i < 0 {
+			// an unterminated last line is only whole when the input ended
+			out = append(out, head)
+			break
+		}
+		if line := bytes.TrimSpace(head[:i]); len(line) > 0 {
+			out = append(out, line)
+		}
+		head = head[i+1:]
+	}
+	return out
+}
+
+// plan is a compiled mapping for one input: which physical slots feed which
+// logical field, and how to fill the slots from a record.
+type plan struct {
+	name      string
+	format    string
+	sep       byte
+	mapping   Mapping
+	startLine int
+
+	nslots int
+	user   []int
+	event  []int
+	time   []int
+	id     []int
+	where  []slotFilter
+	props  [][]int // Need.EventProps then Need.UserProps
+
+	// CSV: slot → column; JSON: trie
+	slotCol  []int
+	ncols    int
+	propCols []propCol
+	trie     *pathNode
+	excluded map[string]bool // JSON keys not counted as properties
+
+	tp          timeParser
+	eventConst  []byte
+	skipInvalid bool
+	dedup       DedupMode
+	since       int64
+	until       int64
+	hasSince    bool
+	hasUntil    bool
+	keys        *keyRegistry
+	propStats   bool
+}
+
+type slotFilter struct {
+	Filter
+	slots []int
+}
+
+type propCol struct {
+	col int
+	key uint16
+}
+
+// slotter hands out physical slots for paths.
+type slotter struct {
+	paths []string
+}
+
+func (s *slotter) slots(paths ...string) []int {
+	var out []int
+	for _, p := range paths {
+		out = append(out, len(s.paths))
+		s.paths = append(s.paths, p)
+	}
+	return out
+}
+
+func (c *consumer) basePlan(name, format string) *plan {
+	p := &plan{
+		name: name, format: format,
+		skipInvalid: c.opts.SkipInvalid,
+		dedup:       c.opts.Dedup,
+		keys:        c.keys,
+		propStats:   c.opts.Need.PropertyStats,
+	}
+	if c.opts.Since != nil {
+		p.since, p.hasSince = c.opts.Since.UnixNano(), true
+	}
+	if c.opts.Until != nil {
+		p.until, p.hasUntil = c.opts.Until.UnixNano(), true
+	}
+	if c.opts.EventName != "" {
+		p.eventConst = []byte(c.opts.EventName)
+		p.mapping.EventName = c.opts.EventName
+	}
+	return p
+}
+
+// mapColumns decides the mapping from the names a file has.
+func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list string) error {
+	var err error
+	m := &p.mapping
+	if m.User, err = detect("user id", c.opts.UserCol, userNames, have, "--user-col"); err != nil {
+		return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
+	}
+	if len(m.User.Paths) == 0 {
+		return fmt.Errorf("%s: no user id column found (looked for %s; have %s); name it with --user-col", p.name, candidateList(userNames), list)
+	}
+	if p.eventConst == nil {
+		if m.Event, err = detect("event", c.opts.EventCol, eventNames, have, "--event-col"); err != nil {
+			return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
+		}
+		if len(m.Event.Paths) == 0 {
+			return fmt.Errorf("%s: no event column found (looked for %s; have %s); name it with --event-col, or give --event-name NAME when every row is one event (orders, survey answers)", p.name, candidateList(eventNames), list)
+		}
+	} else {
+		m.Event = Field{Reason: "every row is --event-name " + c.opts.EventName}
+	}
+	if m.Time, err = detect("time", c.opts.TimeCol, timeNames, have, "--time-col"); err != nil {
+		return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
+	}
+	if len(m.Time.Paths) == 0 {
+		return fmt.Errorf("%s: no time column found (looked for %s; have %s); name it with --time-col", p.name, candidateList(timeNames), list)
+	}
+	if c.opts.Dedup != DedupOff {
+		m.ID, _ = detect("event id", "", idNames, have, "")
+	}
+	return nil
+}
+
+func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan, error) {
+	p := c.basePlan(name, "csv")
+	if sep == '\t' {
+		p.format = "tsv"
+	}
+	p.sep = sep
+	sc := csvScanner{sep: sep}
+	pos, line := 0, 1
+	var header []string
+	for header == nil {
+		if pos >= len(head) {
+			return nil, fmt.Errorf("%s: empty file: expected a header row and events", name)
+		}
+		fields, next, nls, err := sc.next(head, pos)
+		if err != nil {
+			return nil, &RowError{File: name, Line: line, Msg: "header: " + err.Error()}
+		}
+		if next >= len(head) && len(head) == peekSize {
+			return nil, &RowError{File: name, Line: line, Msg: "header row is longer than 1 MiB"}
+		}
+		pos, line = next, line+nls
+		for _, f := range fields {
+			header = append(header, string(f))
+		}
+	}
+	hdrLen := pos
+	p.startLine = line
+	if !utf8.Valid([]byte(strings.Join(header, ""))) {
+		return nil, &RowError{File: name, Line: 1, Msg: "header is not valid UTF-8"}
+	}
+	hi := newHeaderIndex(header)
+	have := func(n string) (string, bool) {
+		if i, ok := hi.find(n); ok {
+			return hi.names[i], true
+		}
+		return "", false
+	}
+	if err := c.mapColumns(p, have, hi.list()); err != nil {
+		return nil, err
+	}
+	var sl slotter
+	c.compileSlots(p, &sl, func(f string) []string { return []string{f} })
+	p.ncols = len(header)
+	p.slotCol = make([]int, len(sl.paths))
+	for s, path := range sl.paths {
+		i, ok := hi.find(path)
+		if !ok {
+			p.slotCol[s] = -1
+			continue
+		}
+		p.slotCol[s] = i
+	}
+	for _, f := range p.where {
+		if p.slotCol[f.slots[0]] < 0 {
+			return nil, fmt.Errorf("%s: --where %s: no column %q (have %s)", name, f.Filter.String(), f.Field, hi.list())
+		}
+	}
+	p.nslots = len(sl.paths)
+	if p.propStats {
+		used := map[int]bool{}
+		for _, f := range []Field{p.mapping.User, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
+			for _, path := range f.Paths {
+				if i, ok := hi.find(path); ok {
+					used[i] = true
+				}
+			}
+		}
+		for i, h := range hi.names {
+			if !used[i] {
+				p.propCols = append(p.propCols, propCol{col: i, key: c.keys.id(h)})
+			}
+		}
+	}
+	// sample the time column
+	var samples []string
+	vals := make([][]byte, p.nslots)
+	for n := 0; n < 500 && pos < len(head); n++ {
+		fields, next, _, err := sc.next(head, pos)
+		if next >= len(head) && len(head) == peekSize {
+			break // possibly cut off
+		}
+		pos = next
+		if err != nil || fields == nil {
+			continue
+		}
+		p.fillCSV(fields, vals)
+		if v := first(vals, p.time); len(v) > 0 {
+			samples = append(samples, string(v))
+		}
+	}
+	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.opts.AssumeTZ)
+	if _, err := o.r.Discard(hdrLen); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return p, nil
+}
+
+// compileSlots assigns physical slots to every logical field. pathsFor turns
+// a --where/--by field name into the paths it may be found at.
+func (c *consumer) compileSlots(p *plan, sl *slotter, pathsFor func(string) []string) {
+	m := p.mapping
+	p.user = sl.slots(m.User.Paths...)
+	p.event = sl.slots(m.Event.Paths...)
+	p.time = sl.slots(m.Time.Paths...)
+	p.id = sl.slots(m.ID.Paths...)
+	for _, f := range c.opts.Where {
+		p.where = append(p.where, slotFilter{Filter: f, slots: sl.slots(pathsFor(f.Field)...)})
+	}
+	for _, name := range append(slices.Clone(c.opts.Need.EventProps), c.opts.Need.UserProps...) {
+		p.props = append(p.props, sl.slots(pathsFor(name)...))
+	}
+}
+
+func (p *plan) fillCSV(fields [][]byte, vals [][]byte) {
+	for s, col := range p.slotCol {
+		if col >= 0 && col < len(fields) {
+			vals[s] = fields[col]
+		} else {
+			vals[s] = nil
+		}
+	}
+}
+
+func first(vals [][]byte, slots []int) []byte {
+	for _, s := range slots {
+		if v := vals[s]; len(v) > 0 {
+			return v
+		}
+	}
+	return nil
+}
+
+func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
+	p := c.basePlan(name, "jsonl")
+	// keys seen in the sample, top level and under "properties"
+	seen := map[string]bool{}
+	var order []string
+	var s jsonScanner
+	s.root = newPathNode()
+	s.root.collect = true
+	props := newPathNode()
+	props.collect = true
+	props.prefix = "properties."
+	s.root.children = map[string]*pathNode{"properties": props}
+	s.onKey = func(n *pathNode, k []byte, _ bool) {
+		key := n.prefix + string(k)
+		if !seen[key] {
+			seen[key] = true
+			order = append(order, key)
+		}
+	}
+	for _, line := range sample {
+		_ = s.scan(line)
+	}
+	norm := map[string]string{}
+	for _, k := range order {
+		n := normalizeName(k)
+		if _, ok := norm[n]; !ok {
+			norm[n] = k
+		}
+	}
+	have := func(n string) (string, bool) {
+		if seen[n] {
+			return n, true
+		}
+		if k, ok := norm[normalizeName(n)]; ok && !strings.Contains(k, ".") {
+			return k, true
+		}
+		return "", false
+	}
+	list := strings.Join(order[:min(len(order), 12)], ", ")
+	if c.opts.UserCol != "" || c.opts.EventCol != "" || c.opts.TimeCol != "" {
+		// a dotted path given by the user need not appear in the sample
+		base := have
+		have = func(n string) (string, bool) {
+			if k, ok := base(n); ok {
+				return k, true
+			}
+			if n == c.opts.UserCol || n == c.opts.EventCol || n == c.opts.TimeCol {
+				return n, true
+			}
+			return "", false
+		}
+	}
+	if err := c.mapColumns(p, have, list); err != nil {
+		return nil, err
+	}
+	var sl slotter
+	c.compileSlots(p, &sl, func(f string) []string {
+		if strings.Contains(f, ".") {
+			return []string{f}
+		}
+		return []string{f, "properties." + f}
+	})
+	p.nslots = len(sl.paths)
+	p.trie = newPathNode()
+	for slot, path := range sl.paths {
+		p.trie.add(path, slot)
+	}
+	if p.propStats {
+		p.trie.collect = true
+		if p.trie.children == nil {
+			p.trie.children = map[string]*pathNode{}
+		}
+		pn := p.trie.children["properties"]
+		if pn == nil {
+			pn = newPathNode()
+			p.trie.children["properties"] = pn
+		}
+		pn.collect = true
+		pn.prefix = "properties."
+		p.excluded = map[string]bool{"properties": true}
+		for _, f := range []Field{p.mapping.User, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
+			for _, path := range f.Paths {
+				p.excluded[path] = true
+			}
+		}
+	}
+	// sample the time values
+	var samples []string
+	w := newWorker(p)
+	for _, line := range sample {
+		if w.js.scan(line) == nil {
+			if v := first(w.vals, p.time); len(v) > 0 {
+				samples = append(samples, string(v))
+			}
+		}
+	}
+	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.opts.AssumeTZ)
+	p.startLine = 1
+	return p, nil
+}
+
+// readJSONDoc reads a whole JSON document: an array of objects, an object
+// wrapping one array of objects ({"results": […]}), or a single object.
+func (c *consumer) readJSONDoc(name string, o *opened, fs *FileStats) error {
+	doc, err := io.ReadAll(o.r)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	elems, lines, err := jsonRecords(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if len(elems) == 0 {
+		return fmt.Errorf("%s: no records (an empty JSON array)", name)
+	}
+	p, err := c.planJSON(name, elems[:min(len(elems), 200)])
+	if err != nil {
+		return err
+	}
+	p.format = "json"
+	fs.Format = "json"
+	fs.Mapping = p.mapping
+	w := newWorker(p)
+	for start := 0; start < len(elems); start += 4096 {
+		end := min(start+4096, len(elems))
+		b := &batch{}
+		for i := start; i < end; i++ {
+			if !w.jsonRecord(b, elems[i], lines[i]) {
+				break
+			}
+		}
+		if err := c.consume(b, fs); err != nil {
+			return err
+		}
+	}
+	c.stats.Files = append(c.stats.Files, *fs)
+	return nil
+}
+
+// jsonRecords finds the record objects of a JSON document and the line each
+// starts on.
+func jsonRecords(doc []byte) ([][]byte, []int, error) {
+	var s jsonScanner
+	i := skipWS(doc, 0)
+	if i < len(doc) && doc[i] == '{' {
+		// a wrapper object: use its first array of objects, else the object itself
+		end, err := s.skip(doc, i)
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", 1+bytes.Count(doc[:end], nl), err)
+		}
+		if j := skipWS(doc, end); j != len(doc) {
+			return nil, nil, fmt.Errorf("line %d: more than one JSON document (JSON lines must have one object per line)", 1+bytes.Count(doc[:j], nl))
+		}
+		if arr := firstArrayOfObjects(doc[i:end]); arr >= 0 {
+			i += arr
+		} else {
+			return [][]byte{doc[i:end]}, []int{1 + bytes.Count(doc[:i], nl)}, nil
+		}
+	}
+	if i >= len(doc) || doc[i] != '[' {
+		return nil, nil, errors.New("expected a JSON array or object")
+	}
+	var elems [][]byte
+	var lines []int
+	line, at := 1, 0
+	i = skipWS(doc, i+1)
+	for i < len(doc) && doc[i] != ']' {
+		end, err := s.skip(doc, i)
+		line += bytes.Count(doc[at:i], nl)
+		at = i
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", line, err)
+		}
+		elems = append(elems, doc[i:end])
+		lines = append(lines, line)
+		i = skipWS(doc, end)
+		if i < len(doc) && doc[i] == ',' {
+			i = skipWS(doc, i+1)
+		}
+	}
+	if i >= len(doc) {
+		return nil, nil, errors.New("unterminated JSON array")
+	}
+	return elems, lines, nil
+}
+
+// firstArrayOfObjects returns the offset in obj of the first value that is an
+// array whose first element is an object, or -1.
+func firstArrayOfObjects(obj []byte) int {
+	var s jsonScanner
+	i := skipWS(obj, 1)
+	for i < len(obj) && obj[i] == '"' {
+		_, j, err := readString(obj, i)
+		if err != nil {
+			return -1
+		}
+		j = skipWS(obj, j)
+		if j >= len(obj) || obj[j] != ':' {
+			return -1
+		}
+		j = skipWS(obj, j+1)
+		if j < len(obj) && obj[j] == '[' {
+			if k := skipWS(obj, j+1); k < len(obj) && obj[k] == '{' {
+				return j
+			}
+		}
+		end, err := s.skip(obj, j)
+		if err != nil {
+			return -1
+		}
+		i = skipWS(obj, end)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipWS(obj, i+1)
+		}
+	}
+	return -1
+}
+
+// ---------------------------------------------------------------------------
+// the parallel pipeline
+
+type chunk struct {
+	data []byte
+	line int // line number of data[0]
+	buf  *[]byte
+	err  error // a read error after the previous chunk
+	out  chan *batch
+}
+
+type rowRec struct {
+	user, event []byte
+	t           int64
+	line        int
+	naive       bool
+	hasID       bool
+	hasEx       bool
+	hID, hEx    uint64
+	pOff        int32
+	kOff, kEnd  int32
+}
+
+type batch struct {
+	rows     []rowRec
+	props    [][]byte
+	keys     []uint16
+	counts   Counts
+	skipMsgs []string
+	err      error
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize+64<<10); return &b }}
+
+func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
+	boundary := csvBoundary
+	if p.format == "jsonl" {
+		boundary = lineBoundary
+	}
+	work := make(chan *chunk, c.opts.Workers)
+	order := make(chan *chunk, c.opts.Workers*2)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < c.opts.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := newWorker(p)
+			for ch := range work {
+				ch.out <- w.parse(ch)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(work)
+		send := func(ch *chunk) bool {
+			ch.out = make(chan *batch, 1)
+			select {
+			case work <- ch:
+			case <-done:
+				return false
+			}
+			select {
+			case order <- ch:
+				return true
+			case <-done:
+				return false
+			}
+		}
+		line := p.startLine
+		var carry []byte
+		for {
+			bp := bufPool.Get().(*[]byte)
+			buf := append((*bp)[:0], carry...)
+			var rerr error
+			for len(buf) < chunkSize && rerr == nil {
+				if cap(buf)-len(buf) < 64<<10 {
+					buf = slices.Grow(buf, chunkSize)
+				}
+				n, err := o.r.Read(buf[len(buf):cap(buf)])
+				buf = buf[:len(buf)+n]
+				rerr = err
+			}
+			eof := rerr == io.EOF
+			if rerr != nil && !eof {
+				send(&chunk{line: line, err: fmt.Errorf("%s: %w", p.name, rerr), buf: bp})
+				return
+			}
+			end := len(buf)
+			if !eof {
+				end = boundary(buf)
+				for end < 0 {
+					// no whole record yet: read more, up to the record size limit
+					if len(buf) >= maxRecordSize {
+						msg := fmt.Sprintf("record is longer than %d MiB (binary data, or the wrong format?)", maxRecordSize>>20)
+						if p.format != "jsonl" && bytes.Count(buf, quote)%2 == 1 {
+							msg = fmt.Sprintf("record is longer than %d MiB: a quoted field is never closed (missing \")", maxRecordSize>>20)
+						}
+						send(&chunk{line: line, err: &RowError{File: p.name, Line: line, Msg: msg}, buf: bp})
+						return
+					}
+					buf = slices.Grow(buf, len(buf))
+					n, err := o.r.Read(buf[len(buf):cap(buf)])
+					buf = buf[:len(buf)+n]
+					if err == io.EOF {
+						eof = true
+						end = len(buf)
+						break
+					}
+					if err != nil {
+						send(&chunk{line: line, err: fmt.Errorf("%s: %w", p.name, err), buf: bp})
+						return
+					}
+					end = boundary(buf)
+				}
+			}
+			carry = append(carry[:0], buf[end:]...)
+			*bp = buf
+			ch := &chunk{data: buf[:end], line: line, buf: bp}
+			line += bytes.Count(buf[:end], nl)
+			if !send(ch) {
+				return
+			}
+			if eof {
+				return
+			}
+		}
+	}()
+	var err error
+	for ch := range order {
+		b := <-ch.out
+		if err == nil {
+			if ch.err != nil {
+				err = ch.err
+			} else {
+				err = c.consume(b, fs)
+			}
+			if err != nil {
+				close(done)
+			}
+		}
+		if ch.buf != nil {
+			bufPool.Put(ch.buf)
+		}
+	}
+	wg.Wait()
+	return err
+}
+
+type worker struct {
+	p    *plan
+	csv  csvScanner
+	js   jsonScanner
+	vals [][]byte
+	hbuf []byte
+	// property statistics: key ids per trie node, cached per worker
+	local map[*pathNode]map[string]int32
+	cur   *batch
+}
+
+func newWorker(p *plan) *worker {
+	w := &worker{p: p, csv: csvScanner{sep: p.sep}, vals: make([][]byte, p.nslots), cur: &batch{}}
+	if p.trie != nil {
+		w.js.root = p.trie
+		w.js.slots = w.vals
+		if p.propStats {
+			w.local = map[*pathNode]map[string]int32{}
+			w.js.onKey = w.onKey
+		}
+	}
+	return w
+}
+
+func (w *worker) parse(ch *chunk) *batch {
+	b := &batch{}
+	if ch.err != nil {
+		return b
+	}
+	data := ch.data
+	line := ch.line
+	if w.p.format == "jsonl" {
+		for len(data) > 0 {
+			i := bytes.IndexByte(data, '\n')
+			var rec []byte
+			if i < 0 {
+				rec, data = data, nil
+			} else {
+				rec, data = data[:i], data[i+1:]
+			}
+			if len(bytes.TrimSpace(rec)) > 0 {
+				if !w.jsonRecord(b, rec, line) {
+					return b
+				}
+			}
+			line++
+		}
+		return b
+	}
+	pos := 0
+	for pos < len(data) {
+		recLine := line
+		fields, next, nls, err := w.csv.next(data, pos)
+		pos, line = next, line+nls
+		if err != nil {
+			b.counts.Rows++
+			if !w.invalid(b, recLine, "", err.Error()) {
+				return b
+			}
+			continue
+		}
+		if fields == nil {
+			continue
+		}
+		b.counts.Rows++
+		if len(fields) != w.p.ncols {
+			if !w.invalid(b, recLine, "", fmt.Sprintf("has %d fields, the header has %d", len(fields), w.p.ncols)) {
+				return b
+			}
+			continue
+		}
+		w.p.fillCSV(fields, w.vals)
+		kOff := len(b.keys)
+		for _, pc := range w.p.propCols {
+			if len(fields[pc.col]) > 0 {
+				b.keys = append(b.keys, pc.key)
+			}
+		}
+		if !w.emit(b, recLine, kOff) {
+			return b
+		}
+	}
+	return b
+}
+
+func (w *worker) jsonRecord(b *batch, rec []byte, line int) bool {
+	b.counts.Rows++
+	w.cur = b
+	kOff := len(b.keys)
+	if err := w.js.scan(rec); err != nil {
+		b.keys = b.keys[:kOff]
+		return w.invalid(b, line, "", "invalid JSON: "+err.Error())
+	}
+	return w.emit(b, line, kOff)
+}
+
+func (w *worker) onKey(node *pathNode, key []byte, nonEmpty bool) {
+	if !nonEmpty {
+		return
+	}
+	m := w.local[node]
+	if m == nil {
+		m = map[string]int32{}
+		w.local[node] = m
+	}
+	id, ok := m[string(key)]
+	if !ok {
+		name := node.prefix + string(key)
+		id = -1
+		if !w.p.excluded[name] {
+			id = int32(w.p.keys.id(name))
+		}
+		m[string(key)] = id
+	}
+	if id >= 0 {
+		w.cur.keys = append(w.cur.keys, uint16(id))
+	}
+}
+
+// emit turns the filled slots into a row, or counts why not. It returns
+// false when the batch must stop (a bad row with --on-invalid fail).
+func (w *worker) emit(b *batch, line, kOff int) bool {
+	p := w.p
+	vals := w.vals
+	drop := func() { b.keys = b.keys[:kOff] }
+	for i := range p.where {
+		f := &p.where[i]
+		if !f.Match(first(vals, f.slots)) {
+			b.counts.Filtered++
+			drop()
+			return true
+		}
+	}
+	user := first(vals, p.user)
+	if len(user) == 0 {
+		b.counts.MissingUser++
+		drop()
+		return true
+	}
+	event := p.eventConst
+	if event == nil {
+		event = first(vals, p.event)
+		if len(event) == 0 {
+			drop()
+			return w.invalid(b, line, p.mapping.Event.Column(), "empty event name")
+		}
+	}
+	if !utf8.Valid(user) {
+		drop()
+		return w.invalid(b, line, p.mapping.User.Column(), "user id is not valid UTF-8")
+	}
+	if !utf8.Valid(event) {
+		drop()
+		return w.invalid(b, line, p.mapping.Event.Column(), "event name is not valid UTF-8")
+	}
+	tv := first(vals, p.time)
+	t, naive, err := p.tp.parse(tv)
+	if err != nil {
+		drop()
+		msg := fmt.Sprintf("%s is not a timestamp", quoteValue(tv))
+		if len(tv) == 0 {
+			msg = "empty timestamp"
+		} else if err != errTime {
+			msg = fmt.Sprintf("%s: %v", quoteValue(tv), err)
+		}
+		return w.invalid(b, line, p.mapping.Time.Column(), msg)
+	}
+	if (p.hasSince && t < p.since) || (p.hasUntil && t >= p.until) {
+		b.counts.OutOfRange++
+		drop()
+		return true
+	}
+	r := rowRec{user: user, event: event, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
+	if p.dedup != DedupOff {
+		if id := first(vals, p.id); len(id) > 0 {
+			r.hID, r.hasID = w.hash(user, event, id, t), true
+		}
+		if p.dedup == DedupExact {
+			r.hEx, r.hasEx = w.hash(user, event, nil, t), true
+		}
+	}
+	r.pOff = int32(len(b.props))
+	for _, slots := range p.props {
+		b.props = append(b.props, first(vals, slots))
+	}
+	b.rows = append(b.rows, r)
+	return true
+}
+
+// hash keys dedup: (user, event, id, time) for event ids, as Mixpanel
+// recommends, and (user, event, time) for exact. 64-bit xxhash: a false
+// duplicate needs a collision among equal-time rows, which does not happen
+// at any realistic size (p ≈ n²/2⁶⁵).
+func (w *worker) hash(user, event, id []byte, t int64) uint64 {
+	h := w.hbuf[:0]
+	h = append(h, user...)
+	h = append(h, 0)
+	h = append(h, event...)
+	h = append(h, 0)
+	if id != nil {
+		h = append(h, 1)
+		h = append(h, id...)
+		h = append(h, 0)
+	}
+	for i := 0; i < 8; i++ {
+		h = append(h, byte(t>>(8*i)))
+	}
+	w.hbuf = h
+	return xxhash.Sum64(h)
+}
+
+func (w *worker) invalid(b *batch, line int, col, msg string) bool {
+	e := &RowError{File: w.p.name, Line: line, Column: col, Msg: msg}
+	if !w.p.skipInvalid {
+		b.err = e
+		return false
+	}
+	b.counts.Skipped++
+	if len(b.skipMsgs) < 5 {
+		b.skipMsgs = append(b.skipMsgs, e.Error())
+	}
+	return true
+}
+
+func quoteValue(v []byte) string {
+	const max = 60
+	if len(v) > max {
+		return fmt.Sprintf("%q…", v[:max])
+	}
+	return fmt.Sprintf("%q", v)
+}

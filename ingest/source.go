@@ -1,0 +1,205 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Input is one file to read: a path, standard input, or bytes in memory.
+type Input struct {
+	// Name is how the input is named in messages ("events.csv", "-", "demo").
+	Name string
+	open func() (io.ReadCloser, int64, error)
+}
+
+// FileInput reads a path; "-" reads stdin.
+func FileInput(path string, stdin io.Reader) Input {
+	if path == "-" {
+		return Input{Name: "-", open: func() (io.ReadCloser, int64, error) {
+			return io.NopCloser(stdin), -1, nil
+		}}
+	}
+	return Input{Name: path, open: func() (io.ReadCloser, int64, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, 0, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, 0, err
+		}
+		if st.IsDir() {
+			f.Close()
+			return nil, 0, fmt.Errorf("%s: is a directory", path)
+		}
+		return f, st.Size(), nil
+	}}
+}
+
+// BytesInput reads data held in memory (the embedded demo export).
+func BytesInput(name string, data []byte) Input {
+	return Input{Name: name, open: func() (io.ReadCloser, int64, error) {
+		return io.NopCloser(bytes.NewReader(data)), int64(len(data)), nil
+	}}
+}
+
+// Progress counts what has been read so far; a caller may poll it from
+// another goroutine while Read runs.
+type Progress struct {
+	Bytes atomic.Int64 // bytes read from the files (compressed size for .gz)
+	Total atomic.Int64 // sum of known file sizes, or -1 when unknown (stdin)
+	Rows  atomic.Int64 // records parsed
+	File  atomic.Pointer[string]
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if c.n != nil {
+		c.n.Add(int64(n))
+	}
+	return n, err
+}
+
+// opened is an input ready to parse: decompressed, BOM removed.
+type opened struct {
+	r          *bufio.Reader
+	compressed string // "gzip" or ""
+	close      func() error
+}
+
+const peekSize = 1 << 20
+
+func openInput(in Input, prog *Progress) (*opened, error) {
+	rc, size, err := in.open()
+	if err != nil {
+		return nil, err
+	}
+	if prog != nil {
+		if size < 0 {
+			prog.Total.Store(-1)
+		} else if prog.Total.Load() >= 0 {
+			prog.Total.Add(size)
+		}
+	}
+	var raw io.Reader = rc
+	if prog != nil {
+		raw = countingReader{rc, &prog.Bytes}
+	}
+	br := bufio.NewReaderSize(raw, 256<<10)
+	o := &opened{close: rc.Close}
+	magic, _ := br.Peek(4)
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			rc.Close()
+			return nil, fmt.Errorf("%s: %w", in.Name, gzipError(err))
+		}
+		o.compressed = "gzip"
+		o.close = func() error { zr.Close(); return rc.Close() }
+		o.r = bufio.NewReaderSize(gzipReader{zr}, peekSize)
+	case bytes.HasPrefix(magic, []byte("PK\x03\x04")):
+		rc.Close()
+		return nil, fmt.Errorf("%s: is a zip archive; unzip it and pass the files inside (they may be .gz: uptake reads those directly)", in.Name)
+	case bytes.HasPrefix(magic, []byte("PAR1")):
+		rc.Close()
+		return nil, fmt.Errorf("%s: is a Parquet file, which uptake does not read; export JSONL or CSV instead", in.Name)
+	case bytes.HasPrefix(magic, []byte("Obj\x01")):
+		rc.Close()
+		return nil, fmt.Errorf("%s: is an Avro file, which uptake does not read; export JSONL or CSV instead", in.Name)
+	default:
+		o.r = bufio.NewReaderSize(br, peekSize)
+	}
+	head, _ := o.r.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xef, 0xbb, 0xbf}):
+		o.r.Discard(3)
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		o.close()
+		return nil, fmt.Errorf("%s: is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)", in.Name)
+	}
+	return o, nil
+}
+
+// gzipReader turns the decoder's errors into messages a user can act on.
+type gzipReader struct{ r io.Reader }
+
+func (g gzipReader) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = gzipError(err)
+	}
+	return n, err
+}
+
+func gzipError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return errors.New("gzip data is truncated (unexpected end of file)")
+	}
+	return fmt.Errorf("gzip: %w", err)
+}
+
+// sniffFormat looks at the start of a decompressed input: '{' is JSON lines
+// (or one JSON document when the first line is not a whole object), '[' a
+// JSON array, anything else delimited text whose separator is the most
+// frequent of , \t ; | in the first line.
+func sniffFormat(head []byte) (format string, sep byte) {
+	i := skipWS(head, 0)
+	if i < len(head) {
+		switch head[i] {
+		case '{':
+			line := head[i:]
+			if j := bytes.IndexByte(line, '\n'); j >= 0 {
+				line = line[:j]
+			}
+			var s jsonScanner
+			s.root = newPathNode()
+			if s.scan(line) == nil {
+				return "jsonl", 0
+			}
+			return "json", 0
+		case '[':
+			return "json", 0
+		}
+	}
+	line := head
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	best, bestN := byte(','), 0
+	for _, c := range []byte{',', '\t', ';', '|'} {
+		if n := countOutsideQuotes(line, c); n > bestN {
+			best, bestN = c, n
+		}
+	}
+	if best == '\t' {
+		return "tsv", '\t'
+	}
+	return "csv", best
+}
+
+func countOutsideQuotes(line []byte, c byte) int {
+	n, inq := 0, false
+	for _, b := range line {
+		switch {
+		case b == '"':
+			inq = !inq
+		case b == c && !inq:
+			n++
+		}
+	}
+	return n
+}
