@@ -11,9 +11,10 @@ import (
 
 // DemoOptions are the flags of `uptake demo`.
 type DemoOptions struct {
-	IO    *IOStreams
-	Users int
-	Seed  uint64
+	IO     *IOStreams
+	Users  int
+	Seed   uint64
+	Format string
 }
 
 // NewCmdDemo builds `uptake demo`.
@@ -36,6 +37,7 @@ With no flags it writes exactly the export that --demo reads. --users and --seed
 make others of any size: the benchmark uses it for 10M-event files.`,
 		Example: `  uptake demo > demo.csv
   uptake demo --users 100000 --seed 7 | gzip > big.csv.gz
+  uptake demo --format jsonl | head -3
   uptake demo | uptake inspect -`,
 		GroupID: "data",
 		Args:    cobra.NoArgs,
@@ -51,10 +53,18 @@ make others of any size: the benchmark uses it for 10M-event files.`,
 	}
 	cmd.Flags().IntVar(&opts.Users, "users", demo.DefaultUsers, "Number of users")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", demo.DefaultSeed, "Random seed")
+	enumFlag(cmd, &opts.Format, "format", "csv", []string{"csv", "jsonl"}, "Output format (jsonl nests the properties under \"properties\")")
 	return cmd
 }
 
 func runDemo(opts *DemoOptions) error {
+	if opts.Format == "jsonl" {
+		w := bufio.NewWriterSize(opts.IO.Out, 1<<20)
+		if err := demo.WriteJSONL(w, opts.Users, opts.Seed); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
 	if opts.Users == demo.DefaultUsers && opts.Seed == demo.DefaultSeed {
 		zr, err := gzip.NewReader(bytesReader(demo.Embedded))
 		if err != nil {

@@ -22,15 +22,42 @@ type jsonScanner struct {
 	depth int
 }
 
-// pathNode is one level of the trie of wanted paths.
+// pathNode is one level of the trie of wanted paths. Levels have a handful
+// of children, so they are a slice searched linearly: cheaper than hashing
+// every key of every line.
 type pathNode struct {
-	children map[string]*pathNode
+	children []pathChild
 	slot     int    // slot of the value at this path, or -1
 	collect  bool   // report this object's keys to onKey
 	prefix   string // this object's path followed by a dot ("" at the top)
 }
 
+type pathChild struct {
+	key  string
+	node *pathNode
+}
+
 func newPathNode() *pathNode { return &pathNode{slot: -1} }
+
+// child returns the child for key, or nil.
+func (n *pathNode) child(key []byte) *pathNode {
+	for i := range n.children {
+		if n.children[i].key == string(key) {
+			return n.children[i].node
+		}
+	}
+	return nil
+}
+
+// ensure returns the child for key, creating it.
+func (n *pathNode) ensure(key string) *pathNode {
+	if c := n.child([]byte(key)); c != nil {
+		return c
+	}
+	c := newPathNode()
+	n.children = append(n.children, pathChild{key, c})
+	return c
+}
 
 // add registers a dotted path for a slot. A key that itself contains a dot
 // (Mixpanel's "$insert_id" does not, but "a.b" keys exist) is reached by the
@@ -44,14 +71,7 @@ func (n *pathNode) add(path string, slot int) {
 		if i >= 0 {
 			key = rest[:i]
 		}
-		if node.children == nil {
-			node.children = map[string]*pathNode{}
-		}
-		child := node.children[key]
-		if child == nil {
-			child = newPathNode()
-			node.children[key] = child
-		}
+		child := node.ensure(key)
 		if i < 0 {
 			child.slot = slot
 			break
@@ -60,10 +80,8 @@ func (n *pathNode) add(path string, slot int) {
 		rest = rest[i+1:]
 	}
 	if indexDot(path) >= 0 { // the flat spelling too
-		if n.children[path] == nil {
-			c := newPathNode()
+		if c := n.ensure(path); c.slot < 0 {
 			c.slot = slot
-			n.children[path] = c
 		}
 	}
 }
@@ -130,11 +148,11 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 		}
 		var child *pathNode
 		if node != nil {
-			child = node.children[string(key)]
+			child = node.child(key)
 		}
 		start := i
 		switch {
-		case child != nil && child.children != nil && b[i] == '{':
+		case child != nil && (child.children != nil || child.collect) && b[i] == '{':
 			i, err = s.object(b, i, child)
 			if err == nil && child.slot >= 0 {
 				s.slots[child.slot] = b[start:i]

@@ -98,49 +98,75 @@ type user struct {
 }
 
 // Write writes the export for n users to w as CSV.
-func Write(w io.Writer, n int, seed uint64) error {
+func Write(w io.Writer, n int, seed uint64) error { return write(w, n, seed, false) }
+
+// WriteJSONL writes the same export as JSON lines, one object per event with
+// the columns other than timestamp, user_id and event nested under
+// "properties", as analytics tools export them.
+func WriteJSONL(w io.Writer, n int, seed uint64) error { return write(w, n, seed, true) }
+
+func write(w io.Writer, n int, seed uint64, jsonl bool) error {
 	recs, users := generate(n, seed)
 	bw := bufio.NewWriterSize(w, 1<<20)
-	bw.WriteString("timestamp,user_id,event,plan,role,company_size,onboarding_variant,signup_source,feature,score,amount\n")
+	if !jsonl {
+		bw.WriteString("timestamp,user_id,event,plan,role,company_size,onboarding_variant,signup_source,feature,score,amount\n")
+	}
 	var line []byte
+	vals := make([]string, len(Header))
 	for _, r := range recs {
-		line = line[:0]
-		line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
-		line = append(line, ",u"...)
-		line = appendPadded(line, int(r.user))
-		line = append(line, ',')
-		line = append(line, kindName[r.kind]...)
+		for i := range vals {
+			vals[i] = ""
+		}
+		vals[2] = kindName[r.kind]
 		switch r.kind {
 		case kSignup:
 			u := users[r.user-1]
-			line = append(line, ',')
-			line = append(line, plans[u.plan]...)
-			line = append(line, ',')
-			line = append(line, roles[u.role]...)
-			line = append(line, ',')
-			line = append(line, sizes[u.size]...)
-			line = append(line, ',')
-			line = append(line, variants[u.variant]...)
-			line = append(line, ',')
-			line = append(line, sources[u.source]...)
-			line = append(line, ",,,"...)
+			vals[3], vals[4], vals[5], vals[6], vals[7] = plans[u.plan], roles[u.role], sizes[u.size], variants[u.variant], sources[u.source]
 		case kFeature:
-			line = append(line, ",,,,,,"...)
-			line = append(line, features[r.a]...)
-			line = append(line, ",,"...)
+			vals[8] = features[r.a]
 		case kNPS, kCES, kCSAT:
-			line = append(line, ",,,,,,,"...)
-			line = strconv.AppendInt(line, int64(r.a), 10)
-			line = append(line, ',')
+			vals[9] = strconv.Itoa(int(r.a))
 		case kSubscription, kInvoice:
-			line = append(line, ',')
-			line = append(line, plans[r.a]...)
-			line = append(line, ",,,,,,,"...)
-			line = strconv.AppendInt(line, int64(r.b), 10)
-		default:
-			line = append(line, ",,,,,,,,"...)
+			vals[3], vals[10] = plans[r.a], strconv.Itoa(int(r.b))
 		}
-		line = append(line, '\n')
+		line = line[:0]
+		if jsonl {
+			line = append(line, `{"timestamp":"`...)
+			line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
+			line = append(line, `","user_id":"u`...)
+			line = appendPadded(line, int(r.user))
+			line = append(line, `","event":"`...)
+			line = append(line, vals[2]...)
+			line = append(line, `","properties":{`...)
+			first := true
+			for i := 3; i < len(vals); i++ {
+				if vals[i] == "" {
+					continue
+				}
+				if !first {
+					line = append(line, ',')
+				}
+				first = false
+				line = append(line, '"')
+				line = append(line, Header[i]...)
+				line = append(line, `":`...)
+				if i >= 9 { // score, amount are numbers
+					line = append(line, vals[i]...)
+				} else {
+					line = strconv.AppendQuote(line, vals[i])
+				}
+			}
+			line = append(line, "}}\n"...)
+		} else {
+			line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
+			line = append(line, ",u"...)
+			line = appendPadded(line, int(r.user))
+			for i := 2; i < len(vals); i++ {
+				line = append(line, ',')
+				line = append(line, vals[i]...)
+			}
+			line = append(line, '\n')
+		}
 		if _, err := bw.Write(line); err != nil {
 			return err
 		}
