@@ -207,24 +207,27 @@ func (o *output) add(cmd *cobra.Command) {
 	enumFlag(cmd, &o.Format, "format", "table", report.Formats, "Output format")
 }
 
-// write renders a result: JSON envelope, or the document; warnings of
-// human formats go to stderr.
+// write renders a result: the JSON envelope, or the document for people.
+// Warnings always go to stderr too, so that they reach a CI log whatever the
+// format; JSON and Markdown also carry them in the output.
 func (o *output) write(ios *IOStreams, env report.Envelope, doc report.Doc, loc *time.Location) error {
-	if report.Format(o.Format) == report.FormatJSON {
-		return report.WriteJSON(ios.Out, env)
-	}
-	if report.Format(o.Format) == report.FormatMarkdown {
+	var err error
+	switch report.Format(o.Format) {
+	case report.FormatJSON:
+		err = report.WriteJSON(ios.Out, env)
+	case report.FormatMarkdown:
 		for _, w := range env.Warnings {
 			doc.Notes = append(doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
 		}
+		fallthrough
+	default:
+		err = report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc})
 	}
-	if err := report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc}); err != nil {
+	if err != nil {
 		return err
 	}
-	if report.Format(o.Format) != report.FormatMarkdown {
-		for _, w := range env.Warnings {
-			fmt.Fprintln(ios.ErrOut, report.Warn(w, ios.StderrTTY && !ios.NoColor))
-		}
+	for _, w := range env.Warnings {
+		fmt.Fprintln(ios.ErrOut, report.Warn(w, ios.StderrTTY && !ios.NoColor))
 	}
 	return nil
 }

@@ -63,6 +63,7 @@ func (s *csvScanner) next(data []byte, pos int) (fields [][]byte, next, lines in
 
 // slow handles records with quotes, which may span several lines.
 func (s *csvScanner) slow(data []byte, pos int) (fields [][]byte, next, lines int, err error) {
+	s.fields = s.fields[:0] // the fast path may have split part of the line
 	i := pos
 	n := len(data)
 	for {

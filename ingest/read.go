@@ -166,10 +166,15 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
 }
 
-const (
+// chunkSize is how much the reader hands a parse worker at a time, and
+// maxRecordSize the longest record accepted. Variables so tests can make
+// many small chunks.
+var (
 	chunkSize     = 1 << 20
 	maxRecordSize = 8 << 20
 )
+
+var tooLong = fmt.Sprintf("record is longer than %d MiB (binary data, or the wrong format?)", maxRecordSize>>20)
 
 // Read reads every input as one stream of events.
 func Read(inputs []Input, opts Options) (*Dataset, error) {
@@ -1012,7 +1017,7 @@ type batch struct {
 var (
 	// chunk buffers have a full peek buffer's worth of room beyond a chunk, so
 	// bufio hands reads straight through instead of copying them
-	bufPool   = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize+peekSize+64<<10); return &b }}
+	bufPool   = sync.Pool{New: func() any { b := make([]byte, 0, 2*peekSize+64<<10); return &b }}
 	batchPool = sync.Pool{New: func() any { return &batch{} }}
 )
 
@@ -1093,7 +1098,7 @@ func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
 				for end < 0 {
 					// no whole record yet: read more, up to the record size limit
 					if len(buf) >= maxRecordSize {
-						msg := fmt.Sprintf("record is longer than %d MiB (binary data, or the wrong format?)", maxRecordSize>>20)
+						msg := tooLong
 						if p.format != "jsonl" && bytes.Count(buf, quote)%2 == 1 {
 							msg = fmt.Sprintf("record is longer than %d MiB: a quoted field is never closed (missing \")", maxRecordSize>>20)
 						}
@@ -1198,7 +1203,12 @@ func (w *worker) parse(ch *chunk) *batch {
 			} else {
 				rec, data = data[:i], data[i+1:]
 			}
-			if len(bytes.TrimSpace(rec)) > 0 {
+			if len(rec) > maxRecordSize {
+				b.counts.Rows++
+				if !w.invalid(b, line, "", tooLong) {
+					return b
+				}
+			} else if len(bytes.TrimSpace(rec)) > 0 {
 				if !w.jsonRecord(b, rec, line) {
 					return b
 				}
@@ -1211,6 +1221,9 @@ func (w *worker) parse(ch *chunk) *batch {
 	for pos < len(data) {
 		recLine := line
 		fields, next, nls, err := w.csv.next(data, pos)
+		if err == nil && next-pos > maxRecordSize {
+			err = errors.New(tooLong)
+		}
 		pos, line = next, line+nls
 		if err != nil {
 			b.counts.Rows++

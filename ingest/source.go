@@ -167,10 +167,17 @@ func sniffFormat(head []byte) (format string, sep byte) {
 			}
 			var s jsonScanner
 			s.root = newPathNode()
-			if s.scan(line) == nil {
-				return "jsonl", 0
+			if s.scan(line) != nil {
+				return "json", 0 // a pretty-printed document
 			}
-			return "json", 0
+			// one line in all holding {"results": [{…}, …]} is a wrapped
+			// array (API responses); several lines are JSON lines, whose
+			// records may well hold arrays of objects (GA4 event_params)
+			rest := bytes.TrimSpace(head[i+len(line):])
+			if len(rest) == 0 && len(head) < peekSize && firstArrayOfObjects(bytes.TrimSpace(line)) >= 0 {
+				return "json", 0
+			}
+			return "jsonl", 0
 		case '[':
 			return "json", 0
 		}

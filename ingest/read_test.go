@@ -1,0 +1,292 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func readText(t *testing.T, name, data string, opts Options) (*Dataset, error) {
+	t.Helper()
+	return Read([]Input{BytesInput(name, []byte(data))}, opts)
+}
+
+func mustRead(t *testing.T, name, data string, opts Options) *Dataset {
+	t.Helper()
+	d, err := readText(t, name, data, opts)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return d
+}
+
+// events renders kept events as "user event RFC3339" lines.
+func events(d *Dataset) []string {
+	var out []string
+	for _, e := range d.Events {
+		out = append(out, fmt.Sprintf("%s %s %s", d.Users[e.User], d.Names[e.Name], time.Unix(0, e.Time).UTC().Format(time.RFC3339Nano)))
+	}
+	return out
+}
+
+var keepAll = Options{Need: Need{AllEvents: true}}
+
+func TestReadFormatsAgree(t *testing.T) {
+	want := []string{
+		"u1 signup 2024-03-01T10:00:00Z",
+		"u1 activated 2024-03-02T10:00:00Z",
+		"u2 signup 2024-03-03T00:00:00Z",
+	}
+	inputs := map[string]string{
+		"comma.csv":     "user_id,event,timestamp\nu1,signup,2024-03-01T10:00:00Z\nu1,activated,2024-03-02T10:00:00Z\nu2,signup,2024-03-03T00:00:00Z\n",
+		"crlf-bom.csv":  "\ufeffUser_ID,Event,TimeStamp\r\nu1,signup,2024-03-01T10:00:00Z\r\nu1,activated,2024-03-02T10:00:00Z\r\nu2,signup,2024-03-03T00:00:00Z\r\n",
+		"tab.tsv":       "userId\tevent_name\tts\nu1\tsignup\t1709287200\nu1\tactivated\t1709373600\nu2\tsignup\t1709424000\n",
+		"semicolon.csv": "customer_id;action;created_at\nu1;signup;2024-03-01 10:00:00\nu1;activated;2024-03-02 10:00:00\nu2;signup;2024-03-03\n",
+		"quoted.csv":    "\"user_id\",\"event\",\"time\",\"note\"\n\"u1\",\"signup\",\"2024-03-01T10:00:00Z\",\"a, b\"\n\"u1\",\"activated\",\"2024-03-02T10:00:00Z\",\"line1\nline2\"\n\"u2\",\"signup\",\"2024-03-03T00:00:00Z\",\"\"\"q\"\"\"\n",
+		"lines.jsonl":   `{"user_id":"u1","event":"signup","timestamp":"2024-03-01T10:00:00Z"}` + "\n\n" + `{"user_id":"u1","event":"activated","timestamp":1709373600000}` + "\n" + `{"user_id":"u2","event":"signup","timestamp":1709424000000}`,
+		"array.json":    `[{"distinct_id":"u1","event":"signup","time":1709287200},` + "\n" + `{"distinct_id":"u1","event":"activated","time":1709373600},{"distinct_id":"u2","event":"signup","time":1709424000}]`,
+		"wrapped.json":  `{"next_page":null,"results":[{"user_id":"u1","event":"signup","timestamp":"2024-03-01T10:00:00Z"},{"user_id":"u1","event":"activated","timestamp":"2024-03-02T10:00:00Z"},{"user_id":"u2","event":"signup","timestamp":"2024-03-03T00:00:00Z"}]}`,
+	}
+	for name, data := range inputs {
+		t.Run(name, func(t *testing.T) {
+			d := mustRead(t, name, data, keepAll)
+			if diff := cmp.Diff(want, events(d)); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+			if d.Stats.Rows != 3 || len(d.Users) != 2 {
+				t.Errorf("rows %d users %d, want 3 and 2", d.Stats.Rows, len(d.Users))
+			}
+		})
+	}
+}
+
+func TestReadMappingReasons(t *testing.T) {
+	d := mustRead(t, "r.csv", "InvoiceNo,Quantity,InvoiceDate,CustomerID\n536365,6,2010-12-01 08:26:00,17850.0\n", Options{EventName: "purchase"})
+	m := d.Stats.Files[0].Mapping
+	if m.User.Column() != "CustomerID" || m.Time.Column() != "InvoiceDate" || m.EventName != "purchase" {
+		t.Fatalf("mapping %+v", m)
+	}
+	if m.User.Reason != `matches the user id name "customer_id"` {
+		t.Errorf("user reason %q", m.User.Reason)
+	}
+	// ids are kept as written
+	if d.Users[0] != "17850.0" {
+		t.Errorf("user %q, want 17850.0 as written", d.Users[0])
+	}
+	if d.Stats.Naive != 1 {
+		t.Errorf("naive = %d, want 1", d.Stats.Naive)
+	}
+	// overrides
+	d = mustRead(t, "o.csv", "a,b,c\nx,e,2024-01-01\n", Options{UserCol: "a", EventCol: "b", TimeCol: "c"})
+	if m := d.Stats.Files[0].Mapping; m.User.Reason != "set with --user-col" || m.Event.Column() != "b" {
+		t.Errorf("override mapping %+v", m)
+	}
+}
+
+func TestReadDedup(t *testing.T) {
+	data := "event_id,user_id,event,timestamp\n" +
+		"e1,u1,a,2024-01-01T00:00:00Z\n" +
+		"e1,u1,a,2024-01-01T00:00:00Z\n" + // same id: duplicate
+		"e2,u1,a,2024-01-01T00:00:00Z\n" + // other id, same user/event/time: real second click
+		",u1,a,2024-01-01T00:00:00Z\n" + // no id: never deduped by id
+		"e1,u2,a,2024-01-01T00:00:00Z\n" // same id, other user: not the same event
+	for _, tt := range []struct {
+		mode DedupMode
+		kept int64
+	}{{DedupAuto, 4}, {DedupExact, 2}, {DedupOff, 5}} {
+		d := mustRead(t, "d.csv", data, Options{Dedup: tt.mode})
+		if d.Stats.Events != tt.kept || d.Stats.Duplicates != 5-tt.kept {
+			t.Errorf("%s: kept %d dup %d, want %d and %d", tt.mode, d.Stats.Events, d.Stats.Duplicates, tt.kept, 5-tt.kept)
+		}
+	}
+}
+
+func TestReadWhereAndCounts(t *testing.T) {
+	data := "InvoiceNo,Quantity,InvoiceDate,CustomerID\n" +
+		"536365,6,2010-12-01 08:26:00,17850.0\n" +
+		"C536379,-1,2010-12-01 09:41:00,14527.0\n" +
+		"536380,0,2010-12-01 09:42:00,14527.0\n" +
+		"536381,3,2010-12-01 09:43:00,\n" +
+		"536382,3,2010-12-01 09:44:00,14527.0\n"
+	where := []Filter{mustFilter(t, "InvoiceNo !~ ^C"), mustFilter(t, "Quantity > 0")}
+	d := mustRead(t, "r.csv", data, Options{EventName: "purchase", Where: where, Need: Need{AllEvents: true}})
+	want := Counts{Rows: 5, Events: 2, Filtered: 2, MissingUser: 1}
+	if diff := cmp.Diff(want, d.Stats.Counts); diff != "" {
+		t.Errorf("counts (-want +got)\n%s", diff)
+	}
+	if _, err := readText(t, "r.csv", data, Options{EventName: "p", Where: []Filter{mustFilter(t, "Nope = 1")}}); err == nil ||
+		!strings.Contains(err.Error(), `r.csv: --where Nope = "1": no column "Nope"`) {
+		t.Errorf("where on a missing column: %v", err)
+	}
+}
+
+func mustFilter(t *testing.T, s string) Filter {
+	t.Helper()
+	f, err := ParseFilter(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestReadProps(t *testing.T) {
+	data := `{"user_id":"u1","event":"signup","timestamp":"2024-01-02T00:00:00Z","properties":{"plan":"pro","score":9}}
+{"user_id":"u1","event":"signup","timestamp":"2024-01-01T00:00:00Z","properties":{"plan":"free"}}
+{"user_id":"u2","event":"nps","timestamp":"2024-01-03T00:00:00Z","plan":"team","properties":{"score":7}}
+`
+	d := mustRead(t, "p.jsonl", data, Options{Need: Need{Events: []string{"nps"}, EventProps: []string{"score"}, UserProps: []string{"plan"}, PropertyStats: true}})
+	if got := d.UserProps["plan"]; !cmp.Equal(got, []string{"free", "team"}) {
+		t.Errorf("first-seen plan %v, want [free team] (u1's earliest event says free)", got)
+	}
+	if got := d.EventProps["score"]; !cmp.Equal(got, []string{"7"}) || len(d.Events) != 1 {
+		t.Errorf("kept nps scores %v (%d events)", got, len(d.Events))
+	}
+	want := []PropStat{{"plan", 1}, {"properties.plan", 2}, {"properties.score", 2}}
+	if diff := cmp.Diff(want, d.Stats.Props); diff != "" {
+		t.Errorf("props (-want +got)\n%s", diff)
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	bigLine := "user_id,event,timestamp\nu1,e," + strings.Repeat("x", 9<<20) + "\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("user_id,event,timestamp\n" + strings.Repeat("u1,e,2024-01-01T00:00:00Z\n", 5000)))
+	zw.Close()
+	truncated := gz.Bytes()[:gz.Len()/2]
+	tests := []struct {
+		name, data string
+		opts       Options
+		want       string
+	}{
+		{"empty", "", Options{}, "f: empty file: expected a header row and events"},
+		{"blank", "\n\n  \n", Options{}, "f: empty file: expected a header row and events"},
+		{"header only", "user_id,event,timestamp\n", Options{}, "f: header only: no data rows after line 1"},
+		{"no user column", "who,event,timestamp\nx,e,2024-01-01\n", Options{}, `f: no user id column found (looked for user_id, userId, distinct_id, customer_id, customer_unique_id, account_id, …; have who, event, timestamp); name it with --user-col`},
+		{"no event column", "user_id,timestamp\nx,2024-01-01\n", Options{}, `f: no event column found (looked for event, event_name, event_type, action, activity, name, …; have user_id, timestamp); name it with --event-col, or give --event-name NAME when every row is one event (orders, survey answers)`},
+		{"no time column", "user_id,event\nx,e\n", Options{}, `f: no time column found (looked for timestamp, time, event_time, ts, created_at, occurred_at, …; have user_id, event); name it with --time-col`},
+		{"unknown override", "user_id,event,timestamp\nx,e,2024-01-01\n", Options{UserCol: "uid2"}, `f: no column "uid2" (named with --user-col) (have user_id, event, timestamp)`},
+		{"bad timestamp", "user_id,event,timestamp\nu1,e,2024-01-01\nu1,e,yesterday\n", Options{}, `f:3: column "timestamp": "yesterday" is not a timestamp`},
+		{"bad date", "user_id,event,timestamp\nu1,e,2024-02-30\n", Options{}, `f:2: column "timestamp": "2024-02-30" is not a timestamp`},
+		{"empty event", "user_id,event,timestamp\nu1,,2024-01-01\n", Options{}, `f:2: column "event": empty event name`},
+		{"field count", "user_id,event,timestamp\nu1,e,2024-01-01,extra\n", Options{}, `f:2: has 4 fields, the header has 3`},
+		{"line after multi-line field", "user_id,event,timestamp,note\nu1,e,2024-01-01,\"a\nb\"\nu1,e,nope,x\n", Options{}, `f:4: column "timestamp": "nope" is not a timestamp`},
+		{"invalid utf8", "user_id,event,timestamp\nu\xff1,e,2024-01-01\n", Options{}, `f:2: column "user_id": user id is not valid UTF-8`},
+		{"bad json", `{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"}` + "\n" + `{"user_id":"u1",` + "\n", Options{}, `f:2: invalid JSON: expected a quoted key, found end of line`},
+		{"unclosed quote", "user_id,event,timestamp\nu1,e,\"2024-01-01\n", Options{}, `f:2: quoted field is never closed (missing ")`},
+		{"bare quote", "user_id,event,timestamp\nu1,5\" disk,2024-01-01\n", Options{}, `f:2: bare " in a field that is not quoted (quote the whole field, or this is not CSV)`},
+		{"10 MB line", bigLine, Options{}, `f:2: record is longer than 8 MiB (binary data, or the wrong format?)`},
+		{"truncated gzip", string(truncated), Options{}, `f: gzip data is truncated (unexpected end of file)`},
+		{"zip", "PK\x03\x04rest", Options{}, `f: is a zip archive; unzip it and pass the files inside (they may be .gz: uptake reads those directly)`},
+		{"utf16", "\xff\xfeu\x00", Options{}, `f: is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readText(t, "f", tt.data, tt.opts)
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadSkipInvalid(t *testing.T) {
+	data := "user_id,event,timestamp\nu1,e,2024-01-01\nu1,e,bad\nu2,e,2024-01-02,x\nu3,,2024-01-03\nu4,e,2024-01-04\n"
+	d := mustRead(t, "s.csv", data, Options{SkipInvalid: true, Need: Need{AllEvents: true}})
+	if d.Stats.Skipped != 3 || d.Stats.Events != 2 || d.Stats.Rows != 5 {
+		t.Errorf("counts %+v", d.Stats.Counts)
+	}
+	want := []string{`s.csv:3: column "timestamp": "bad" is not a timestamp`, `s.csv:4: has 4 fields, the header has 3`, `s.csv:5: column "event": empty event name`}
+	if diff := cmp.Diff(want, d.Stats.SkipSamples); diff != "" {
+		t.Errorf("skip messages (-want +got)\n%s", diff)
+	}
+}
+
+// The parallel reader must give exactly the sequential result, whatever the
+// chunking: tiny chunks put boundaries everywhere, inside quoted newlines too.
+func TestReadChunkingInvariant(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("user_id,event,timestamp,note\n")
+	for i := 0; i < 3000; i++ {
+		note := "plain"
+		switch i % 7 {
+		case 1:
+			note = "\"multi\nline, with comma\""
+		case 2:
+			note = "\"quote \"\" inside\""
+		}
+		fmt.Fprintf(&b, "u%d,e%d,%d,%s\n", i%97, i%5, 1709000000+i, note)
+	}
+	data := b.String()
+	ref := mustRead(t, "c.csv", data, Options{Workers: 1, Need: Need{AllEvents: true, EventProps: []string{"note"}, PropertyStats: true}})
+	old := chunkSize
+	defer func() { chunkSize = old }()
+	for _, size := range []int{64, 257, 1000, 4096} {
+		chunkSize = size
+		got := mustRead(t, "c.csv", data, Options{Workers: 4, Need: Need{AllEvents: true, EventProps: []string{"note"}, PropertyStats: true}})
+		if diff := cmp.Diff(ref, got); diff != "" {
+			t.Fatalf("chunk size %d differs from sequential (-seq +par)\n%s", size, diff)
+		}
+	}
+	if ref.EventProps["note"][1] != "multi\nline, with comma" {
+		t.Errorf("note[1] = %q", ref.EventProps["note"][1])
+	}
+	// and the error of a bad row far into the file names its line exactly
+	chunkSize = 100
+	bad := strings.Replace(data, "u10,e0,1709000010", "u10,e0,oops", 1)
+	_, err := readText(t, "c.csv", bad, Options{Workers: 3})
+	if err == nil || !strings.HasPrefix(err.Error(), "c.csv:") || !strings.Contains(err.Error(), `"oops" is not a timestamp`) {
+		t.Fatalf("err = %v", err)
+	}
+	line := 1 + strings.Count(bad[:strings.Index(bad, "oops")], "\n")
+	if want := fmt.Sprintf("c.csv:%d:", line); !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want line %d", err, line)
+	}
+}
+
+func TestReadSeveralFilesAndGzip(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.csv")
+	os.WriteFile(a, []byte("user_id,event,timestamp\nu1,signup,2024-01-01T00:00:00Z\n"), 0o644)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(`{"user_id":"u2","event":"signup","timestamp":"2024-01-02T00:00:00Z"}` + "\n"))
+	zw.Close()
+	b := filepath.Join(dir, "b.jsonl.gz")
+	os.WriteFile(b, gz.Bytes(), 0o644)
+	d, err := Read([]Input{FileInput(a, nil), FileInput(b, nil)}, keepAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"u1 signup 2024-01-01T00:00:00Z", "u2 signup 2024-01-02T00:00:00Z"}
+	if diff := cmp.Diff(want, events(d)); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if d.Stats.Files[1].Compression != "gzip" || d.Stats.Files[1].Format != "jsonl" {
+		t.Errorf("file 2: %+v", d.Stats.Files[1])
+	}
+	if _, err := Read([]Input{FileInput(filepath.Join(dir, "nope.csv"), nil)}, keepAll); err == nil ||
+		!strings.Contains(err.Error(), "no such file or directory") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestReadSinceUntil(t *testing.T) {
+	data := "user_id,event,timestamp\nu1,a,2024-01-01\nu1,a,2024-01-02\nu1,a,2024-01-03\n"
+	since := time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC)
+	until := time.Date(2024, 1, 3, 0, 0, 0, 0, time.UTC)
+	d := mustRead(t, "s.csv", data, Options{Since: &since, Until: &until, Need: Need{AllEvents: true}})
+	if got := events(d); !cmp.Equal(got, []string{"u1 a 2024-01-02T00:00:00Z"}) || d.Stats.OutOfRange != 2 {
+		t.Errorf("events %v out of range %d", got, d.Stats.OutOfRange)
+	}
+}

@@ -1,0 +1,86 @@
+package report
+
+import (
+	"bytes"
+	"math"
+	"testing"
+	"time"
+)
+
+func TestHumanFormats(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -12345: "-12,345"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+	for s, want := range map[float64]string{0: "0s", 59.4: "59s", 750: "12m30s", 3*3600 + 5*60: "3h05m", 2*86400 + 4*3600: "2d04h", -90: "-1m30s", math.NaN(): "–"} {
+		if got := HumanDuration(s); got != want {
+			t.Errorf("HumanDuration(%v) = %q, want %q", s, got, want)
+		}
+	}
+	if got := Pct(0.75); got != "75.0%" {
+		t.Errorf("Pct(0.75) = %q", got)
+	}
+}
+
+func sample() Doc {
+	half := 0.5
+	return Doc{
+		Title:   "Title",
+		Summary: [][2]string{{"rows", "3"}},
+		Tables: []Table{{Title: "T", Columns: []Column{
+			{Key: "name", Header: "name"}, {Key: "users", Kind: Int}, {Key: "rate", Kind: Percent},
+			{Key: "ttv_seconds", Header: "ttv", Kind: Duration}, {Key: "at", Kind: Time},
+		}, Rows: [][]any{
+			{"a|b", int64(12345), &half, 3725.0, time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)},
+			{"c", 7, (*float64)(nil), nil, time.Date(2024, 3, 2, 0, 0, 0, 0, time.UTC)},
+		}}},
+	}
+}
+
+func TestWriteCSVKeepsRawValues(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, sample(), FormatCSV, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "name,users,rate,ttv_seconds,at\na|b,12345,0.5,3725,2024-03-01T10:00:00Z\nc,7,,,2024-03-02T00:00:00Z\n"
+	if b.String() != want {
+		t.Errorf("csv\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestWriteHuman(t *testing.T) {
+	var b bytes.Buffer
+	ny, _ := time.LoadLocation("America/New_York")
+	if err := Write(&b, sample(), FormatTable, Options{TZ: ny}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Title\n  rows:  3\n\nT\nname  users   rate   ttv    at\na|b   12,345  50.0%  1h02m  2024-03-01T05:00:00-05:00\nc     7       –      –      2024-03-01T19:00:00-05:00\n"
+	if b.String() != want {
+		t.Errorf("plain table\n%q\nwant\n%q", b.String(), want)
+	}
+	b.Reset()
+	if err := Write(&b, sample(), FormatMarkdown, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte(`| a\|b `)) || !bytes.Contains(b.Bytes(), []byte("## Title")) || !bytes.Contains(b.Bytes(), []byte("---:|")) {
+		t.Errorf("markdown:\n%s", b.String())
+	}
+	b.Reset()
+	if err := Write(&b, sample(), FormatTable, Options{TTY: true, Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte("\x1b[1mTitle\x1b[0m")) || !bytes.Contains(b.Bytes(), []byte("│")) {
+		t.Errorf("tty table lacks colour or borders:\n%s", b.String())
+	}
+}
+
+func TestWriteJSONEmptyWarnings(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, Envelope{Metric: "m", Result: map[string]any{}}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b.Bytes(), []byte(`"warnings": []`)) {
+		t.Errorf("warnings not []:\n%s", b.String())
+	}
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Reproducible benchmark of `uptake inspect` on large demo exports.
+#
+#   scripts/bench.sh            # 1M and 10M events (about 3 GB of files in $BENCH_DIR)
+#   SIZES=1 scripts/bench.sh    # 1M only
+#
+# Files are generated with `uptake demo` (deterministic: same bytes on every
+# machine) as CSV and JSONL, plain and gzipped, then each is read RUNS times
+# by `uptake inspect`; the table reports the best wall time, throughput and
+# peak RSS (/usr/bin/time -v). Timings are measurements, never test
+# assertions; see README "Performance" for the numbers of record.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH_DIR=${BENCH_DIR:-bench}
+RUNS=${RUNS:-3}
+SIZES=${SIZES:-"1 10"}
+mkdir -p "$BENCH_DIR"
+go build -o "$BENCH_DIR/uptake" ./cmd/uptake
+bin="$BENCH_DIR/uptake"
+[ -x /usr/bin/time ] || { echo "bench: needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+
+# users per million events in the demo export (about 96 events per user)
+users_for() { echo $(( $1 * 10450 )); }
+
+gen() { # millions format
+  local m=$1 f=$2 out="$BENCH_DIR/events${1}m.$2"
+  if [ ! -s "$out" ]; then
+    echo "generating $out" >&2
+    "$bin" demo --users "$(users_for "$m")" --seed 7 --format "$f" > "$out"
+  fi
+  if [ ! -s "$out.gz" ]; then
+    gzip -1 -k -c "$out" > "$out.gz"
+  fi
+}
+
+measure() { # file command...
+  local file=$1; shift
+  local best="" rss=""
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -v -o "$BENCH_DIR/time.txt" "$@" > /dev/null
+    local w r
+    w=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,a,":"); if (length(a)==3) print a[1]*3600+a[2]*60+a[3]; else print a[1]*60+a[2]}' "$BENCH_DIR/time.txt")
+    r=$(awk -F': ' '/Maximum resident/ {print $2}' "$BENCH_DIR/time.txt")
+    if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w; rss=$r; fi
+  done
+  local size
+  size=$(stat -c %s "$file")
+  printf "| %-22s | %8s | %7.2f | %8.0f | %6.0f |\n" "$(basename "$file")" "$(numfmt --to=si "$size")" "$best" \
+    "$(awk "BEGIN{print $size/1e6/$best}")" "$(awk "BEGIN{print $rss/1024}")"
+}
+
+echo "| file | size | wall s | MB/s | peak RSS MB |"
+echo "|---|---:|---:|---:|---:|"
+for m in $SIZES; do
+  for f in csv jsonl; do
+    gen "$m" "$f"
+    measure "$BENCH_DIR/events${m}m.$f" "$bin" inspect -q --format json "$BENCH_DIR/events${m}m.$f"
+    measure "$BENCH_DIR/events${m}m.$f.gz" "$bin" inspect -q --format json "$BENCH_DIR/events${m}m.$f.gz"
+  done
+done
+echo
+echo "machine: $(nproc) cores, $(go version | awk '{print $3}'); zcat baseline for the gzipped CSV:"
+for m in $SIZES; do
+  /usr/bin/time -f "  zcat events${m}m.csv.gz: %e s" zcat "$BENCH_DIR/events${m}m.csv.gz" > /dev/null
+done
