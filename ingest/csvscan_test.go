@@ -95,9 +95,9 @@ func TestCSVBoundary(t *testing.T) {
 		want int
 	}{
 		{"a,b\nc,d\ne", 8},
-		{"a,b\n\"c\nd\",e", 4},       // the last newline is inside quotes
-		{"a,\"b\nc\"\nd", 8},         // after the quoted field closes
-		{"\"x\"\"y\",z\nw", 9},       // escaped quotes keep parity
+		{"a,b\n\"c\nd\",e", 4}, // the last newline is inside quotes
+		{"a,\"b\nc\"\nd", 8},   // after the quoted field closes
+		{"\"x\"\"y\",z\nw", 9}, // escaped quotes keep parity
 		{"no newline", -1},
 		{"\"open\nstill open\n", -1}, // every newline inside quotes
 	}
