@@ -95,6 +95,9 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	root.SetCompletionCommandGroupID("data")
 	root.AddCommand(
 		NewCmdInspect(ios, nil),
+		NewCmdOnboarding(ios, nil),
+		NewCmdActivation(ios, nil),
+		NewCmdFunnel(ios, nil),
 		NewCmdDemo(ios, nil),
 		newCmdGenDocs(ios),
 	)

@@ -22,6 +22,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/uptake-dev/uptake/metrics"
 )
 
 // DedupMode is the --dedup setting.
@@ -63,13 +64,10 @@ type Need struct {
 	PropertyStats bool     // count rows per property name (inspect)
 }
 
-// Event is one kept event. User and Name index Dataset.Users and
+// Event is one kept event: the metrics package's type, so the events read
+// go to the metrics without a copy. User and Name index Dataset.Users and
 // Dataset.Names.
-type Event struct {
-	Time int64 // Unix nanoseconds
-	User int32
-	Name int32
-}
+type Event = metrics.Event
 
 // Dataset is what Read returns.
 type Dataset struct {

@@ -97,8 +97,11 @@ type Doc struct {
 	Title   string
 	Summary [][2]string // label, value
 	Tables  []Table
-	// Primary is the table written by --format csv.
+	// Primary is the table written by --format csv, unless CSV is set.
 	Primary int
+	// CSV, when set, is what --format csv writes instead (a tidy table for
+	// spreadsheets that the terminal view shows as summary lines).
+	CSV *Table
 	// Notes are printed after the tables.
 	Notes []string
 }
@@ -128,6 +131,9 @@ func Write(w io.Writer, doc Doc, f Format, o Options) error {
 	}
 	switch f {
 	case FormatCSV:
+		if doc.CSV != nil {
+			return writeCSV(w, *doc.CSV, o)
+		}
 		if len(doc.Tables) == 0 {
 			return nil
 		}

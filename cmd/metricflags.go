@@ -1,0 +1,307 @@
+package cmd
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/ingest"
+	"github.com/uptake-dev/uptake/metrics"
+	"github.com/uptake-dev/uptake/report"
+)
+
+// ReportFlags are the reporting flags of every metric command (CLI.md).
+type ReportFlags struct {
+	TZ           string
+	From, To     string
+	AsOf, Since  string
+	ActiveEvents []string
+	By           string
+	Conf         float64
+	Out          output
+
+	loc                  *time.Location
+	from, to, asOf, sinc *time.Time
+}
+
+func (r *ReportFlags) add(cmd *cobra.Command, active bool) {
+	f := cmd.Flags()
+	f.StringVar(&r.TZ, "tz", "UTC", "IANA `zone` for calendar days, weeks and months")
+	f.StringVar(&r.From, "from", "", "Start of the reporting range (RFC 3339 or YYYY-MM-DD in --tz), inclusive")
+	f.StringVar(&r.To, "to", "", "End of the reporting range, exclusive")
+	f.StringVar(&r.AsOf, "as-of", "", "Exclusive end of observed data (default: just after the last event); later events are ignored")
+	f.StringVar(&r.Since, "since", "", "Start of observed history (default: the first event); earlier events are ignored")
+	if active {
+		f.StringArrayVar(&r.ActiveEvents, "active-event", nil, "Only this event counts as activity; repeatable")
+	}
+	f.StringVar(&r.By, "by", "", "Break every figure down by this property (each user's first seen value)")
+	f.Float64Var(&r.Conf, "conf", 0.95, "Confidence `level` of every interval")
+	r.Out.add(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("tz", completeZones)
+}
+
+// resolve parses zone, times and level; errors are usage errors.
+func (r *ReportFlags) resolve() error {
+	loc, err := loadZone(r.TZ, "--tz")
+	if err != nil {
+		return err
+	}
+	r.loc = loc
+	if !(r.Conf > 0 && r.Conf < 1) {
+		return usageErrorf("--conf %v: want a level between 0 and 1, such as 0.95", r.Conf)
+	}
+	for _, t := range []struct {
+		flag, v string
+		p       **time.Time
+	}{{"--from", r.From, &r.from}, {"--to", r.To, &r.to}, {"--as-of", r.AsOf, &r.asOf}, {"--since", r.Since, &r.sinc}} {
+		if t.v == "" {
+			continue
+		}
+		tm, err := parseTimeFlag(t.v, loc)
+		if err != nil {
+			return usageErrorf("%s %q: want RFC 3339 (2024-03-01T00:00:00Z) or YYYY-MM-DD", t.flag, t.v)
+		}
+		*t.p = &tm
+	}
+	if r.from != nil && r.to != nil && !r.from.Before(*r.to) {
+		return usageErrorf("--from %s is not before --to %s", r.From, r.To)
+	}
+	if r.sinc != nil && r.asOf != nil && !r.sinc.Before(*r.asOf) {
+		return usageErrorf("--since %s is not before --as-of %s", r.Since, r.AsOf)
+	}
+	return nil
+}
+
+func parseTimeFlag(v string, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t, nil
+	}
+	return time.ParseInLocation("2006-01-02", v, loc)
+}
+
+// parseDuration reads 90s, 30m, 48h, 7d, 2w.
+func parseDuration(flag, v string) (time.Duration, error) {
+	bad := usageErrorf("%s %q: want a duration such as 90s, 30m, 48h, 7d or 2w", flag, v)
+	if len(v) < 2 {
+		return 0, bad
+	}
+	n, err := strconv.ParseFloat(v[:len(v)-1], 64)
+	if err != nil || n <= 0 || math.IsInf(n, 0) {
+		return 0, bad
+	}
+	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
+	if unit == 0 || n*float64(unit) > float64(math.MaxInt64/2) {
+		return 0, bad
+	}
+	return time.Duration(n * float64(unit)), nil
+}
+
+// windowFlags are the "within W" flags.
+type windowFlags struct {
+	Within     string
+	WindowMode string
+}
+
+func (w *windowFlags) add(cmd *cobra.Command, def, what string) {
+	cmd.Flags().StringVar(&w.Within, "within", def, what+" (90s, 30m, 48h, 7d, 2w; the end is included)")
+	enumFlag(cmd, &w.WindowMode, "window-mode", "elapsed", []string{"elapsed", "calendar"}, "Measure the window in elapsed time or in calendar days of --tz")
+}
+
+func (w *windowFlags) window(loc *time.Location) (metrics.Window, error) {
+	d, err := parseDuration("--within", w.Within)
+	if err != nil {
+		return metrics.Window{}, err
+	}
+	win := metrics.Window{Length: d, Calendar: w.WindowMode == "calendar", Loc: loc}
+	if win.Calendar && d%(24*time.Hour) != 0 {
+		return win, usageErrorf("--window-mode calendar counts whole days; --within %s is not a number of days", w.Within)
+	}
+	return win, nil
+}
+
+// cohortFlag is --cohort-period.
+type cohortFlag struct {
+	Period    string
+	WeekStart string
+}
+
+func (c *cohortFlag) add(cmd *cobra.Command) {
+	enumFlag(cmd, &c.Period, "cohort-period", "", []string{"", "day", "week", "month"}, "Add one row per signup cohort")
+	enumFlag(cmd, &c.WeekStart, "week-start", "monday", []string{"monday", "sunday"}, "First day of a week")
+}
+
+func (c *cohortFlag) calendar(loc *time.Location) *metrics.Calendar {
+	if c.Period == "" {
+		return nil
+	}
+	cal := metrics.Calendar{Period: metrics.Period(c.Period), Loc: loc, WeekStart: time.Monday}
+	if c.WeekStart == "sunday" {
+		cal.WeekStart = time.Sunday
+	}
+	return &cal
+}
+
+// loaded is what a metric command works on.
+type loaded struct {
+	data *ingest.Dataset
+	log  *metrics.Log
+	asOf int64
+}
+
+// load reads the input with the events and the --by property a command
+// needs, bounded by --since and --as-of.
+func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need ingest.Need) (*loaded, error) {
+	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
+		need.UserProps = append(need.UserProps, r.By)
+	}
+	ins, err := in.inputs(args, ios.In)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := in.options(need)
+	if err != nil {
+		return nil, err
+	}
+	opts.Since, opts.Until = r.sinc, r.asOf
+	if ios.StderrTTY && !in.Quiet {
+		prog := &ingest.Progress{}
+		opts.Progress = prog
+		stop := startProgress(ios.ErrOut, prog)
+		defer stop()
+	}
+	d, err := ingest.Read(ins, opts)
+	if err != nil {
+		return nil, err
+	}
+	asOf := asOfDefault(d).UnixNano()
+	if r.asOf != nil {
+		asOf = r.asOf.UnixNano()
+	}
+	return &loaded{data: d, log: metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen), asOf: asOf}, nil
+}
+
+// rng is the reporting range for metrics.
+func (r *ReportFlags) rng(asOf int64) metrics.Range {
+	var out metrics.Range
+	out.AsOf = asOf
+	if r.from != nil {
+		v := r.from.UnixNano()
+		out.From = &v
+	}
+	if r.to != nil {
+		v := r.to.UnixNano()
+		out.To = &v
+	}
+	return out
+}
+
+// segment is one --by value and its users.
+type segment struct {
+	Name  string
+	Users []int32
+}
+
+// segments groups users by their first seen value of the --by property,
+// sorted by value; users without one form "(none)", last.
+func segments(l *loaded, by string) []segment {
+	if by == "" {
+		return nil
+	}
+	vals := l.data.UserProps[by]
+	groups := map[string][]int32{}
+	for u, v := range vals {
+		groups[v] = append(groups[v], int32(u))
+	}
+	var names []string
+	for k := range groups {
+		if k != "" {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	var out []segment
+	for _, k := range names {
+		out = append(out, segment{Name: k, Users: groups[k]})
+	}
+	if g, ok := groups[""]; ok {
+		out = append(out, segment{Name: "(none)", Users: g})
+	}
+	return out
+}
+
+// reportParams are the reporting settings every envelope spells out.
+func (r *ReportFlags) params(asOf int64) map[string]any {
+	p := map[string]any{"tz": r.TZ, "conf": r.Conf, "by": r.By, "from": nullable(r.from), "to": nullable(r.to),
+		"since": nullable(r.sinc), "as_of": time.Unix(0, asOf).UTC().Format(time.RFC3339Nano)}
+	return p
+}
+
+func nullable(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// envelope builds the JSON envelope of a metric result.
+func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, in *InputFlags, result any, ws []metrics.Warning) report.Envelope {
+	for k, v := range r.params(l.asOf) {
+		params[k] = v
+	}
+	warnings := inputWarnings(l.data, in)
+	for _, w := range ws {
+		warnings = append(warnings, report.Warning{Code: w.Code, Message: w.Message})
+	}
+	return report.Envelope{Metric: metric, Params: params, Input: inputSummary(l.data),
+		AsOf: time.Unix(0, l.asOf).In(r.loc).Format(time.RFC3339Nano), TZ: r.TZ, Result: result, Warnings: warnings}
+}
+
+// propText writes a proportion for people: "75.0% [30.1%, 95.4%] (3/4)".
+func propText(p metrics.Proportion) string {
+	if p.Value == nil {
+		return fmt.Sprintf("– (0 eligible)")
+	}
+	return fmt.Sprintf("%s [%s, %s] (%s/%s)", report.Pct(*p.Value), report.Pct(p.CI.Low), report.Pct(p.CI.High),
+		report.Thousands(p.Numerator), report.Thousands(p.Denominator))
+}
+
+// ciCols are the columns of a proportion in a table.
+func ciCols(prefix string) []report.Column {
+	return []report.Column{
+		{Key: prefix, Header: prefix, Kind: report.Percent},
+		{Key: prefix + "_ci_low", Header: "ci low", Kind: report.Percent},
+		{Key: prefix + "_ci_high", Header: "ci high", Kind: report.Percent},
+	}
+}
+
+func ciVals(p metrics.Proportion) []any {
+	if p.Value == nil {
+		return []any{nil, nil, nil}
+	}
+	return []any{*p.Value, p.CI.Low, p.CI.High}
+}
+
+func prefixWarnings(ws []metrics.Warning, seg string) []metrics.Warning {
+	out := make([]metrics.Warning, len(ws))
+	for i, w := range ws {
+		out[i] = metrics.Warning{Code: w.Code, Message: seg + ": " + w.Message}
+	}
+	return out
+}
+
+func splitSteps(flag, v string, min int) ([]string, error) {
+	var steps []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			steps = append(steps, s)
+		}
+	}
+	if len(steps) < min {
+		return nil, usageErrorf("%s %q: want at least %d comma-separated event names", flag, v, min)
+	}
+	return steps, nil
+}

@@ -1,0 +1,101 @@
+package cmd
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// Golden outputs of the metric commands on the built-in demo export.
+func TestMetricCommandsGolden(t *testing.T) {
+	steps := "onboarding_started,profile_completed,project_created,teammate_invited,onboarding_completed"
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"activation_table", []string{"activation", "--demo", "--activation-event", "report_created", "--km", "--cohort-period", "month"}},
+		{"activation_by_plan_json", []string{"activation", "--demo", "--activation-event", "report_created", "--within", "48h", "--by", "plan", "--format", "json"}},
+		{"activation_csv", []string{"activation", "--demo", "--activation-event", "report_created", "--by", "plan", "--format", "csv"}},
+		{"onboarding_table", []string{"onboarding", "--demo", "--steps", steps, "--by", "onboarding_variant"}},
+		{"onboarding_signups_json", []string{"onboarding", "--demo", "--steps", steps, "--denominator", "signups", "--as-of", "2024-07-01", "--format", "json"}},
+		{"onboarding_markdown", []string{"onboarding", "--demo", "--steps", "onboarding_started,onboarding_completed", "--cohort-period", "month", "--format", "markdown"}},
+		{"funnel_table", []string{"funnel", "--demo", "--steps", "signup,onboarding_started,project_created,report_created", "--cohort-period", "month"}},
+		{"funnel_strict_json", []string{"funnel", "--demo", "--steps", "session_started,page_viewed,feature_used", "--order", "strict", "--within", "1h", "--from", "2024-03-01", "--to", "2024-04-01", "--format", "json"}},
+		{"funnel_exclude_csv", []string{"funnel", "--demo", "--steps", "signup,project_created,report_created", "--exclude", "support_ticket_created:1:3", "--format", "csv"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, false, tt.args...)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, tt.name, out)
+		})
+	}
+}
+
+// The JSON paths CLI.md promises to scripts.
+func TestMetricJSONPaths(t *testing.T) {
+	for _, tt := range []struct {
+		args  []string
+		paths []string
+	}{
+		{[]string{"activation", "--demo", "--activation-event", "report_created"}, []string{"rate.numerator", "rate.denominator", "rate.value", "rate.ci.low", "rate.ci.method", "excluded.censored",
+			"ttv.reached", "ttv.not_reached", "ttv.p25_seconds", "ttv.median_seconds", "ttv.p75_seconds", "ttv.p90_seconds"}},
+		{[]string{"onboarding", "--demo", "--steps", "onboarding_started,onboarding_completed"}, []string{"steps.0.event", "steps.0.users", "completion.value", "completion_of_signups.value"}},
+		{[]string{"funnel", "--demo", "--steps", "signup,report_created"}, []string{"steps.1.event", "steps.1.users", "steps.1.avg_seconds_from_previous", "steps.1.median_seconds_from_previous"}},
+		{[]string{"funnel", "--demo", "--steps", "signup,report_created", "--by", "plan"}, []string{"segments.0.segment", "segments.0.steps.1.users", "steps.1.users"}},
+	} {
+		code, out, errOut := run(t, false, append(tt.args, "--format", "json")...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, errOut)
+		}
+		var env map[string]any
+		if err := json.Unmarshal([]byte(out), &env); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range tt.paths {
+			var cur any = env["result"]
+			for _, k := range strings.Split(p, ".") {
+				switch c := cur.(type) {
+				case map[string]any:
+					v, ok := c[k]
+					if !ok {
+						t.Errorf("%s: .result.%s missing at %q", tt.args[0], p, k)
+					}
+					cur = v
+				case []any:
+					i := int(k[0] - '0')
+					if i >= len(c) {
+						t.Errorf("%s: .result.%s: index %d out of range", tt.args[0], p, i)
+						cur = nil
+						continue
+					}
+					cur = c[i]
+				}
+			}
+		}
+	}
+}
+
+func TestMetricUsageErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"activation", "--demo"}, "uptake: --activation-event is required\n"},
+		{[]string{"onboarding", "--demo"}, "uptake: required flag(s) \"steps\" not set\n"},
+		{[]string{"funnel", "--demo", "--steps", "a"}, "uptake: --steps \"a\": want at least 2 comma-separated event names\n"},
+		{[]string{"funnel", "--demo", "--steps", "a,b", "--within", "7"}, "uptake: --within \"7\": want a duration such as 90s, 30m, 48h, 7d or 2w\n"},
+		{[]string{"funnel", "--demo", "--steps", "a,b", "--exclude", "x:2:1"}, "uptake: --exclude \"x:2:1\": FROM and TO are step numbers with 1 ≤ FROM < TO ≤ 2\n"},
+		{[]string{"funnel", "--demo", "--steps", "a,b", "--order", "any", "--exclude", "x:1:2"}, "uptake: --exclude \"x:1:2\": step numbers mean nothing with --order any; use --exclude x\n"},
+		{[]string{"activation", "--demo", "--activation-event", "x", "--from", "March"}, "uptake: --from \"March\": want RFC 3339 (2024-03-01T00:00:00Z) or YYYY-MM-DD\n"},
+		{[]string{"activation", "--demo", "--activation-event", "x", "--conf", "95"}, "uptake: --conf 95: want a level between 0 and 1, such as 0.95\n"},
+		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "36h", "--window-mode", "calendar"}, "uptake: --window-mode calendar counts whole days; --within 36h is not a number of days\n"},
+	} {
+		code, out, errOut := run(t, false, tt.args...)
+		first := strings.SplitN(errOut, "\n", 2)[0] + "\n"
+		if code != ExitUsage || first != tt.stderr || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tt.args, code, errOut, tt.stderr)
+		}
+	}
+}

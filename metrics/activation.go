@@ -1,0 +1,300 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Warning is a machine-readable caveat attached to a result.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Anchor says how a user's signup is found: the earliest Event, or the
+// user's first-ever event when Event is "" (METRICS.md §1.4).
+type Anchor struct {
+	Event string
+}
+
+// anchors returns each listed user's anchor time, and whether it has one.
+func (a Anchor) times(l *Log, users []int32) ([]int64, []bool) {
+	at := make([]int64, len(users))
+	ok := make([]bool, len(users))
+	id := int32(-2)
+	if a.Event != "" {
+		id = l.NameID(a.Event)
+	}
+	for i, u := range users {
+		if a.Event == "" {
+			at[i], ok[i] = l.FirstSeen[u], true
+			continue
+		}
+		ts, ns := l.Events(u)
+		if t, j := firstOf(ts, ns, id, math.MinInt64, 0); j >= 0 {
+			at[i], ok[i] = t, true
+		}
+	}
+	return at, ok
+}
+
+// Name is how the anchor is described in output.
+func (a Anchor) Name() string {
+	if a.Event == "" {
+		return "first_seen"
+	}
+	return a.Event
+}
+
+// ActivationParams configure Activation (METRICS.md §2.2, §2.3, §5).
+type ActivationParams struct {
+	Events   []string // all must be met (an AND); each at least MinCount times
+	MinCount int
+	Anchor   Anchor
+	Window   Window
+	Range    Range
+	Level    float64
+	KM       bool      // add the Kaplan–Meier TTV that uses censored users
+	Cohorts  *Calendar // one row per signup cohort when set
+}
+
+// ActivationResult is the activation rate and time to value.
+type ActivationResult struct {
+	Rate      Proportion         `json:"rate"`
+	Anchored  int64              `json:"anchored"`
+	Excluded  Excluded           `json:"excluded"`
+	TTV       TTV                `json:"ttv"`
+	Cohorts   []ActivationCohort `json:"cohorts"`
+	Warnings  []Warning          `json:"warnings"`
+	NoAnchor  int64              `json:"no_anchor"`
+	BeforeAnc int64              `json:"events_before_anchor"`
+}
+
+// Excluded counts units left out of a rate.
+type Excluded struct {
+	Censored int64 `json:"censored"`
+}
+
+// ActivationCohort is one signup cohort's row.
+type ActivationCohort struct {
+	Cohort   string     `json:"cohort"`
+	Size     int64      `json:"size"`
+	Rate     Proportion `json:"rate"`
+	Censored int64      `json:"censored"`
+	Status   string     `json:"status"`
+}
+
+// TTV is time to value among eligible anchors (conditional on reaching it),
+// plus optionally the Kaplan–Meier estimate over every anchor.
+type TTV struct {
+	Reached          int64      `json:"reached"`
+	NotReached       int64      `json:"not_reached"`
+	PctReached       Proportion `json:"pct_reached"`
+	MinSeconds       *float64   `json:"min_seconds"`
+	P25Seconds       *float64   `json:"p25_seconds"`
+	MedianSeconds    *float64   `json:"median_seconds"`
+	P75Seconds       *float64   `json:"p75_seconds"`
+	P90Seconds       *float64   `json:"p90_seconds"`
+	MaxSeconds       *float64   `json:"max_seconds"`
+	PercentileMethod string     `json:"percentile_method"`
+	Basis            string     `json:"basis"`
+	KM               *KMSummary `json:"km,omitempty"`
+}
+
+// KMSummary is the Kaplan–Meier time to value: quantiles are null with
+// status "not_reached" when the curve never falls that far.
+type KMSummary struct {
+	N             int64    `json:"n"`
+	Events        int64    `json:"events"`
+	Censored      int64    `json:"censored"`
+	P25Seconds    *float64 `json:"p25_seconds"`
+	MedianSeconds *float64 `json:"median_seconds"`
+	MedianStatus  string   `json:"median_status"`
+	P75Seconds    *float64 `json:"p75_seconds"`
+}
+
+// criterionTime returns when the activation criterion is first met at or
+// after anchor (each event's MinCount-th occurrence, the latest of them), or
+// false. It also counts key events before the anchor.
+func criterionTime(ts []int64, ns []int32, ids []int32, k int, anchor int64) (int64, bool, int64) {
+	var met int64 = math.MinInt64
+	var before int64
+	all := true
+	for _, id := range ids {
+		n := 0
+		for i, t := range ts {
+			if ns[i] != id {
+				continue
+			}
+			if t < anchor {
+				before++ // times are sorted: these all come first
+				continue
+			}
+			if n++; n == k {
+				met = max(met, t)
+				break
+			}
+		}
+		if n < k {
+			all = false
+		}
+	}
+	return met, all && len(ids) > 0, before
+}
+
+// Activation computes the activation rate of users (a segment, or all) and
+// their time to value.
+func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
+	if p.MinCount < 1 {
+		p.MinCount = 1
+	}
+	ids := make([]int32, len(p.Events))
+	for i, e := range p.Events {
+		ids[i] = l.NameID(e)
+	}
+	anchors, has := p.Anchor.times(l, users)
+	res := ActivationResult{Cohorts: []ActivationCohort{}, Warnings: []Warning{}}
+	var eligible, activated int64
+	var ttv []float64
+	var km []Survival
+	type cohortAcc struct {
+		start            time.Time
+		size, n, x, cens int64
+	}
+	cohorts := map[int]*cohortAcc{}
+	for i, u := range users {
+		if !has[i] {
+			res.NoAnchor++
+			continue
+		}
+		a := anchors[i]
+		if !p.Range.Contains(a) {
+			continue
+		}
+		res.Anchored++
+		ts, ns := l.Events(u)
+		met, ok, before := criterionTime(ts, ns, ids, p.MinCount, a)
+		res.BeforeAnc += before
+		end := p.Window.End(a)
+		inWindow := ok && met <= end
+		var c *cohortAcc
+		if p.Cohorts != nil {
+			k := p.Cohorts.Index(a)
+			if c = cohorts[k]; c == nil {
+				c = &cohortAcc{start: p.Cohorts.Start(a)}
+				cohorts[k] = c
+			}
+			c.size++
+		}
+		if p.KM {
+			switch {
+			case ok && met <= end && met < p.Range.AsOf:
+				km = append(km, Survival{Time: float64(met - a), Event: true})
+			default:
+				km = append(km, Survival{Time: float64(min(p.Range.AsOf, end) - a), Event: false})
+			}
+		}
+		if !p.Range.Complete(end) {
+			res.Excluded.Censored++
+			if c != nil {
+				c.cens++
+			}
+			continue
+		}
+		eligible++
+		if c != nil {
+			c.n++
+		}
+		if inWindow {
+			activated++
+			ttv = append(ttv, float64(met-a)/1e9)
+			if c != nil {
+				c.x++
+			}
+		}
+	}
+	res.Rate = NewProportion(activated, eligible, p.Level)
+	res.TTV = ttvSummary(ttv, eligible, p.Level)
+	if p.KM {
+		res.TTV.KM = kmSummary(km)
+	}
+	keys := make([]int, 0, len(cohorts))
+	for k := range cohorts {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		c := cohorts[k]
+		status := "complete"
+		if c.cens > 0 {
+			status = "incomplete"
+		}
+		res.Cohorts = append(res.Cohorts, ActivationCohort{Cohort: p.Cohorts.Label(c.start), Size: c.size,
+			Rate: NewProportion(c.x, c.n, p.Level), Censored: c.cens, Status: status})
+	}
+	res.Warnings = append(res.Warnings, proportionWarnings("activation rate", res.Rate)...)
+	if res.BeforeAnc > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "events_before_anchor",
+			Message: fmt.Sprintf("%d activation events happened before their user's %s and were ignored", res.BeforeAnc, p.Anchor.Name())})
+	}
+	if res.Excluded.Censored > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "censored",
+			Message: fmt.Sprintf("%d users signed up less than %s before as_of and are left out (their window is not complete)", res.Excluded.Censored, FormatDuration(p.Window.Length))})
+	}
+	return res
+}
+
+func ttvSummary(secs []float64, eligible int64, level float64) TTV {
+	slices.Sort(secs)
+	t := TTV{Reached: int64(len(secs)), NotReached: eligible - int64(len(secs)),
+		PctReached: NewProportion(int64(len(secs)), eligible, level), PercentileMethod: "type7", Basis: "conditional"}
+	if len(secs) > 0 {
+		t.MinSeconds = Ptr(secs[0])
+		t.P25Seconds = Ptr(Percentile(secs, 0.25))
+		t.MedianSeconds = Ptr(Percentile(secs, 0.5))
+		t.P75Seconds = Ptr(Percentile(secs, 0.75))
+		t.P90Seconds = Ptr(Percentile(secs, 0.90))
+		t.MaxSeconds = Ptr(secs[len(secs)-1])
+	}
+	return t
+}
+
+func kmSummary(obs []Survival) *KMSummary {
+	k := &KMSummary{N: int64(len(obs)), MedianStatus: "not_reached"}
+	for _, o := range obs {
+		if o.Event {
+			k.Events++
+		}
+	}
+	k.Censored = k.N - k.Events
+	steps := KaplanMeier(obs)
+	if v, ok := KMQuantile(steps, 0.25); ok {
+		k.P25Seconds = Ptr(v / 1e9)
+	}
+	if v, ok := KMQuantile(steps, 0.5); ok {
+		k.MedianSeconds = Ptr(v / 1e9)
+		k.MedianStatus = "reached"
+	}
+	if v, ok := KMQuantile(steps, 0.75); ok {
+		k.P75Seconds = Ptr(v / 1e9)
+	}
+	return k
+}
+
+// proportionWarnings are the minimum-sample warnings of METRICS.md §1.6.
+func proportionWarnings(what string, p Proportion) []Warning {
+	var ws []Warning
+	n, x := p.Denominator, p.Numerator
+	switch {
+	case n == 0:
+		ws = append(ws, Warning{Code: "empty_denominator", Message: what + ": no eligible users, so no rate"})
+	case n < 30:
+		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d is below 30; read the interval, not the point", what, n)})
+	}
+	if n > 0 && (x < 5 || n-x < 5) {
+		ws = append(ws, Warning{Code: "sparse_counts", Message: fmt.Sprintf("%s: %d of %d; fewer than 5 on one side", what, x, n)})
+	}
+	return ws
+}

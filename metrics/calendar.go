@@ -1,0 +1,150 @@
+package metrics
+
+import (
+	"fmt"
+	"time"
+)
+
+// Period is a calendar bucket.
+type Period string
+
+// Periods.
+const (
+	Day   Period = "day"
+	Week  Period = "week"
+	Month Period = "month"
+)
+
+// Calendar buckets instants into calendar periods in a zone, using the zone
+// database (a day in America/Los_Angeles lasts 23 h on 2024-03-10).
+type Calendar struct {
+	Period    Period
+	Loc       *time.Location
+	WeekStart time.Weekday // Monday (ISO) or Sunday
+}
+
+// Start returns the start of the period containing t (Unix ns).
+func (c Calendar) Start(t int64) time.Time {
+	lt := time.Unix(0, t).In(c.loc())
+	y, m, d := lt.Date()
+	switch c.Period {
+	case Month:
+		return time.Date(y, m, 1, 0, 0, 0, 0, c.loc())
+	case Week:
+		back := (int(lt.Weekday()) - int(c.WeekStart) + 7) % 7
+		return time.Date(y, m, d-back, 0, 0, 0, 0, c.loc())
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, c.loc())
+}
+
+// Next returns the start of the period after the one starting at s.
+func (c Calendar) Next(s time.Time) time.Time {
+	y, m, d := s.Date()
+	switch c.Period {
+	case Month:
+		return time.Date(y, m+1, 1, 0, 0, 0, 0, c.loc())
+	case Week:
+		return time.Date(y, m, d+7, 0, 0, 0, 0, c.loc())
+	}
+	return time.Date(y, m, d+1, 0, 0, 0, 0, c.loc())
+}
+
+// Index numbers periods: consecutive periods have consecutive indexes
+// (months since year 0, or days/weeks since 1970 in the zone).
+func (c Calendar) Index(t int64) int {
+	s := c.Start(t)
+	switch c.Period {
+	case Month:
+		return s.Year()*12 + int(s.Month()) - 1
+	case Week:
+		return civilDays(s) / 7
+	}
+	return civilDays(s)
+}
+
+// civilDays counts local calendar days since 1970-01-01 (floor for earlier).
+func civilDays(s time.Time) int {
+	y, m, d := s.Date()
+	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()
+	if u < 0 {
+		return int((u - 86399) / 86400)
+	}
+	return int(u / 86400)
+}
+
+// Label writes a period as CLI.md says: a day 2024-03-01, a week its first
+// day, a month 2024-03.
+func (c Calendar) Label(s time.Time) string {
+	if c.Period == Month {
+		return s.Format("2006-01")
+	}
+	return s.Format("2006-01-02")
+}
+
+func (c Calendar) loc() *time.Location {
+	if c.Loc == nil {
+		return time.UTC
+	}
+	return c.Loc
+}
+
+// Window is a "within W" window measured from each user's own anchor. It
+// includes its end (METRICS.md §1.2): within 7d means [anchor, anchor+168h].
+type Window struct {
+	Length time.Duration
+	// Calendar counts whole local days in Loc (day N is the local date N
+	// days after the anchor's, at the same wall time) instead of elapsed time.
+	Calendar bool
+	Loc      *time.Location
+}
+
+// End returns the inclusive end of the window starting at anchor (Unix ns).
+func (w Window) End(anchor int64) int64 {
+	if !w.Calendar {
+		return anchor + int64(w.Length)
+	}
+	loc := w.Loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	days := int(w.Length / (24 * time.Hour))
+	return time.Unix(0, anchor).In(loc).AddDate(0, 0, days).UnixNano()
+}
+
+// Mode names the window mode for params.
+func (w Window) Mode() string {
+	if w.Calendar {
+		return "calendar"
+	}
+	return "elapsed"
+}
+
+// Range is the reporting range [From, To) of anchors, cohorts or entries,
+// and AsOf the exclusive end of observed data.
+type Range struct {
+	From, To *int64
+	AsOf     int64
+}
+
+// Contains reports whether t is inside [From, To).
+func (r Range) Contains(t int64) bool {
+	return (r.From == nil || t >= *r.From) && (r.To == nil || t < *r.To)
+}
+
+// Complete reports whether a window or period ending at end is complete:
+// end ≤ as_of (METRICS.md §1.2; V17 counts a trial whose 30 days end exactly
+// at as_of).
+func (r Range) Complete(end int64) bool { return end <= r.AsOf }
+
+// FormatDuration writes d the way flags accept it (7d, 48h, 90s).
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
+}

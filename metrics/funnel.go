@@ -1,0 +1,555 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Order is how funnel steps must follow each other.
+type Order string
+
+// Orders.
+const (
+	Ordered Order = "ordered" // each step at or after the previous one (equal times count as in order)
+	Strict  Order = "strict"  // each step is the user's very next event
+	Any     Order = "any"     // steps in any order inside the window
+)
+
+// path is the steps one attempt reached: their times and event indexes.
+type path struct {
+	times []int64
+	idx   []int
+}
+
+func (p *path) reset() { p.times, p.idx = p.times[:0], p.idx[:0] }
+
+func (p *path) used(i int) bool { return slices.Contains(p.idx, i) }
+
+// walk follows ids from the step-1 event at index i0 until end (inclusive),
+// per order. For Any, the reached steps are recorded in time order and
+// p.idx holds, per reached step, its event index.
+func walk(p *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order) {
+	p.reset()
+	p.times = append(p.times, ts[i0])
+	p.idx = append(p.idx, i0)
+	switch order {
+	case Strict:
+		for j := 1; j < len(ids); j++ {
+			i := p.idx[j-1] + 1
+			if i >= len(ts) || ns[i] != ids[j] || ts[i] > end {
+				return
+			}
+			p.times = append(p.times, ts[i])
+			p.idx = append(p.idx, i)
+		}
+	case Any:
+		done := make([]bool, len(ids))
+		done[slices.Index(ids, ns[i0])] = true
+		// events at the same time as the start count (they are "in the window")
+		lo := i0
+		for lo > 0 && ts[lo-1] == ts[i0] {
+			lo--
+		}
+		for i := lo; i < len(ts) && ts[i] <= end; i++ {
+			if i == i0 {
+				continue
+			}
+			for j, id := range ids {
+				if !done[j] && ns[i] == id {
+					done[j] = true
+					p.times = append(p.times, ts[i])
+					p.idx = append(p.idx, i)
+					break
+				}
+			}
+		}
+	default: // Ordered
+		for j := 1; j < len(ids); j++ {
+			prev := p.times[j-1]
+			// start at the first event with the previous step's time, so that
+			// equal timestamps count as in order whatever the input order
+			i, _ := slices.BinarySearch(ts, prev)
+			found := false
+			for ; i < len(ts) && ts[i] <= end; i++ {
+				if ns[i] == ids[j] && !p.used(i) {
+					p.times = append(p.times, ts[i])
+					p.idx = append(p.idx, i)
+					found = true
+					break
+				}
+			}
+			if !found {
+				return
+			}
+		}
+	}
+}
+
+// StepStat is one row of a step funnel.
+type StepStat struct {
+	Event                     string   `json:"event"`
+	Users                     int64    `json:"users"`
+	PctOfStart                *float64 `json:"pct_of_start"`
+	PctOfPrevious             *float64 `json:"pct_of_previous"`
+	Dropoff                   int64    `json:"dropoff"`
+	DropoffPct                *float64 `json:"dropoff_pct"`
+	AvgSecondsFromPrevious    *float64 `json:"avg_seconds_from_previous"`
+	MedianSecondsFromPrevious *float64 `json:"median_seconds_from_previous"`
+}
+
+// stepStats turns per-user reached counts and step gaps into rows.
+func stepStats(labels []string, reached []int64, gaps [][]float64) []StepStat {
+	out := make([]StepStat, len(labels))
+	for j, lab := range labels {
+		s := StepStat{Event: lab, Users: reached[j]}
+		s.PctOfStart = ratio(reached[j], reached[0])
+		if j > 0 {
+			s.PctOfPrevious = ratio(reached[j], reached[j-1])
+			s.Dropoff = reached[j-1] - reached[j]
+			if s.PctOfPrevious != nil {
+				s.DropoffPct = Ptr(1 - *s.PctOfPrevious)
+			}
+			g := slices.Clone(gaps[j])
+			slices.Sort(g)
+			if len(g) > 0 {
+				var sum float64
+				for _, v := range g {
+					sum += v
+				}
+				s.AvgSecondsFromPrevious = Ptr(sum / float64(len(g)))
+				s.MedianSecondsFromPrevious = Ptr(Median(g))
+			}
+		}
+		out[j] = s
+	}
+	return out
+}
+
+func ratio(x, n int64) *float64 {
+	if n == 0 {
+		return nil
+	}
+	return Ptr(float64(x) / float64(n))
+}
+
+// ---------------------------------------------------------------------------
+// Onboarding (METRICS.md §2.1)
+
+// OnboardingParams configure Onboarding.
+type OnboardingParams struct {
+	Steps  []string // first = start, last = completion
+	Window Window
+	Order  Order // Ordered or Any
+	Anchor Anchor
+	// Signups makes the signup cohort the denominator of the step table.
+	Signups bool
+	Range   Range
+	Level   float64
+	Cohorts *Calendar
+}
+
+// OnboardingResult is onboarding completion and its step funnel.
+type OnboardingResult struct {
+	Denominator         string             `json:"denominator"`
+	Steps               []StepStat         `json:"steps"`
+	Started             int64              `json:"started"`
+	Completion          Proportion         `json:"completion"`
+	Signups             int64              `json:"signups"`
+	CompletionOfSignups Proportion         `json:"completion_of_signups"`
+	Excluded            OnboardingExcluded `json:"excluded"`
+	Cohorts             []FunnelCohort     `json:"cohorts"`
+	Warnings            []Warning          `json:"warnings"`
+}
+
+// OnboardingExcluded counts users left out.
+type OnboardingExcluded struct {
+	Censored              int64 `json:"censored"`
+	SignupsCensored       int64 `json:"signups_censored"`
+	CompletedWithoutStart int64 `json:"completed_without_start"`
+}
+
+// FunnelCohort is one cohort's row: users entering, and how many converted.
+type FunnelCohort struct {
+	Cohort     string     `json:"cohort"`
+	Entered    int64      `json:"entered"`
+	Conversion Proportion `json:"conversion"`
+	Censored   int64      `json:"censored"`
+	Status     string     `json:"status"`
+}
+
+type cohortRows struct {
+	cal  *Calendar
+	rows map[int]*cohortRow
+}
+
+type cohortRow struct {
+	start        time.Time
+	n, x, censor int64
+}
+
+func newCohortRows(c *Calendar) *cohortRows { return &cohortRows{cal: c, rows: map[int]*cohortRow{}} }
+
+func (c *cohortRows) row(t int64) *cohortRow {
+	if c.cal == nil {
+		return &cohortRow{}
+	}
+	k := c.cal.Index(t)
+	r := c.rows[k]
+	if r == nil {
+		r = &cohortRow{start: c.cal.Start(t)}
+		c.rows[k] = r
+	}
+	return r
+}
+
+func (c *cohortRows) list(level float64) []FunnelCohort {
+	out := []FunnelCohort{}
+	keys := make([]int, 0, len(c.rows))
+	for k := range c.rows {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		r := c.rows[k]
+		st := "complete"
+		if r.censor > 0 {
+			st = "incomplete"
+		}
+		out = append(out, FunnelCohort{Cohort: c.cal.Label(r.start), Entered: r.n, Conversion: NewProportion(r.x, r.n, level), Censored: r.censor, Status: st})
+	}
+	return out
+}
+
+// Onboarding computes completion among starters (anchored on each user's
+// first start event) and among signups, and the step funnel.
+func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
+	ids := make([]int32, len(p.Steps))
+	for i, s := range p.Steps {
+		ids[i] = l.NameID(s)
+	}
+	n := len(ids)
+	res := OnboardingResult{Denominator: "started", Cohorts: []FunnelCohort{}, Warnings: []Warning{}}
+	if p.Signups {
+		res.Denominator = "signups"
+	}
+	startReached := make([]int64, n)
+	startGaps := make([][]float64, n)
+	signReached := make([]int64, n+1)
+	signGaps := make([][]float64, n+1)
+	var completed, signCompleted int64
+	cohorts := newCohortRows(p.Cohorts)
+	anchors, has := p.Anchor.times(l, users)
+	var pa path
+	for ui, u := range users {
+		ts, ns := l.Events(u)
+		// starters: the first start event anchors the user
+		_, i0 := firstOf(ts, ns, ids[0], math.MinInt64, 0)
+		if i0 < 0 {
+			if _, j := firstOf(ts, ns, ids[n-1], math.MinInt64, 0); j >= 0 && n > 1 {
+				res.Excluded.CompletedWithoutStart++
+			}
+		} else if start := ts[i0]; p.Range.Contains(start) && !p.Signups {
+			end := p.Window.End(start)
+			row := cohorts.row(start)
+			if !p.Range.Complete(end) {
+				res.Excluded.Censored++
+				row.censor++
+			} else {
+				res.Started++
+				row.n++
+				reached := onboardingPath(&pa, ts, ns, ids, i0, end, p.Order)
+				for j := 0; j < n; j++ {
+					if reached[j] {
+						startReached[j]++
+						if j > 0 && p.Order != Any {
+							startGaps[j] = append(startGaps[j], float64(pa.times[j]-pa.times[j-1])/1e9)
+						} else if j > 0 {
+							startGaps[j] = append(startGaps[j], float64(pa.times[j]-pa.times[0])/1e9)
+						}
+					}
+				}
+				if reached[n-1] {
+					completed++
+					row.x++
+				}
+			}
+		} else if start := ts[i0]; p.Range.Contains(start) {
+			// --denominator signups: starters are still counted for completion
+			end := p.Window.End(start)
+			if !p.Range.Complete(end) {
+				res.Excluded.Censored++
+			} else {
+				res.Started++
+				if onboardingPath(&pa, ts, ns, ids, i0, end, p.Order)[n-1] {
+					completed++
+				}
+			}
+		}
+		// signups: the window runs from the signup anchor
+		if !has[ui] || !p.Range.Contains(anchors[ui]) {
+			continue
+		}
+		a := anchors[ui]
+		end := p.Window.End(a)
+		var row *cohortRow
+		if p.Signups {
+			row = cohorts.row(a)
+		}
+		if !p.Range.Complete(end) {
+			res.Excluded.SignupsCensored++
+			if row != nil {
+				row.censor++
+			}
+			continue
+		}
+		res.Signups++
+		signReached[0]++
+		if row != nil {
+			row.n++
+		}
+		_, j0 := firstOf(ts, ns, ids[0], a, 0)
+		if j0 < 0 || ts[j0] > end {
+			continue
+		}
+		reached := onboardingPath(&pa, ts, ns, ids, j0, end, p.Order)
+		for j := 0; j < n; j++ {
+			if reached[j] {
+				signReached[j+1]++
+				var g float64
+				switch {
+				case j == 0:
+					g = float64(pa.times[0]-a) / 1e9
+				case p.Order != Any:
+					g = float64(pa.times[j]-pa.times[j-1]) / 1e9
+				default:
+					g = float64(pa.times[j]-pa.times[0]) / 1e9
+				}
+				signGaps[j+1] = append(signGaps[j+1], g)
+			}
+		}
+		if reached[n-1] {
+			signCompleted++
+			if row != nil {
+				row.x++
+			}
+		}
+	}
+	res.Completion = NewProportion(completed, res.Started, p.Level)
+	res.CompletionOfSignups = NewProportion(signCompleted, res.Signups, p.Level)
+	if p.Signups {
+		res.Steps = stepStats(append([]string{p.Anchor.Name()}, p.Steps...), signReached, signGaps)
+		res.Warnings = append(res.Warnings, proportionWarnings("completion of signups", res.CompletionOfSignups)...)
+	} else {
+		res.Steps = stepStats(p.Steps, startReached, startGaps)
+		res.Warnings = append(res.Warnings, proportionWarnings("onboarding completion", res.Completion)...)
+	}
+	res.Cohorts = cohorts.list(p.Level)
+	if c := res.Excluded.Censored; c > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d starters began less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
+	}
+	if c := res.Excluded.SignupsCensored; c > 0 && p.Signups {
+		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d signups came less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
+	}
+	if c := res.Excluded.CompletedWithoutStart; c > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "completed_without_start", Message: fmt.Sprintf("%d users did %s without ever doing %s; they are not in the funnel", c, p.Steps[n-1], p.Steps[0])})
+	}
+	return res
+}
+
+// onboardingPath reports which steps a starter reached within the window:
+// in order (each step the first occurrence at or after the previous one), or
+// in any order (each step anywhere in [start, end]).
+func onboardingPath(pa *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order) []bool {
+	reached := make([]bool, len(ids))
+	if order != Any {
+		walk(pa, ts, ns, ids, i0, end, Ordered)
+		for j := range pa.times {
+			reached[j] = true
+		}
+		return reached
+	}
+	pa.reset()
+	start := ts[i0]
+	pa.times = append(pa.times, start)
+	reached[0] = true
+	for j := 1; j < len(ids); j++ {
+		t, k := firstOf(ts, ns, ids[j], start, 0)
+		pa.times = append(pa.times, t)
+		reached[j] = k >= 0 && t <= end
+	}
+	return reached
+}
+
+// ---------------------------------------------------------------------------
+// Funnels (METRICS.md §2.1 conventions, PostHog-style)
+
+// Exclusion spoils a funnel attempt in which Event happens between steps
+// From and To (1-based).
+type Exclusion struct {
+	Event    string
+	From, To int
+}
+
+// FunnelParams configure Funnel.
+type FunnelParams struct {
+	Steps      []string
+	Window     Window
+	Order      Order
+	Exclusions []Exclusion
+	Range      Range // From/To select attempts by their step-1 time
+	Level      float64
+	Cohorts    *Calendar
+}
+
+// FunnelResult is a funnel: each user once, at the furthest step of any
+// clean, complete attempt.
+type FunnelResult struct {
+	Steps      []StepStat     `json:"steps"`
+	Conversion Proportion     `json:"conversion"`
+	Excluded   FunnelExcluded `json:"excluded"`
+	Cohorts    []FunnelCohort `json:"cohorts"`
+	Warnings   []Warning      `json:"warnings"`
+}
+
+// FunnelExcluded counts users left out of the funnel.
+type FunnelExcluded struct {
+	Censored   int64 `json:"censored"`   // every attempt's window still open at as_of
+	Exclusions int64 `json:"exclusions"` // every complete attempt spoiled by an excluded event
+}
+
+// Funnel computes an ordered, strict or any-order funnel.
+func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
+	ids := make([]int32, len(p.Steps))
+	for i, s := range p.Steps {
+		ids[i] = l.NameID(s)
+	}
+	n := len(ids)
+	var ex []excl
+	for _, e := range p.Exclusions {
+		ex = append(ex, excl{l.NameID(e.Event), e.From - 1, e.To - 1})
+	}
+	reachedN := make([]int64, n)
+	gaps := make([][]float64, n)
+	cohorts := newCohortRows(p.Cohorts)
+	res := FunnelResult{Cohorts: []FunnelCohort{}, Warnings: []Warning{}}
+	var pa path
+	var best path
+	for _, u := range users {
+		ts, ns := l.Events(u)
+		bestN, attempts, complete := 0, 0, 0
+		var bestT0 int64
+		for i := range ts {
+			isStart := ns[i] == ids[0]
+			if p.Order == Any {
+				isStart = slices.Contains(ids, ns[i])
+			}
+			if !isStart || !p.Range.Contains(ts[i]) {
+				continue
+			}
+			attempts++
+			end := p.Window.End(ts[i])
+			if !p.Range.Complete(end) {
+				continue
+			}
+			complete++
+			walk(&pa, ts, ns, ids, i, end, p.Order)
+			r := len(pa.times)
+			if spoiled(&pa, ts, ns, ex, end, n, p.Order) {
+				continue
+			}
+			if r > bestN {
+				bestN, bestT0 = r, ts[i]
+				best.times = append(best.times[:0], pa.times...)
+				if r == n {
+					break
+				}
+			}
+		}
+		if attempts == 0 {
+			continue
+		}
+		if complete == 0 {
+			res.Excluded.Censored++
+			cohorts.row(firstAttempt(ts, ns, ids, p)).censor++
+			continue
+		}
+		if bestN == 0 {
+			res.Excluded.Exclusions++
+			continue
+		}
+		row := cohorts.row(bestT0)
+		row.n++
+		if bestN == n {
+			row.x++
+		}
+		for j := 0; j < bestN; j++ {
+			reachedN[j]++
+			if j > 0 {
+				gaps[j] = append(gaps[j], float64(best.times[j]-best.times[j-1])/1e9)
+			}
+		}
+	}
+	labels := p.Steps
+	if p.Order == Any {
+		labels = make([]string, n)
+		for j := range labels {
+			labels[j] = fmt.Sprintf("any %d of %d", j+1, n)
+		}
+	}
+	res.Steps = stepStats(labels, reachedN, gaps)
+	res.Conversion = NewProportion(reachedN[n-1], reachedN[0], p.Level)
+	res.Cohorts = cohorts.list(p.Level)
+	res.Warnings = append(res.Warnings, proportionWarnings("funnel conversion", res.Conversion)...)
+	if c := res.Excluded.Censored; c > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d users entered less than %s before as_of and are left out (no attempt has a complete window)", c, FormatDuration(p.Window.Length))})
+	}
+	if c := res.Excluded.Exclusions; c > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "excluded_attempts", Message: fmt.Sprintf("%d users had every attempt spoiled by an excluded event and drop out of every step", c)})
+	}
+	return res
+}
+
+func firstAttempt(ts []int64, ns []int32, ids []int32, p FunnelParams) int64 {
+	for i := range ts {
+		if (ns[i] == ids[0] || (p.Order == Any && slices.Contains(ids, ns[i]))) && p.Range.Contains(ts[i]) {
+			return ts[i]
+		}
+	}
+	return 0
+}
+
+// spoiled reports whether an excluded event falls strictly between the
+// attempt's steps From and To; when the attempt stopped before To, its
+// window end stands in for the missing step (inclusive).
+type excl struct {
+	id       int32
+	from, to int // 0-based steps
+}
+
+func spoiled(pa *path, ts []int64, ns []int32, ex []excl, end int64, n int, order Order) bool {
+	for _, e := range ex {
+		from, to := e.from, e.to
+		if order == Any {
+			from, to = 0, n-1
+		}
+		if from >= len(pa.times) {
+			continue
+		}
+		lo := pa.times[from]
+		hi, incl := end, true
+		if to < len(pa.times) {
+			hi, incl = pa.times[to], false
+		}
+		for i, t := range ts {
+			if ns[i] != e.id || t <= lo {
+				continue
+			}
+			if t < hi || (incl && t == hi) {
+				return true
+			}
+		}
+	}
+	return false
+}

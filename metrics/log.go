@@ -1,0 +1,114 @@
+package metrics
+
+import (
+	"slices"
+)
+
+// Event is one normalized event: 16 bytes, no pointers. User and Name index
+// the Users and Names tables it came with.
+type Event struct {
+	Time int64 // Unix nanoseconds
+	User int32
+	Name int32
+}
+
+// Log is events grouped by user, each user's events sorted by time (input
+// order breaks ties, so "equal timestamps count as in order").
+type Log struct {
+	Users []string
+	Names []string
+	// FirstSeen is each user's earliest event over everything read, kept or
+	// not: the default signup anchor (METRICS.md §1.4).
+	FirstSeen []int64
+	start     []int32 // user u's events are [start[u], start[u+1])
+	times     []int64
+	names     []int32
+}
+
+// NewLog groups events by user with a counting sort (O(n), stable) and
+// sorts each user's events by time, stably.
+func NewLog(users, names []string, events []Event, firstSeen []int64) *Log {
+	l := &Log{Users: users, Names: names, FirstSeen: firstSeen}
+	n := len(users)
+	l.start = make([]int32, n+1)
+	for _, e := range events {
+		l.start[e.User+1]++
+	}
+	for u := 0; u < n; u++ {
+		l.start[u+1] += l.start[u]
+	}
+	l.times = make([]int64, len(events))
+	l.names = make([]int32, len(events))
+	next := slices.Clone(l.start[:n])
+	for _, e := range events {
+		i := next[e.User]
+		next[e.User]++
+		l.times[i] = e.Time
+		l.names[i] = e.Name
+	}
+	for u := 0; u < n; u++ {
+		lo, hi := l.start[u], l.start[u+1]
+		ts := l.times[lo:hi]
+		if slices.IsSorted(ts) {
+			continue
+		}
+		idx := make([]int32, len(ts))
+		for i := range idx {
+			idx[i] = int32(i)
+		}
+		slices.SortStableFunc(idx, func(a, b int32) int {
+			switch {
+			case ts[a] < ts[b]:
+				return -1
+			case ts[a] > ts[b]:
+				return 1
+			}
+			return 0
+		})
+		nt := make([]int64, len(ts))
+		nn := make([]int32, len(ts))
+		for i, j := range idx {
+			nt[i] = ts[j]
+			nn[i] = l.names[lo+j]
+		}
+		copy(ts, nt)
+		copy(l.names[lo:hi], nn)
+	}
+	return l
+}
+
+// Events returns user u's event times and name ids, sorted by time.
+func (l *Log) Events(u int32) (times []int64, names []int32) {
+	lo, hi := l.start[u], l.start[u+1]
+	return l.times[lo:hi], l.names[lo:hi]
+}
+
+// NameID returns the id of an event name, or -1 when the input has none.
+func (l *Log) NameID(name string) int32 {
+	for i, n := range l.Names {
+		if n == name {
+			return int32(i)
+		}
+	}
+	return -1
+}
+
+// AllUsers lists every user id 0..n-1.
+func (l *Log) AllUsers() []int32 {
+	out := make([]int32, len(l.Users))
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
+// firstOf returns the time of the first event named id in times/names at
+// or after from, and its index, or -1.
+func firstOf(times []int64, names []int32, id int32, from int64, startAt int) (int64, int) {
+	for i := startAt; i < len(times); i++ {
+		if names[i] == id && times[i] >= from {
+			return times[i], i
+		}
+	}
+	return 0, -1
+}
