@@ -181,7 +181,9 @@ func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need in
 	if r.asOf != nil {
 		asOf = r.asOf.UnixNano()
 	}
-	return &loaded{data: d, log: metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen), asOf: asOf}, nil
+	lg := metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
+	d.Events = nil // the log holds them now; let the collector have the copy
+	return &loaded{data: d, log: lg, asOf: asOf}, nil
 }
 
 // rng is the reporting range for metrics.
