@@ -78,18 +78,6 @@ curve never falls below 50%).`,
 	return cmd
 }
 
-// ActivationJSON is the JSON "result" of activation.
-type ActivationJSON struct {
-	metrics.ActivationResult
-	Segments []ActivationSegment `json:"segments,omitempty"`
-}
-
-// ActivationSegment is one --by value.
-type ActivationSegment struct {
-	Segment string `json:"segment"`
-	metrics.ActivationResult
-}
-
 func runActivation(opts *ActivationOptions) error {
 	r := &opts.Report
 	if err := r.resolve(); err != nil {
@@ -106,16 +94,9 @@ func runActivation(opts *ActivationOptions) error {
 	}
 	p := metrics.ActivationParams{Events: opts.Events, MinCount: opts.MinCount, Anchor: metrics.Anchor{Event: opts.SignupEvent},
 		Window: win, Range: r.rng(l.asOf), Level: r.Conf, KM: opts.KM, Cohorts: opts.Cohort.calendar(r.loc)}
-	res := ActivationJSON{ActivationResult: metrics.Activation(l.log, l.log.AllUsers(), p)}
-	warnings := res.Warnings
-	for _, s := range segments(l, r.By) {
-		sr := metrics.Activation(l.log, s.Users, p)
-		res.Segments = append(res.Segments, ActivationSegment{Segment: s.Name, ActivationResult: sr})
-		warnings = append(warnings, prefixWarnings(sr.Warnings, r.By+"="+s.Name)...)
-	}
-	if r.By != "" && res.Segments == nil {
-		res.Segments = []ActivationSegment{}
-	}
+	res, warnings := bySegment(l, r.By,
+		func(users []int32) metrics.ActivationResult { return metrics.Activation(l.log, users, p) },
+		func(a metrics.ActivationResult) []metrics.Warning { return a.Warnings })
 	params := map[string]any{"activation_events": opts.Events, "min_count": opts.MinCount, "signup_event": p.Anchor.Name(),
 		"within": opts.Window.Within, "window_mode": win.Mode(), "km": opts.KM, "cohort_period": opts.Cohort.Period,
 		"week_start": opts.Cohort.WeekStart, "incomplete": "exclude", "percentile_method": "type7"}
@@ -123,7 +104,8 @@ func runActivation(opts *ActivationOptions) error {
 	return r.Out.write(opts.IO, env, activationDoc(res, opts, win, env.AsOf), r.loc)
 }
 
-func activationDoc(res ActivationJSON, opts *ActivationOptions, win metrics.Window, asOf string) report.Doc {
+func activationDoc(all segmented[metrics.ActivationResult], opts *ActivationOptions, win metrics.Window, asOf string) report.Doc {
+	res := all.Overall
 	crit := strings.Join(opts.Events, " and ")
 	if opts.MinCount > 1 {
 		crit += fmt.Sprintf(" (%d times each)", opts.MinCount)
@@ -175,14 +157,14 @@ func activationDoc(res ActivationJSON, opts *ActivationOptions, win metrics.Wind
 	row := func(name string, a metrics.ActivationResult) []any {
 		return append(append([]any{name, a.Rate.Denominator, a.Rate.Numerator}, ciVals(a.Rate)...), a.Excluded.Censored, a.TTV.MedianSeconds)
 	}
-	for _, s := range res.Segments {
-		seg.Rows = append(seg.Rows, row(s.Segment, s.ActivationResult))
+	for _, s := range all.Segments {
+		seg.Rows = append(seg.Rows, row(s.Name, s.Result))
 	}
-	if len(res.Segments) > 0 {
+	if len(all.Segments) > 0 {
 		doc.Tables = append(doc.Tables, seg)
 	}
 	csv := seg
-	csv.Rows = append([][]any{row("(all)", res.ActivationResult)}, seg.Rows...)
+	csv.Rows = append([][]any{row("(all)", res)}, seg.Rows...)
 	doc.CSV = &csv
 	doc.Notes = append(doc.Notes, fmt.Sprintf("as of %s; intervals are %s Wilson; time to value is conditional on reaching it (type-7 percentiles)",
 		asOf, report.Pct(opts.Report.Conf)))

@@ -137,8 +137,9 @@ func loadZone(name, flag string) (*time.Location, error) {
 	return loc, nil
 }
 
-// read runs ingest with progress on stderr.
-func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need) (*ingest.Dataset, error) {
+// read runs ingest with progress on stderr, keeping events in [since, until)
+// when those are set.
+func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need, since, until *time.Time) (*ingest.Dataset, error) {
 	ins, err := f.inputs(args, ios.In)
 	if err != nil {
 		return nil, err
@@ -147,6 +148,7 @@ func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need) (*ing
 	if err != nil {
 		return nil, err
 	}
+	opts.Since, opts.Until = since, until
 	var prog *ingest.Progress
 	if ios.StderrTTY && !f.Quiet {
 		prog = &ingest.Progress{}

@@ -69,18 +69,6 @@ Starters (or signups) whose window is not complete at --as-of are censored.`,
 	return cmd
 }
 
-// OnboardingJSON is the JSON "result" of onboarding.
-type OnboardingJSON struct {
-	metrics.OnboardingResult
-	Segments []OnboardingSegment `json:"segments,omitempty"`
-}
-
-// OnboardingSegment is one --by value.
-type OnboardingSegment struct {
-	Segment string `json:"segment"`
-	metrics.OnboardingResult
-}
-
 func runOnboarding(opts *OnboardingOptions) error {
 	r := &opts.Report
 	if err := r.resolve(); err != nil {
@@ -100,20 +88,14 @@ func runOnboarding(opts *OnboardingOptions) error {
 	}
 	p := metrics.OnboardingParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Anchor: metrics.Anchor{Event: opts.SignupEvent},
 		Signups: opts.Denominator == "signups", Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
-	res := OnboardingJSON{OnboardingResult: metrics.Onboarding(l.log, l.log.AllUsers(), p)}
-	warnings := res.Warnings
-	for _, s := range segments(l, r.By) {
-		sr := metrics.Onboarding(l.log, s.Users, p)
-		res.Segments = append(res.Segments, OnboardingSegment{Segment: s.Name, OnboardingResult: sr})
-		warnings = append(warnings, prefixWarnings(sr.Warnings, r.By+"="+s.Name)...)
-	}
-	if r.By != "" && res.Segments == nil {
-		res.Segments = []OnboardingSegment{}
-	}
+	all, warnings := bySegment(l, r.By,
+		func(users []int32) metrics.OnboardingResult { return metrics.Onboarding(l.log, users, p) },
+		func(o metrics.OnboardingResult) []metrics.Warning { return o.Warnings })
+	res := all.Overall
 	params := map[string]any{"steps": steps, "within": opts.Window.Within, "window_mode": win.Mode(), "order": opts.Order,
 		"denominator": opts.Denominator, "signup_event": p.Anchor.Name(), "cohort_period": opts.Cohort.Period,
 		"week_start": opts.Cohort.WeekStart, "incomplete": "exclude"}
-	env := r.envelope("onboarding", params, l, &opts.Input, res, warnings)
+	env := r.envelope("onboarding", params, l, &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Onboarding: %s → %s within %s", steps[0], steps[len(steps)-1], opts.Window.Within)}
 	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
 	add("completion", propText(res.Completion)+" of starters")
@@ -125,11 +107,12 @@ func runOnboarding(opts *OnboardingOptions) error {
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By cohort", res.Cohorts, "started", "completed"))
 	}
-	if len(res.Segments) > 0 {
+	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append(append([]report.Column{{Key: "segment"}, {Key: "started", Kind: report.Int},
 			{Key: "completed", Kind: report.Int}}, ciCols("completion")...), report.Column{Key: "completion_of_signups", Header: "of signups", Kind: report.Percent})}
-		for _, s := range res.Segments {
-			t.Rows = append(t.Rows, append(append([]any{s.Segment, s.Completion.Denominator, s.Completion.Numerator}, ciVals(s.Completion)...), s.CompletionOfSignups.Value))
+		for _, s := range all.Segments {
+			c := s.Result
+			t.Rows = append(t.Rows, append(append([]any{s.Name, c.Completion.Denominator, c.Completion.Numerator}, ciVals(c.Completion)...), c.CompletionOfSignups.Value))
 		}
 		doc.Tables = append(doc.Tables, t)
 	}
@@ -219,18 +202,6 @@ mean of the two middle values) over the users reaching the step.`,
 	return cmd
 }
 
-// FunnelJSON is the JSON "result" of funnel.
-type FunnelJSON struct {
-	metrics.FunnelResult
-	Segments []FunnelSegment `json:"segments,omitempty"`
-}
-
-// FunnelSegment is one --by value.
-type FunnelSegment struct {
-	Segment string `json:"segment"`
-	metrics.FunnelResult
-}
-
 func parseExclusions(specs []string, n int, order string) ([]metrics.Exclusion, error) {
 	var out []metrics.Exclusion
 	for _, s := range specs {
@@ -289,23 +260,17 @@ func runFunnel(opts *FunnelOptions) error {
 	}
 	p := metrics.FunnelParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Exclusions: ex,
 		Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
-	res := FunnelJSON{FunnelResult: metrics.Funnel(l.log, l.log.AllUsers(), p)}
-	warnings := res.Warnings
-	for _, s := range segments(l, r.By) {
-		sr := metrics.Funnel(l.log, s.Users, p)
-		res.Segments = append(res.Segments, FunnelSegment{Segment: s.Name, FunnelResult: sr})
-		warnings = append(warnings, prefixWarnings(sr.Warnings, r.By+"="+s.Name)...)
-	}
-	if r.By != "" && res.Segments == nil {
-		res.Segments = []FunnelSegment{}
-	}
+	all, warnings := bySegment(l, r.By,
+		func(users []int32) metrics.FunnelResult { return metrics.Funnel(l.log, users, p) },
+		func(f metrics.FunnelResult) []metrics.Warning { return f.Warnings })
+	res := all.Overall
 	exList := make([]string, 0, len(ex))
 	for _, e := range ex {
 		exList = append(exList, fmt.Sprintf("%s:%d:%d", e.Event, e.From, e.To))
 	}
 	params := map[string]any{"steps": steps, "within": opts.Window.Within, "window_mode": win.Mode(), "order": opts.Order,
 		"exclude": exList, "cohort_period": opts.Cohort.Period, "week_start": opts.Cohort.WeekStart, "incomplete": "exclude"}
-	env := r.envelope("funnel", params, l, &opts.Input, res, warnings)
+	env := r.envelope("funnel", params, l, &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Funnel (%s, within %s): %s", opts.Order, opts.Window.Within, strings.Join(steps, " → "))}
 	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
 	add("conversion", propText(res.Conversion))
@@ -315,11 +280,12 @@ func runFunnel(opts *FunnelOptions) error {
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By entry cohort", res.Cohorts, "entered", "converted"))
 	}
-	if len(res.Segments) > 0 {
+	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append([]report.Column{{Key: "segment"}, {Key: "entered", Kind: report.Int},
 			{Key: "converted", Kind: report.Int}}, ciCols("conversion")...)}
-		for _, s := range res.Segments {
-			t.Rows = append(t.Rows, append([]any{s.Segment, s.Conversion.Denominator, s.Conversion.Numerator}, ciVals(s.Conversion)...))
+		for _, s := range all.Segments {
+			c := s.Result.Conversion
+			t.Rows = append(t.Rows, append([]any{s.Name, c.Denominator, c.Numerator}, ciVals(c)...))
 		}
 		doc.Tables = append(doc.Tables, t)
 	}

@@ -109,7 +109,7 @@ func runInspect(opts *InspectOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{PropertyStats: true})
+	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{PropertyStats: true}, nil, nil)
 	if err != nil {
 		return err
 	}

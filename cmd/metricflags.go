@@ -158,22 +158,7 @@ func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need in
 	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
 		need.UserProps = append(need.UserProps, r.By)
 	}
-	ins, err := in.inputs(args, ios.In)
-	if err != nil {
-		return nil, err
-	}
-	opts, err := in.options(need)
-	if err != nil {
-		return nil, err
-	}
-	opts.Since, opts.Until = r.sinc, r.asOf
-	if ios.StderrTTY && !in.Quiet {
-		prog := &ingest.Progress{}
-		opts.Progress = prog
-		stop := startProgress(ios.ErrOut, prog)
-		defer stop()
-	}
-	d, err := ingest.Read(ins, opts)
+	d, err := in.read(ios, args, need, r.sinc, r.asOf)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"time"
 )
 
 // Warning is a machine-readable caveat attached to a result.
@@ -67,7 +66,7 @@ type ActivationResult struct {
 	Excluded  Excluded           `json:"excluded"`
 	TTV       TTV                `json:"ttv"`
 	Cohorts   []ActivationCohort `json:"cohorts"`
-	Warnings  []Warning          `json:"warnings"`
+	Warnings  []Warning          `json:"-"` // in the envelope
 	NoAnchor  int64              `json:"no_anchor"`
 	BeforeAnc int64              `json:"events_before_anchor"`
 }
@@ -159,11 +158,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 	var eligible, activated int64
 	var ttv []float64
 	var km []Survival
-	type cohortAcc struct {
-		start            time.Time
-		size, n, x, cens int64
-	}
-	cohorts := map[int]*cohortAcc{}
+	cohorts := newCohortRows(p.Cohorts)
 	for i, u := range users {
 		if !has[i] {
 			res.NoAnchor++
@@ -179,15 +174,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 		res.BeforeAnc += before
 		end := p.Window.End(a)
 		inWindow := ok && met <= end
-		var c *cohortAcc
-		if p.Cohorts != nil {
-			k := p.Cohorts.Index(a)
-			if c = cohorts[k]; c == nil {
-				c = &cohortAcc{start: p.Cohorts.Start(a)}
-				cohorts[k] = c
-			}
-			c.size++
-		}
+		c := cohorts.row(a)
 		if p.KM {
 			switch {
 			case ok && met <= end && met < p.Range.AsOf:
@@ -198,21 +185,15 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 		}
 		if !p.Range.Complete(end) {
 			res.Excluded.Censored++
-			if c != nil {
-				c.cens++
-			}
+			c.censor++
 			continue
 		}
 		eligible++
-		if c != nil {
-			c.n++
-		}
+		c.n++
 		if inWindow {
 			activated++
 			ttv = append(ttv, float64(met-a)/1e9)
-			if c != nil {
-				c.x++
-			}
+			c.x++
 		}
 	}
 	res.Rate = NewProportion(activated, eligible, p.Level)
@@ -220,19 +201,9 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 	if p.KM {
 		res.TTV.KM = kmSummary(km)
 	}
-	keys := make([]int, 0, len(cohorts))
-	for k := range cohorts {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		c := cohorts[k]
-		status := "complete"
-		if c.cens > 0 {
-			status = "incomplete"
-		}
-		res.Cohorts = append(res.Cohorts, ActivationCohort{Cohort: p.Cohorts.Label(c.start), Size: c.size,
-			Rate: NewProportion(c.x, c.n, p.Level), Censored: c.cens, Status: status})
+	for _, c := range cohorts.list(p.Level) {
+		res.Cohorts = append(res.Cohorts, ActivationCohort{Cohort: c.Cohort, Size: c.Entered + c.Censored,
+			Rate: c.Conversion, Censored: c.Censored, Status: c.Status})
 	}
 	res.Warnings = append(res.Warnings, proportionWarnings("activation rate", res.Rate)...)
 	if res.BeforeAnc > 0 {

@@ -160,7 +160,7 @@ type OnboardingResult struct {
 	CompletionOfSignups Proportion         `json:"completion_of_signups"`
 	Excluded            OnboardingExcluded `json:"excluded"`
 	Cohorts             []FunnelCohort     `json:"cohorts"`
-	Warnings            []Warning          `json:"warnings"`
+	Warnings            []Warning          `json:"-"` // in the envelope
 }
 
 // OnboardingExcluded counts users left out.
@@ -410,7 +410,7 @@ type FunnelResult struct {
 	Conversion Proportion     `json:"conversion"`
 	Excluded   FunnelExcluded `json:"excluded"`
 	Cohorts    []FunnelCohort `json:"cohorts"`
-	Warnings   []Warning      `json:"warnings"`
+	Warnings   []Warning      `json:"-"` // in the envelope
 }
 
 // FunnelExcluded counts users left out of the funnel.

@@ -1,0 +1,64 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/uptake-dev/uptake/metrics"
+)
+
+// segmented is a metric result with its --by breakdown: the overall
+// figures, and the same result per segment under "segments" (CLI.md).
+type segmented[R any] struct {
+	Overall  R
+	Segments []segResult[R]
+	by       bool
+}
+
+type segResult[R any] struct {
+	Name   string
+	Result R
+}
+
+// bySegment computes a result for all users and, with --by, for each
+// segment; segment warnings are prefixed with "FIELD=value: ".
+func bySegment[R any](l *loaded, by string, compute func(users []int32) R, warnings func(R) []metrics.Warning) (segmented[R], []metrics.Warning) {
+	out := segmented[R]{Overall: compute(l.log.AllUsers()), by: by != "", Segments: []segResult[R]{}}
+	ws := warnings(out.Overall)
+	for _, s := range segments(l, by) {
+		r := compute(s.Users)
+		out.Segments = append(out.Segments, segResult[R]{Name: s.Name, Result: r})
+		ws = append(ws, prefixWarnings(warnings(r), by+"="+s.Name)...)
+	}
+	return out, ws
+}
+
+// MarshalJSON writes the overall result's fields, then "segments" (only
+// with --by), each segment as {"segment": name, …the result's fields}.
+func (s segmented[R]) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(s.Overall)
+	if err != nil || !s.by {
+		return b, err
+	}
+	var buf bytes.Buffer
+	buf.Write(b[:len(b)-1])
+	buf.WriteString(`,"segments":[`)
+	for i, seg := range s.Segments {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		r, err := json.Marshal(seg.Result)
+		if err != nil {
+			return nil, err
+		}
+		name, _ := json.Marshal(seg.Name)
+		buf.WriteString(`{"segment":`)
+		buf.Write(name)
+		if len(r) > 2 {
+			buf.WriteByte(',')
+		}
+		buf.Write(r[1:])
+	}
+	buf.WriteString("]}")
+	return buf.Bytes(), nil
+}
