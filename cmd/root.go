@@ -98,6 +98,9 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdOnboarding(ios, nil),
 		NewCmdActivation(ios, nil),
 		NewCmdFunnel(ios, nil),
+		NewCmdSurvey(ios, "nps", nil),
+		NewCmdSurvey(ios, "csat", nil),
+		NewCmdSurvey(ios, "ces", nil),
 		NewCmdDemo(ios, nil),
 		newCmdGenDocs(ios),
 	)

@@ -62,6 +62,9 @@ type Need struct {
 	EventProps    []string // per kept event: these properties' values
 	UserProps     []string // per user: the value first seen (earliest event carrying it)
 	PropertyStats bool     // count rows per property name (inspect)
+	// EventSources records "file:line" per kept event, for commands that
+	// validate kept events later (survey scores) and must name the line.
+	EventSources bool
 }
 
 // Event is one kept event: the metrics package's type, so the events read
@@ -78,6 +81,8 @@ type Dataset struct {
 	EventProps map[string][]string
 	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
 	UserProps map[string][]string
+	// EventSources is "file:line" per kept event, with Need.EventSources.
+	EventSources []string
 	// FirstSeen and LastSeen are each user's earliest and latest event time
 	// (over every event read, not only kept ones).
 	FirstSeen, LastSeen []int64
@@ -222,6 +227,7 @@ type consumer struct {
 	keys      *keyRegistry
 	keyCount  []int64
 	stats     Stats
+	sources   []string
 	nEvents   int64
 	needSet   map[string]bool
 }
@@ -344,6 +350,9 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			for j := 0; j < nEP; j++ {
 				c.evProps[j] = append(c.evProps[j], c.internString(props[j]))
 			}
+			if c.opts.Need.EventSources {
+				c.sources = append(c.sources, fmt.Sprintf("%s:%d", fs.Name, r.line))
+			}
 		}
 	}
 	if c.opts.Progress != nil {
@@ -357,12 +366,13 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 
 func (c *consumer) finish() *Dataset {
 	d := &Dataset{
-		Users:     c.userNames,
-		Names:     c.nameList,
-		Events:    c.events,
-		FirstSeen: c.first,
-		LastSeen:  c.last,
-		Stats:     c.stats,
+		Users:        c.userNames,
+		Names:        c.nameList,
+		Events:       c.events,
+		FirstSeen:    c.first,
+		LastSeen:     c.last,
+		Stats:        c.stats,
+		EventSources: c.sources,
 	}
 	if d.Users == nil {
 		d.Users = []string{}

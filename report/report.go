@@ -75,6 +75,7 @@ const (
 	Float         // float64: 2 decimals for people
 	Duration      // seconds (float64 or *float64): 2h05m for people
 	Time          // time.Time
+	Points        // float64: 1 decimal for people (NPS points)
 )
 
 // Column is one column of a Table.
@@ -337,6 +338,8 @@ func humanCell(v any, k Kind, o Options) string {
 			return HumanDuration(x)
 		case Int:
 			return Thousands(int64(math.Round(x)))
+		case Points:
+			return strconv.FormatFloat(x, 'f', 1, 64)
 		}
 		return strconv.FormatFloat(x, 'f', 2, 64)
 	}

@@ -1,0 +1,309 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Scale is a survey question's answer scale (METRICS.md §4).
+type Scale struct {
+	Name         string `json:"scale"`
+	Min          int    `json:"min"`
+	Max          int    `json:"max"`
+	HigherBetter bool   `json:"higher_is_better"`
+	BoxLow       int    `json:"positive_box_low"` // the good-end box, inclusive
+	BoxHigh      int    `json:"positive_box_high"`
+	Direction    string `json:"direction"`
+}
+
+// Scales by name. CSAT scales take their top two points as the positive
+// box; CES scales their easy end.
+var Scales = map[string]Scale{
+	"nps":      {Name: "0-10", Min: 0, Max: 10, HigherBetter: true, BoxLow: 9, BoxHigh: 10},
+	"1-5":      {Name: "1-5", Min: 1, Max: 5, HigherBetter: true, BoxLow: 4, BoxHigh: 5},
+	"1-7":      {Name: "1-7", Min: 1, Max: 7, HigherBetter: true, BoxLow: 6, BoxHigh: 7},
+	"1-10":     {Name: "1-10", Min: 1, Max: 10, HigherBetter: true, BoxLow: 9, BoxHigh: 10},
+	"0-10":     {Name: "0-10", Min: 0, Max: 10, HigherBetter: true, BoxLow: 9, BoxHigh: 10},
+	"7-agree":  {Name: "7-agree", Min: 1, Max: 7, HigherBetter: true, BoxLow: 5, BoxHigh: 7},
+	"5-agree":  {Name: "5-agree", Min: 1, Max: 5, HigherBetter: true, BoxLow: 4, BoxHigh: 5},
+	"5-effort": {Name: "5-effort", Min: 1, Max: 5, HigherBetter: false, BoxLow: 1, BoxHigh: 2},
+	"7-effort": {Name: "7-effort", Min: 1, Max: 7, HigherBetter: false, BoxLow: 1, BoxHigh: 3},
+}
+
+// ScaleNamed returns a scale with its direction spelled out.
+func ScaleNamed(name string) (Scale, bool) {
+	s, ok := Scales[name]
+	s.Direction = "higher_is_better"
+	if !s.HigherBetter {
+		s.Direction = "lower_is_better"
+	}
+	return s, ok
+}
+
+// ScoreStatus is what a raw answer turned out to be.
+type ScoreStatus int
+
+// Score statuses.
+const (
+	ScoreOK      ScoreStatus = iota
+	ScoreMissing             // empty, NA, N/A, null, -: no answer
+	ScoreInvalid             // not an integer on the scale: rejected, never clamped
+)
+
+// ParseScore reads a raw answer on a scale. "9.0" is 9; "9.5", "11", "0x9"
+// and "nine" are invalid (with the reason in msg).
+func ParseScore(raw string, s Scale) (v int, st ScoreStatus, msg string) {
+	t := strings.TrimSpace(raw)
+	switch strings.ToLower(t) {
+	case "", "na", "n/a", "nan", "null", "none", "-":
+		return 0, ScoreMissing, ""
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || strings.ContainsAny(t, "xXpP_") || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, ScoreInvalid, fmt.Sprintf("score %q is not a number", raw)
+	}
+	if f != math.Trunc(f) {
+		return 0, ScoreInvalid, fmt.Sprintf("score %q is not a whole number on the %d–%d scale", raw, s.Min, s.Max)
+	}
+	if f < float64(s.Min) || f > float64(s.Max) {
+		return 0, ScoreInvalid, fmt.Sprintf("score %q is outside the %d–%d scale", raw, s.Min, s.Max)
+	}
+	return int(f), ScoreOK, ""
+}
+
+// Answer is one valid survey answer.
+type Answer struct {
+	Respondent string // "" = anonymous: every row is its own respondent
+	Time       int64  // Unix ns; meaningful when HasTime
+	HasTime    bool
+	Score      int
+	Segment    string
+	Order      int // input order, to break ties
+}
+
+// Dedupe keeps one answer per respondent per period (per whole range when
+// cal is nil): the latest or the first by time, then input order; "all"
+// keeps everything. It returns the kept answers and how many were dropped.
+func Dedupe(answers []Answer, mode string, cal *Calendar) ([]Answer, int64) {
+	if mode == "all" {
+		return answers, 0
+	}
+	type key struct {
+		r string
+		p int
+	}
+	best := map[key]int{}
+	later := func(a, b Answer) bool { // a after b
+		if a.HasTime && b.HasTime && a.Time != b.Time {
+			return a.Time > b.Time
+		}
+		return a.Order > b.Order
+	}
+	var out []Answer
+	for i, a := range answers {
+		if a.Respondent == "" {
+			out = append(out, a)
+			continue
+		}
+		k := key{r: a.Respondent}
+		if cal != nil && a.HasTime {
+			k.p = cal.Index(a.Time)
+		}
+		j, ok := best[k]
+		if !ok {
+			best[k] = i
+			continue
+		}
+		if (mode == "latest") == later(a, answers[j]) {
+			best[k] = i
+		}
+	}
+	idx := make([]int, 0, len(best))
+	for _, i := range best {
+		idx = append(idx, i)
+	}
+	slices.Sort(idx)
+	for _, i := range idx {
+		out = append(out, answers[i])
+	}
+	slices.SortStableFunc(out, func(a, b Answer) int { return a.Order - b.Order })
+	return out, int64(len(answers) - len(out))
+}
+
+// Count is the number of answers at one scale point.
+type Count struct {
+	Score int   `json:"score"`
+	Count int64 `json:"count"`
+}
+
+func distribution(answers []Answer, s Scale) []Count {
+	out := make([]Count, s.Max-s.Min+1)
+	for i := range out {
+		out[i].Score = s.Min + i
+	}
+	for _, a := range answers {
+		out[a.Score-s.Min].Count++
+	}
+	return out
+}
+
+// NPSCI is an NPS interval in points.
+type NPSCI struct {
+	Low    float64 `json:"low"`
+	High   float64 `json:"high"`
+	Level  float64 `json:"level"`
+	Method string  `json:"method"`
+	Centre float64 `json:"centre"`
+	SE     float64 `json:"se"`
+}
+
+// NPSResult is a Net Promoter Score.
+type NPSResult struct {
+	NPS          *float64            `json:"nps"`
+	N            int64               `json:"n"`
+	Promoters    int64               `json:"promoters"`
+	Passives     int64               `json:"passives"`
+	Detractors   int64               `json:"detractors"`
+	Shares       map[string]*float64 `json:"shares"`
+	SE           *float64            `json:"se"`
+	CI           *NPSCI              `json:"ci"`
+	Distribution []Count             `json:"distribution"`
+}
+
+// NPSWald is the Wald or adjusted-Wald interval of METRICS.md §3.2 for P
+// promoters and D detractors out of n, in points, clipped to ±100.
+func NPSWald(p, d, n int64, z float64, adjusted bool) NPSCI {
+	nf, pf, df := float64(n), float64(p), float64(d)
+	method := "wald"
+	if adjusted {
+		nf, pf, df, method = nf+3, pf+0.75, df+0.75, "adjusted_wald"
+	}
+	ps, ds := pf/nf, df/nf
+	centre := 100 * (ps - ds)
+	se := 100 * math.Sqrt((ps+ds-(ps-ds)*(ps-ds))/nf)
+	return NPSCI{Low: math.Max(-100, centre-z*se), High: math.Min(100, centre+z*se), Method: method, Centre: centre, SE: se}
+}
+
+// NPS scores 0–10 answers: promoters 9–10, passives 7–8, detractors 0–6.
+func NPS(answers []Answer, level float64, method string) NPSResult {
+	s := Scales["nps"]
+	r := NPSResult{N: int64(len(answers)), Distribution: distribution(answers, s), Shares: map[string]*float64{}}
+	for _, a := range answers {
+		switch {
+		case a.Score >= 9:
+			r.Promoters++
+		case a.Score >= 7:
+			r.Passives++
+		default:
+			r.Detractors++
+		}
+	}
+	r.Shares["promoters"] = ratio(r.Promoters, r.N)
+	r.Shares["passives"] = ratio(r.Passives, r.N)
+	r.Shares["detractors"] = ratio(r.Detractors, r.N)
+	if r.N == 0 {
+		return r
+	}
+	nps := 100 * float64(r.Promoters-r.Detractors) / float64(r.N)
+	r.NPS = &nps
+	raw := NPSWald(r.Promoters, r.Detractors, r.N, Z(level), false)
+	r.SE = Ptr(raw.SE)
+	ci := NPSWald(r.Promoters, r.Detractors, r.N, Z(level), method != "wald")
+	ci.Level = level
+	r.CI = &ci
+	return r
+}
+
+// RatingResult is a CSAT or CES summary: the positive-box share (top-2-box
+// for CSAT, the easy end for CES), the mean with its t-interval, and the
+// distribution.
+type RatingResult struct {
+	N            int64      `json:"n"`
+	Box          Proportion `json:"box"`
+	Mean         *float64   `json:"mean"`
+	MeanCI       *Interval  `json:"mean_ci"`
+	SD           *float64   `json:"sd"`
+	Median       *float64   `json:"median"`
+	Ease0100     *float64   `json:"ease_0_100,omitempty"`
+	Distribution []Count    `json:"distribution"`
+	Scale        Scale      `json:"scale"`
+}
+
+// Rating summarises answers on a scale; normalize adds ease_0_100 (the mean
+// mapped to 0–100 with 100 at the good end).
+func Rating(answers []Answer, s Scale, level float64, normalize bool) RatingResult {
+	r := RatingResult{N: int64(len(answers)), Distribution: distribution(answers, s), Scale: s}
+	vals := make([]float64, len(answers))
+	var box int64
+	for i, a := range answers {
+		vals[i] = float64(a.Score)
+		if a.Score >= s.BoxLow && a.Score <= s.BoxHigh {
+			box++
+		}
+	}
+	r.Box = NewProportion(box, r.N, level)
+	m := NewMean(vals, level, float64(s.Min), float64(s.Max))
+	r.Mean, r.SD, r.MeanCI = m.Mean, m.SD, m.CI
+	if len(vals) > 0 {
+		slices.Sort(vals)
+		r.Median = Ptr(Median(vals))
+		if normalize {
+			span := float64(s.Max - s.Min)
+			e := (*r.Mean - float64(s.Min)) / span * 100
+			if !s.HigherBetter {
+				e = (float64(s.Max) - *r.Mean) / span * 100
+			}
+			r.Ease0100 = &e
+		}
+	}
+	return r
+}
+
+// SurveyWarnings are METRICS.md §1.6's small-sample warnings for a survey.
+func SurveyWarnings(what string, n int64, box *Proportion) []Warning {
+	var ws []Warning
+	switch {
+	case n == 0:
+		ws = append(ws, Warning{Code: "empty_denominator", Message: what + ": no valid answers"})
+	case n < 2:
+		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d; no interval for the mean", what, n)})
+	case n < 30:
+		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d is below 30; read the interval, not the point", what, n)})
+	}
+	if box != nil && n > 0 && (box.Numerator < 5 || n-box.Numerator < 5) {
+		ws = append(ws, Warning{Code: "sparse_counts", Message: fmt.Sprintf("%s: %d of %d in the positive box; fewer than 5 on one side", what, box.Numerator, n)})
+	}
+	return ws
+}
+
+// SurveyPeriod groups answers by calendar period; answers without a time
+// cannot be placed and are returned separately.
+func SurveyPeriods(answers []Answer, cal Calendar) (labels []string, groups [][]Answer, untimed int64) {
+	idx := map[int]int{}
+	var keys []int
+	starts := map[int]time.Time{}
+	byKey := map[int][]Answer{}
+	for _, a := range answers {
+		if !a.HasTime {
+			untimed++
+			continue
+		}
+		k := cal.Index(a.Time)
+		if _, ok := idx[k]; !ok {
+			idx[k] = len(keys)
+			keys = append(keys, k)
+			starts[k] = cal.Start(a.Time)
+		}
+		byKey[k] = append(byKey[k], a)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		labels = append(labels, cal.Label(starts[k]))
+		groups = append(groups, byKey[k])
+	}
+	return labels, groups, untimed
+}
