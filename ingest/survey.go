@@ -65,7 +65,7 @@ var (
 		"csat": {"csat", "satisf"},
 		"ces":  {"ces", "effort", "easy", "ease"},
 	}
-	genericScore    = []string{"score", "rating", "answer", "response"}
+	genericScore = []string{"score", "rating", "answer", "response"}
 	// the person first (dedupe is per respondent), per-response ids last
 	respondentNames = []string{"user_id", "customer_id", "customer_unique_id", "person_id", "respondent_id", "external_reference",
 		"external_id", "email", "response_id", "token", "#", "id", "review_id"}
