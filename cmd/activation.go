@@ -94,7 +94,7 @@ func runActivation(opts *ActivationOptions) error {
 	}
 	p := metrics.ActivationParams{Events: opts.Events, MinCount: opts.MinCount, Anchor: metrics.Anchor{Event: opts.SignupEvent},
 		Window: win, Range: r.rng(l.asOf), Level: r.Conf, KM: opts.KM, Cohorts: opts.Cohort.calendar(r.loc)}
-	res, warnings := bySegment(l, r.By,
+	res, warnings := bySegment(l.data, l.log.AllUsers(), r.By,
 		func(users []int32) metrics.ActivationResult { return metrics.Activation(l.log, users, p) },
 		func(a metrics.ActivationResult) []metrics.Warning { return a.Warnings })
 	params := map[string]any{"activation_events": opts.Events, "min_count": opts.MinCount, "signup_event": p.Anchor.Name(),

@@ -88,7 +88,7 @@ func runOnboarding(opts *OnboardingOptions) error {
 	}
 	p := metrics.OnboardingParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Anchor: metrics.Anchor{Event: opts.SignupEvent},
 		Signups: opts.Denominator == "signups", Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
-	all, warnings := bySegment(l, r.By,
+	all, warnings := bySegment(l.data, l.log.AllUsers(), r.By,
 		func(users []int32) metrics.OnboardingResult { return metrics.Onboarding(l.log, users, p) },
 		func(o metrics.OnboardingResult) []metrics.Warning { return o.Warnings })
 	res := all.Overall
@@ -260,7 +260,7 @@ func runFunnel(opts *FunnelOptions) error {
 	}
 	p := metrics.FunnelParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Exclusions: ex,
 		Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
-	all, warnings := bySegment(l, r.By,
+	all, warnings := bySegment(l.data, l.log.AllUsers(), r.By,
 		func(users []int32) metrics.FunnelResult { return metrics.Funnel(l.log, users, p) },
 		func(f metrics.FunnelResult) []metrics.Warning { return f.Warnings })
 	res := all.Overall

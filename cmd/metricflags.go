@@ -194,11 +194,11 @@ type segment struct {
 
 // segments groups users by their first seen value of the --by property,
 // sorted by value; users without one form "(none)", last.
-func segments(l *loaded, by string) []segment {
+func segments(d *ingest.Dataset, by string) []segment {
 	if by == "" {
 		return nil
 	}
-	vals := l.data.UserProps[by]
+	vals := d.UserProps[by]
 	groups := map[string][]int32{}
 	for u, v := range vals {
 		groups[v] = append(groups[v], int32(u))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/metrics"
 )
 
@@ -22,10 +23,10 @@ type segResult[R any] struct {
 
 // bySegment computes a result for all users and, with --by, for each
 // segment; segment warnings are prefixed with "FIELD=value: ".
-func bySegment[R any](l *loaded, by string, compute func(users []int32) R, warnings func(R) []metrics.Warning) (segmented[R], []metrics.Warning) {
-	out := segmented[R]{Overall: compute(l.log.AllUsers()), by: by != "", Segments: []segResult[R]{}}
+func bySegment[R any](d *ingest.Dataset, all []int32, by string, compute func(users []int32) R, warnings func(R) []metrics.Warning) (segmented[R], []metrics.Warning) {
+	out := segmented[R]{Overall: compute(all), by: by != "", Segments: []segResult[R]{}}
 	ws := warnings(out.Overall)
-	for _, s := range segments(l, by) {
+	for _, s := range segments(d, by) {
 		r := compute(s.Users)
 		out.Segments = append(out.Segments, segResult[R]{Name: s.Name, Result: r})
 		ws = append(ws, prefixWarnings(warnings(r), by+"="+s.Name)...)

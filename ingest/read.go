@@ -65,6 +65,18 @@ type Need struct {
 	// EventSources records "file:line" per kept event, for commands that
 	// validate kept events later (survey scores) and must name the line.
 	EventSources bool
+	// Sink, when set, receives every event that survives filters and dedup,
+	// in input order, so a command can keep a compact summary (active days
+	// per user) instead of the events.
+	Sink Sink
+}
+
+// Sink consumes events as they are read (from one goroutine).
+type Sink interface {
+	// NewName is called once per event name, before its first Event.
+	NewName(id int32, name string)
+	// Event is one event: interned user and name, Unix-ns time.
+	Event(user, name int32, t int64)
 }
 
 // Event is one kept event: the metrics package's type, so the events read
@@ -219,8 +231,7 @@ type consumer struct {
 	nameUsers [][]uint64
 	seen      map[uint64]struct{}
 	events    []Event
-	first     []int64
-	last      []int64
+	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
 	userProps [][]userProp
 	intern    map[string]string
@@ -287,14 +298,14 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			s := string(r.user)
 			c.users[s] = uid
 			c.userNames = append(c.userNames, s)
-			c.first = append(c.first, r.t)
-			c.last = append(c.last, r.t)
+			c.seenAt = append(c.seenAt, [2]int64{r.t, r.t})
 		} else {
-			if r.t < c.first[uid] {
-				c.first[uid] = r.t
+			fl := &c.seenAt[uid]
+			if r.t < fl[0] {
+				fl[0] = r.t
 			}
-			if r.t > c.last[uid] {
-				c.last[uid] = r.t
+			if r.t > fl[1] {
+				fl[1] = r.t
 			}
 		}
 		eid, ok := c.names[string(r.event)]
@@ -306,6 +317,12 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.keep = append(c.keep, c.opts.Need.AllEvents || c.needSet[s])
 			c.nameCount = append(c.nameCount, 0)
 			c.nameUsers = append(c.nameUsers, nil)
+			if c.opts.Need.Sink != nil {
+				c.opts.Need.Sink.NewName(eid, s)
+			}
+		}
+		if c.opts.Need.Sink != nil {
+			c.opts.Need.Sink.Event(uid, eid, r.t)
 		}
 		c.nameCount[eid]++
 		bs := c.nameUsers[eid]
@@ -365,12 +382,17 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 }
 
 func (c *consumer) finish() *Dataset {
+	first := make([]int64, len(c.seenAt))
+	last := make([]int64, len(c.seenAt))
+	for i, fl := range c.seenAt {
+		first[i], last[i] = fl[0], fl[1]
+	}
 	d := &Dataset{
 		Users:        c.userNames,
 		Names:        c.nameList,
 		Events:       c.events,
-		FirstSeen:    c.first,
-		LastSeen:     c.last,
+		FirstSeen:    first,
+		LastSeen:     last,
 		Stats:        c.stats,
 		EventSources: c.sources,
 	}

@@ -57,7 +57,7 @@ func (c Calendar) Index(t int64) int {
 	case Month:
 		return s.Year()*12 + int(s.Month()) - 1
 	case Week:
-		return civilDays(s) / 7
+		return floorDiv(civilDays(s), 7)
 	}
 	return civilDays(s)
 }

@@ -107,6 +107,16 @@ type Doc struct {
 	Notes []string
 }
 
+// Heat is a rate shaded by its value on a colour terminal (a heatmap cell),
+// with Mark appended ("*" for an incomplete cell). CSV gets the raw value.
+type Heat struct {
+	Value *float64
+	Mark  string
+}
+
+// heatShades are 256-colour backgrounds from low to high rates.
+var heatShades = []int{52, 88, 130, 136, 100, 64, 28, 22}
+
 // Options tune rendering.
 type Options struct {
 	TTY   bool           // the writer is a terminal: borders
@@ -314,6 +324,17 @@ func humanCell(v any, k Kind, o Options) string {
 	switch x := v.(type) {
 	case nil:
 		return "–"
+	case Heat:
+		if x.Value == nil {
+			return "–" + x.Mark
+		}
+		s := Pct(*x.Value) + x.Mark
+		if !o.Color {
+			return s
+		}
+		i := int(*x.Value * float64(len(heatShades)))
+		i = max(0, min(i, len(heatShades)-1))
+		return fmt.Sprintf("\x1b[48;5;%dm\x1b[97m%s\x1b[0m", heatShades[i], s)
 	case *float64:
 		if x == nil {
 			return "–"
@@ -351,6 +372,8 @@ func rawCell(v any, o Options) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
+	case Heat:
+		return rawCell(x.Value, o)
 	case *float64:
 		if x == nil {
 			return ""

@@ -1,0 +1,361 @@
+package metrics
+
+import (
+	"slices"
+	"time"
+)
+
+// InternalEvents are not user activity by default (FORMATS.md §7.4): things
+// vendors record about a user rather than things the user does.
+var InternalEvents = []string{"$identify", "$create_alias", "$merge", "$groupidentify", "$set", "$set_once",
+	"$feature_flag_called", "$pageleave", "$mp_session_record", "identify", "alias", "group"}
+
+// ActivityConfig says which events are activity, which start a user's
+// cohort and which count as a return.
+type ActivityConfig struct {
+	Loc *time.Location // zone of local days
+	// ActiveEvents, when set, are the only activity (--active-event);
+	// otherwise every event but InternalEvents is.
+	ActiveEvents []string
+	// StartEvent anchors a user's cohort (default: the first activity).
+	StartEvent string
+	// ReturnEvent is what counts as a return (default: any activity).
+	ReturnEvent string
+	// KeepTimes keeps each user's return-event times, for elapsed windows.
+	KeepTimes bool
+	// StartPeriods keeps the first start event per calendar period, for
+	// recurring cohorts.
+	StartPeriods *Calendar
+}
+
+// Activity accumulates, per user, what activity metrics need: the local days
+// with activity (and how many events on each), the days with a return event,
+// the anchor, and optionally return times. It implements ingest.Sink, so
+// memory grows with users and their active days, not with events.
+type Activity struct {
+	cfg    ActivityConfig
+	active []bool // by name id
+	start  []bool
+	ret    []bool
+	Names  []string
+	Users  int
+	// hot per-user state, one cache line per event: most events fall on the
+	// user's current day and only bump its count
+	state    []userState
+	days     [][]int32 // active days, unpacked from state by Finish
+	counts   [][]uint16
+	retDays  [][]int32
+	times    [][]int64
+	startPer []map[int]int64
+	// FirstSeen is each user's first event of any kind (valid after Finish).
+	FirstSeen []int64
+	day       dayCache
+	finished  bool
+}
+
+type userState struct {
+	first  int64
+	anchor int64
+	day    int32 // current active day, or noDay
+	count  uint16
+	// finished days, packed day<<16 | count, in the same cache line as the
+	// rest, so a day change costs one append
+	packed []uint64
+}
+
+func pack(d int32, n uint16) uint64   { return uint64(uint32(d))<<16 | uint64(n) }
+func unpack(p uint64) (int32, uint16) { return int32(uint32(p >> 16)), uint16(p) }
+
+const noDay = int32(-1 << 31)
+
+// NewActivity returns an empty accumulator.
+func NewActivity(cfg ActivityConfig) *Activity {
+	if cfg.Loc == nil {
+		cfg.Loc = time.UTC
+	}
+	return &Activity{cfg: cfg, day: dayCache{loc: cfg.Loc}}
+}
+
+// NewName implements ingest.Sink.
+func (a *Activity) NewName(id int32, name string) {
+	for int(id) >= len(a.Names) {
+		a.Names = append(a.Names, "")
+		a.active = append(a.active, false)
+		a.start = append(a.start, false)
+		a.ret = append(a.ret, false)
+	}
+	a.Names[id] = name
+	act := !slices.Contains(InternalEvents, name)
+	if len(a.cfg.ActiveEvents) > 0 {
+		act = slices.Contains(a.cfg.ActiveEvents, name)
+	}
+	a.active[id] = act
+	a.start[id] = act
+	if a.cfg.StartEvent != "" {
+		a.start[id] = name == a.cfg.StartEvent
+	}
+	a.ret[id] = act
+	if a.cfg.ReturnEvent != "" {
+		a.ret[id] = name == a.cfg.ReturnEvent
+	}
+}
+
+const noTime = int64(1<<63 - 1)
+
+// Event implements ingest.Sink.
+func (a *Activity) Event(user, name int32, t int64) {
+	u := int(user)
+	for u >= a.Users {
+		a.state = append(a.state, userState{first: noTime, anchor: noTime, day: noDay})
+		a.retDays = append(a.retDays, nil)
+		if a.cfg.KeepTimes {
+			a.times = append(a.times, nil)
+		}
+		if a.cfg.StartPeriods != nil {
+			a.startPer = append(a.startPer, nil)
+		}
+		a.Users++
+	}
+	st := &a.state[u]
+	if t < st.first {
+		st.first = t
+	}
+	if !a.active[name] && !a.start[name] && !a.ret[name] {
+		return
+	}
+	d := a.day.index(t)
+	if a.active[name] {
+		switch {
+		case d == st.day:
+			if st.count < 65535 {
+				st.count++
+			}
+		case st.day == noDay || d > st.day:
+			if st.day != noDay {
+				st.packed = append(st.packed, pack(st.day, st.count))
+			}
+			st.day, st.count = d, 1
+		default: // an earlier day arriving late: sorted out in Finish
+			st.packed = append(st.packed, pack(d, 1))
+		}
+	}
+	if a.ret[name] && a.cfg.ReturnEvent != "" {
+		a.retDays[u], _ = addDay(a.retDays[u], nil, d)
+	}
+	if a.ret[name] && a.cfg.KeepTimes {
+		a.times[u] = append(a.times[u], t)
+	}
+	if a.start[name] {
+		if t < st.anchor {
+			st.anchor = t
+		}
+		if a.cfg.StartPeriods != nil {
+			if a.startPer[u] == nil {
+				a.startPer[u] = map[int]int64{}
+			}
+			k := a.cfg.StartPeriods.Index(t)
+			if old, ok := a.startPer[u][k]; !ok || t < old {
+				a.startPer[u][k] = t
+			}
+		}
+	}
+}
+
+// Finish folds each user's current day into their day list. Accessors call
+// it; it is idempotent.
+func (a *Activity) Finish() {
+	if a.finished {
+		return
+	}
+	a.finished = true
+	a.FirstSeen = make([]int64, a.Users)
+	a.days = make([][]int32, a.Users)
+	a.counts = make([][]uint16, a.Users)
+	for u := range a.state {
+		st := &a.state[u]
+		a.FirstSeen[u] = st.first
+		if st.day != noDay {
+			st.packed = append(st.packed, pack(st.day, st.count))
+		}
+		if !slices.IsSorted(st.packed) { // late days: sort, then merge equal days
+			slices.Sort(st.packed)
+		}
+		days := make([]int32, 0, len(st.packed))
+		counts := make([]uint16, 0, len(st.packed))
+		for _, p := range st.packed {
+			d, n := unpack(p)
+			if k := len(days); k > 0 && days[k-1] == d {
+				counts[k-1] = uint16(min(int(counts[k-1])+int(n), 65535))
+				continue
+			}
+			days, counts = append(days, d), append(counts, n)
+		}
+		a.days[u], a.counts[u] = days, counts
+		st.packed, st.day = nil, noDay
+	}
+}
+
+// addDay records one event on local day d, keeping days sorted and unique.
+func addDay(days []int32, counts []uint16, d int32) ([]int32, []uint16) {
+	n := len(days)
+	if n > 0 && days[n-1] == d {
+		if counts != nil && counts[n-1] < 65535 {
+			counts[n-1]++
+		}
+		return days, counts
+	}
+	if n == 0 || days[n-1] < d {
+		days = append(days, d)
+		if counts != nil || n == 0 {
+			counts = append(counts, 1)
+		}
+		return days, counts
+	}
+	i, found := slices.BinarySearch(days, d)
+	if found {
+		if counts != nil && counts[i] < 65535 {
+			counts[i]++
+		}
+		return days, counts
+	}
+	days = slices.Insert(days, i, d)
+	if counts != nil {
+		counts = slices.Insert(counts, i, 1)
+	}
+	return days, counts
+}
+
+// ReturnDays are the local days on which user u did a return event.
+func (a *Activity) ReturnDays(u int) []int32 {
+	a.Finish()
+	if a.cfg.ReturnEvent != "" {
+		return a.retDays[u]
+	}
+	return a.days[u]
+}
+
+// ActiveDays are the local days with activity, and events on each.
+func (a *Activity) ActiveDays(u int) ([]int32, []uint16) {
+	a.Finish()
+	return a.days[u], a.counts[u]
+}
+
+// Anchor is the user's first start event, if any.
+func (a *Activity) Anchor(u int) (int64, bool) { return a.state[u].anchor, a.state[u].anchor != noTime }
+
+// ReturnTimes are the user's return-event times (with KeepTimes), sorted.
+func (a *Activity) ReturnTimes(u int) []int64 {
+	ts := a.times[u]
+	if !slices.IsSorted(ts) {
+		slices.Sort(ts)
+	}
+	return ts
+}
+
+// StartsByPeriod are the user's first start event per period (recurring).
+func (a *Activity) StartsByPeriod(u int) map[int]int64 { return a.startPer[u] }
+
+// Loc is the zone of the local days.
+func (a *Activity) Loc() *time.Location { return a.cfg.Loc }
+
+// AllUsers lists users 0..n-1.
+func (a *Activity) AllUsers() []int32 {
+	out := make([]int32, a.Users)
+	for i := range out {
+		out[i] = int32(i)
+	}
+	return out
+}
+
+// dayCache turns instants into local day numbers (days since 1970-01-01 in
+// the zone), remembering the last day's bounds: events arrive mostly in
+// time order, so most lookups need no zone arithmetic.
+type dayCache struct {
+	loc        *time.Location
+	start, end int64
+	day        int32
+	valid      bool
+}
+
+func (c *dayCache) index(t int64) int32 {
+	if c.valid && t >= c.start && t < c.end {
+		return c.day
+	}
+	if c.loc == time.UTC {
+		d := t / (86400 * 1e9)
+		if t < 0 && t%(86400*1e9) != 0 {
+			d--
+		}
+		c.day, c.start, c.end, c.valid = int32(d), d*86400*1e9, (d+1)*86400*1e9, true
+		return c.day
+	}
+	lt := time.Unix(0, t).In(c.loc)
+	y, m, dd := lt.Date()
+	s := time.Date(y, m, dd, 0, 0, 0, 0, c.loc)
+	c.day = int32(civilDays(s))
+	c.start, c.end, c.valid = s.UnixNano(), time.Date(y, m, dd+1, 0, 0, 0, 0, c.loc).UnixNano(), true
+	return c.day
+}
+
+// civilFromDays is the inverse of days since 1970-01-01 (Howard Hinnant).
+func civilFromDays(z int) (y int, m time.Month, d int) {
+	z += 719468
+	era := z
+	if z < 0 {
+		era = z - 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	yy := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	mm := mp + 3
+	if mm > 12 {
+		mm -= 12
+	}
+	if mm <= 2 {
+		yy++
+	}
+	return yy, time.Month(mm), dd
+}
+
+// DayPeriod maps a local day number to the calendar's period index (the
+// same numbering as Calendar.Index).
+func (c Calendar) DayPeriod(day int32) int {
+	switch c.Period {
+	case Month:
+		y, m, _ := civilFromDays(int(day))
+		return y*12 + int(m) - 1
+	case Week:
+		// Calendar.Index numbers weeks by the week start's day / 7
+		wd := (int(day)%7 + 7 + 4) % 7 // 1970-01-01 was a Thursday (4)
+		back := (wd - int(c.WeekStart) + 7) % 7
+		return floorDiv(int(day)-back, 7)
+	}
+	return int(day)
+}
+
+// PeriodStart is the start of period index k, as a time in the zone.
+func (c Calendar) PeriodStart(k int) time.Time {
+	switch c.Period {
+	case Month:
+		return time.Date(floorDiv(k, 12), time.Month(k-12*floorDiv(k, 12)+1), 1, 0, 0, 0, 0, c.loc())
+	case Week:
+		// week starts are the days ≡ r (mod 7): 1970-01-01 was a Thursday
+		r := (int(c.WeekStart) - 4 + 7) % 7
+		y, m, d := civilFromDays(k*7 + r)
+		return time.Date(y, m, d, 0, 0, 0, 0, c.loc())
+	}
+	y, m, d := civilFromDays(k)
+	return time.Date(y, m, d, 0, 0, 0, 0, c.loc())
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}

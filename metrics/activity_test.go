@@ -1,0 +1,81 @@
+package metrics
+
+import (
+	"testing"
+	"time"
+)
+
+// DayPeriod and PeriodStart agree with Calendar.Index and Calendar.Start
+// for every day of several years, in two zones and both week starts.
+func TestCalendarDayArithmetic(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	for _, loc := range []*time.Location{time.UTC, la} {
+		for _, p := range []Period{Day, Week, Month} {
+			for _, ws := range []time.Weekday{time.Monday, time.Sunday} {
+				cal := Calendar{Period: p, Loc: loc, WeekStart: ws}
+				dc := dayCache{loc: loc}
+				for d := time.Date(1969, 12, 1, 12, 0, 0, 0, loc); d.Year() < 2027; d = d.AddDate(0, 0, 1) {
+					day := dc.index(d.UnixNano())
+					k := cal.Index(d.UnixNano())
+					if got := cal.DayPeriod(day); got != k {
+						t.Fatalf("%s %s %v: DayPeriod(%d) = %d, Index = %d", loc, p, ws, day, got, k)
+					}
+					if got, want := cal.PeriodStart(k), cal.Start(d.UnixNano()); !got.Equal(want) {
+						t.Fatalf("%s %s %v %s: PeriodStart = %s, Start = %s", loc, p, ws, d, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// V20: the ISO week of 2024-12-30 is 2025-W01, labelled by its Monday.
+func TestWeekLabelsV20(t *testing.T) {
+	cal := Calendar{Period: Week, Loc: time.UTC, WeekStart: time.Monday}
+	ts := time.Date(2025, 1, 2, 0, 0, 0, 0, time.UTC).UnixNano()
+	if got := cal.Label(cal.Start(ts)); got != "2024-12-30" {
+		t.Errorf("week of 2025-01-02 = %s", got)
+	}
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	day := Calendar{Period: Day, Loc: la}
+	v := time.Date(2024, 3, 11, 6, 30, 0, 0, time.UTC).UnixNano() // 2024-03-10T23:30-07:00
+	if got := day.Label(day.Start(v)); got != "2024-03-10" {
+		t.Errorf("LA day = %s", got)
+	}
+	s := day.Start(v)
+	if h := day.Next(s).Sub(s); h != 23*time.Hour {
+		t.Errorf("2024-03-10 in LA lasts %s, want 23h", h)
+	}
+	s = day.Start(time.Date(2024, 11, 3, 12, 0, 0, 0, la).UnixNano())
+	if h := day.Next(s).Sub(s); h != 25*time.Hour {
+		t.Errorf("2024-11-03 in LA lasts %s, want 25h", h)
+	}
+}
+
+func TestActivityAccumulator(t *testing.T) {
+	a := NewActivity(ActivityConfig{StartEvent: "signup", ReturnEvent: "buy", KeepTimes: true})
+	names := []string{"signup", "buy", "$identify", "view"}
+	for i, n := range names {
+		a.NewName(int32(i), n)
+	}
+	ev := func(u, n int32, s string) { a.Event(u, n, mustTime(t, s)) }
+	ev(0, 3, "2024-01-03T10:00:00Z")
+	ev(0, 0, "2024-01-02T10:00:00Z") // out of order: anchor and days still right
+	ev(0, 1, "2024-01-02T11:00:00Z")
+	ev(0, 2, "2024-01-05T11:00:00Z") // internal: not activity
+	ev(0, 3, "2024-01-03T12:00:00Z")
+	days, counts := a.ActiveDays(0)
+	d2 := int32(mustTime(t, "2024-01-02") / (86400 * 1e9))
+	if len(days) != 2 || days[0] != d2 || days[1] != d2+1 || counts[0] != 2 || counts[1] != 2 {
+		t.Errorf("days %v counts %v", days, counts)
+	}
+	if r := a.ReturnDays(0); len(r) != 1 || r[0] != d2 {
+		t.Errorf("return days %v", r)
+	}
+	if at, ok := a.Anchor(0); !ok || at != mustTime(t, "2024-01-02T10:00:00Z") {
+		t.Errorf("anchor %v %v", at, ok)
+	}
+	if a.Finish(); a.FirstSeen[0] != mustTime(t, "2024-01-02T10:00:00Z") || len(a.ReturnTimes(0)) != 1 {
+		t.Errorf("first seen / times")
+	}
+}

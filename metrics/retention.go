@@ -1,0 +1,694 @@
+package metrics
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ---------------------------------------------------------------------------
+// Cohort retention (METRICS.md §2.7)
+
+// RetentionParams configure Retention.
+type RetentionParams struct {
+	Cal       Calendar // cohort periods (and columns in calendar mode)
+	Periods   int      // columns 0..Periods
+	Recurring bool     // a user joins a cohort in every period with a start event
+	Unbounded bool     // retained at k: active at offset k or later
+	Elapsed   bool     // columns are 24h/7d/30d brackets from each user's anchor
+	Range     Range    // From/To select cohorts by anchor; AsOf censors cells
+	Level     float64
+}
+
+// RetentionColumn says what offset k means.
+type RetentionColumn struct {
+	Offset int    `json:"offset"`
+	Window string `json:"window"`
+}
+
+// RetentionCell is one cohort × offset.
+type RetentionCell struct {
+	Offset   int        `json:"offset"`
+	Eligible int64      `json:"eligible"`
+	Retained int64      `json:"retained"`
+	Rate     Proportion `json:"rate"`
+	Status   string     `json:"status"`
+	// NotStarted: the cell's period begins at or after as_of (tables leave
+	// it blank; JSON says incomplete).
+	NotStarted bool `json:"-"`
+}
+
+// RetentionCohort is one row of the cohort table.
+type RetentionCohort struct {
+	Cohort  string          `json:"cohort"`
+	Size    int64           `json:"size"`
+	Periods []RetentionCell `json:"periods"`
+}
+
+// RetentionResult is the cohort table and its summary row.
+type RetentionResult struct {
+	Columns  []RetentionColumn `json:"columns"`
+	Cohorts  []RetentionCohort `json:"cohorts"`
+	Summary  []RetentionCell   `json:"summary"`
+	NoStart  int64             `json:"no_start_event"`
+	Warnings []Warning         `json:"-"`
+}
+
+// unit is the length of an elapsed bracket.
+func (p RetentionParams) unit() int64 {
+	switch p.Cal.Period {
+	case Month:
+		return int64(30 * 24 * time.Hour)
+	case Week:
+		return int64(7 * 24 * time.Hour)
+	}
+	return int64(24 * time.Hour)
+}
+
+// Retention computes the cohort retention table of users.
+func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
+	n := p.Periods + 1
+	res := RetentionResult{Cohorts: []RetentionCohort{}, Warnings: []Warning{}}
+	unit := p.unit()
+	for k := 0; k < n; k++ {
+		w := fmt.Sprintf("%s cohort+%d", p.Cal.Period, k)
+		switch {
+		case p.Elapsed && p.Unbounded:
+			w = fmt.Sprintf("[%s, as_of) after the anchor", FormatDuration(time.Duration(int64(k)*unit)))
+		case p.Elapsed:
+			w = fmt.Sprintf("[%s, %s) after the anchor", FormatDuration(time.Duration(int64(k)*unit)), FormatDuration(time.Duration(int64(k+1)*unit)))
+		case p.Unbounded:
+			w = fmt.Sprintf("%s cohort+%d or later", p.Cal.Period, k)
+		}
+		res.Columns = append(res.Columns, RetentionColumn{Offset: k, Window: w})
+	}
+	type acc struct {
+		size               int64
+		eligible, retained []int64
+		censored           []bool
+	}
+	rows := map[int]*acc{}
+	add := func(u int, anchor int64, cohort int) {
+		r := rows[cohort]
+		if r == nil {
+			r = &acc{eligible: make([]int64, n), retained: make([]int64, n), censored: make([]bool, n)}
+			rows[cohort] = r
+		}
+		r.size++
+		mark := make([]bool, n)
+		last := -1 // furthest offset with a return
+		if p.Elapsed {
+			for _, t := range a.ReturnTimes(u) {
+				if t < anchor {
+					continue
+				}
+				off := int((t - anchor) / unit)
+				last = max(last, off)
+				if off < n {
+					mark[off] = true
+				}
+			}
+		} else {
+			for _, d := range a.ReturnDays(u) {
+				off := p.Cal.DayPeriod(d) - cohort
+				if off < 0 {
+					continue
+				}
+				last = max(last, off)
+				if off < n {
+					mark[off] = true
+				}
+			}
+		}
+		for k := 0; k < n; k++ {
+			var end int64
+			if p.Elapsed {
+				end = anchor + int64(k+1)*unit
+			} else {
+				end = p.Cal.PeriodStart(cohort + k + 1).UnixNano()
+			}
+			complete := p.Range.Complete(end)
+			ret := mark[k]
+			if p.Unbounded {
+				ret = last >= k
+			}
+			if !complete {
+				r.censored[k] = true
+				if p.Elapsed {
+					continue // this user's bracket is not observed yet
+				}
+			}
+			r.eligible[k]++
+			if ret {
+				r.retained[k]++
+			}
+		}
+	}
+	for _, uu := range users {
+		u := int(uu)
+		if u >= a.Users {
+			continue
+		}
+		if p.Recurring {
+			starts := a.StartsByPeriod(u)
+			if len(starts) == 0 {
+				res.NoStart++
+			}
+			for k, t := range starts {
+				if p.Range.Contains(t) {
+					add(u, t, k)
+				}
+			}
+			continue
+		}
+		anchor, ok := a.Anchor(u)
+		if !ok {
+			res.NoStart++
+			continue
+		}
+		if !p.Range.Contains(anchor) {
+			continue
+		}
+		add(u, anchor, p.Cal.Index(anchor))
+	}
+	keys := make([]int, 0, len(rows))
+	for k := range rows {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	sumE, sumR := make([]int64, n), make([]int64, n)
+	small := 0
+	for _, c := range keys {
+		r := rows[c]
+		row := RetentionCohort{Cohort: p.Cal.Label(p.Cal.PeriodStart(c)), Size: r.size}
+		for k := 0; k < n; k++ {
+			st := "complete"
+			if r.censored[k] {
+				st = "incomplete"
+			} else {
+				sumE[k] += r.eligible[k]
+				sumR[k] += r.retained[k]
+				if r.eligible[k] < 30 {
+					small++
+				}
+			}
+			cell := RetentionCell{Offset: k, Eligible: r.eligible[k], Retained: r.retained[k],
+				Rate: NewProportion(r.retained[k], r.eligible[k], p.Level), Status: st}
+			if !p.Elapsed && p.Cal.PeriodStart(c+k).UnixNano() >= p.Range.AsOf {
+				cell.NotStarted = true
+			}
+			row.Periods = append(row.Periods, cell)
+		}
+		res.Cohorts = append(res.Cohorts, row)
+	}
+	for k := 0; k < n; k++ {
+		st := "complete"
+		if sumE[k] == 0 {
+			st = "incomplete"
+		}
+		res.Summary = append(res.Summary, RetentionCell{Offset: k, Eligible: sumE[k], Retained: sumR[k], Rate: NewProportion(sumR[k], sumE[k], p.Level), Status: st})
+	}
+	if p.Unbounded {
+		res.Warnings = append(res.Warnings, Warning{Code: "depends_on_as_of", Message: "unbounded retention counts any return up to as_of, so cohorts of different ages are not comparable"})
+	}
+	if small > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "small_sample", Message: fmt.Sprintf("%d complete cells have fewer than 30 eligible users", small)})
+	}
+	return res
+}
+
+// ---------------------------------------------------------------------------
+// Period activity: churn and lifecycle (METRICS.md §2.8, §6.1)
+
+// periodSets returns, per user, the sorted period indexes with activity.
+func periodSets(a *Activity, users []int32, cal Calendar) [][]int {
+	out := make([][]int, len(users))
+	for i, uu := range users {
+		u := int(uu)
+		if u >= a.Users {
+			continue
+		}
+		days, _ := a.ActiveDays(u)
+		var ps []int
+		for _, d := range days {
+			k := cal.DayPeriod(d)
+			if len(ps) == 0 || ps[len(ps)-1] != k {
+				ps = append(ps, k)
+			}
+		}
+		out[i] = ps
+	}
+	return out
+}
+
+// periodSpan is the range of period indexes with any activity.
+func periodSpan(sets [][]int) (lo, hi int, ok bool) {
+	for _, s := range sets {
+		if len(s) == 0 {
+			continue
+		}
+		if !ok || s[0] < lo {
+			lo = s[0]
+		}
+		if !ok || s[len(s)-1] > hi {
+			hi = s[len(s)-1]
+		}
+		ok = true
+	}
+	return
+}
+
+// ChurnPeriod is one period's activity retention and churn.
+type ChurnPeriod struct {
+	Period        string     `json:"period"`
+	StartUsers    int64      `json:"start_users"`
+	Retained      int64      `json:"retained"`
+	Churned       int64      `json:"churned"`
+	ChurnRate     Proportion `json:"churn_rate"`
+	RetentionRate Proportion `json:"retention_rate"`
+	Active        int64      `json:"active"`
+}
+
+// ChurnResult is period churn.
+type ChurnResult struct {
+	Periods  []ChurnPeriod `json:"periods"`
+	Basis    string        `json:"basis"`
+	Warnings []Warning     `json:"-"`
+}
+
+// Churn computes, per complete period P in range, the users active in P−1,
+// how many were active again in P, and churn = 1 − retention.
+func Churn(a *Activity, users []int32, cal Calendar, r Range, level float64) ChurnResult {
+	res := ChurnResult{Periods: []ChurnPeriod{}, Basis: "activity", Warnings: []Warning{}}
+	sets := periodSets(a, users, cal)
+	lo, hi, ok := periodSpan(sets)
+	if !ok {
+		return res
+	}
+	active := map[int]int64{}
+	start := map[int]int64{}
+	kept := map[int]int64{}
+	for _, s := range sets {
+		for i, k := range s {
+			active[k]++
+			start[k+1]++
+			if i > 0 && s[i-1] == k-1 {
+				kept[k]++
+			}
+		}
+	}
+	for k := lo + 1; k <= hi+1; k++ {
+		ps := cal.PeriodStart(k)
+		if !r.Contains(ps.UnixNano()) {
+			continue
+		}
+		if !r.Complete(cal.PeriodStart(k + 1).UnixNano()) {
+			if ps.UnixNano() < r.AsOf { // begun but not over; later ones have not begun
+				res.Warnings = append(res.Warnings, Warning{Code: "incomplete_period", Message: fmt.Sprintf("%s is not complete at as_of and is left out", cal.Label(ps))})
+			}
+			continue
+		}
+		s, kp := start[k], kept[k]
+		res.Periods = append(res.Periods, ChurnPeriod{Period: cal.Label(ps), StartUsers: s, Retained: kp, Churned: s - kp,
+			ChurnRate: NewProportion(s-kp, s, level), RetentionRate: NewProportion(kp, s, level), Active: active[k]})
+	}
+	return res
+}
+
+// LifecyclePeriod is one period's lifecycle counts. Dormant is a positive
+// count (shown negative in tables).
+type LifecyclePeriod struct {
+	Period       string   `json:"period"`
+	Active       int64    `json:"active"`
+	New          int64    `json:"new"`
+	Returning    int64    `json:"returning"`
+	Resurrecting int64    `json:"resurrecting"`
+	Dormant      int64    `json:"dormant"`
+	Pulse        *float64 `json:"pulse"`
+	Status       string   `json:"status"`
+}
+
+// LifecycleResult is the lifecycle per period.
+type LifecycleResult struct {
+	Periods    []LifecyclePeriod `json:"periods"`
+	Assumption string            `json:"assumption"`
+	Warnings   []Warning         `json:"-"`
+}
+
+// Lifecycle classifies active users per period as new (first seen in the
+// period), returning (also active in the previous one), or resurrecting,
+// and counts the dormant (active before, not now). With since set, history
+// before it is missing and the first period is a warm-up.
+func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) LifecycleResult {
+	res := LifecycleResult{Periods: []LifecyclePeriod{}, Warnings: []Warning{},
+		Assumption: "the input holds each user's whole history, so first seen is first ever"}
+	sets := periodSets(a, users, cal)
+	lo, hi, ok := periodSpan(sets)
+	if !ok {
+		return res
+	}
+	warm := lo - 1
+	if since != nil {
+		warm = cal.Index(*since)
+		res.Assumption = "history before --since is missing: new means first seen since --since, and the first period is a warm-up"
+		res.Warnings = append(res.Warnings, Warning{Code: "warm_up", Message: "with --since, the first period cannot be classified and \"new\" means first seen since --since"})
+	}
+	type counts struct{ active, nw, ret, res, dorm int64 }
+	c := map[int]*counts{}
+	get := func(k int) *counts {
+		if c[k] == nil {
+			c[k] = &counts{}
+		}
+		return c[k]
+	}
+	for i, s := range sets {
+		if len(s) == 0 {
+			continue
+		}
+		u := int(users[i])
+		a.Finish()
+		first := cal.Index(a.FirstSeen[u])
+		for j, k := range s {
+			x := get(k)
+			x.active++
+			prev := j > 0 && s[j-1] == k-1
+			switch {
+			case k == first:
+				x.nw++
+			case prev:
+				x.ret++
+			default:
+				x.res++
+			}
+			if j+1 == len(s) || s[j+1] != k+1 {
+				get(k+1).dorm++
+			}
+		}
+	}
+	for k := lo; k <= hi+1; k++ {
+		ps := cal.PeriodStart(k)
+		if !r.Contains(ps.UnixNano()) {
+			continue
+		}
+		x := get(k)
+		lp := LifecyclePeriod{Period: cal.Label(ps), Active: x.active, New: x.nw, Returning: x.ret, Resurrecting: x.res, Dormant: x.dorm, Status: "complete"}
+		if x.dorm > 0 {
+			lp.Pulse = Ptr(float64(x.nw+x.res) / float64(x.dorm))
+		}
+		switch {
+		case k <= warm && since != nil:
+			lp = LifecyclePeriod{Period: lp.Period, Active: x.active, Status: "warm_up"}
+		case !r.Complete(cal.PeriodStart(k + 1).UnixNano()):
+			lp.Status = "incomplete"
+		}
+		if k == hi+1 && x.active == 0 && lp.Status == "incomplete" {
+			continue // the period after the data: nothing to say yet
+		}
+		res.Periods = append(res.Periods, lp)
+	}
+	return res
+}
+
+// ---------------------------------------------------------------------------
+// DAU / WAU / MAU and stickiness (METRICS.md §6.2)
+
+// EngagementParams configure Engagement.
+type EngagementParams struct {
+	MAUWindow  string // "30", "28" or "calendar-month"
+	Stickiness string // "mean-of-ratios" (default) or "ratio-of-means"
+	Interval   Calendar
+	MinEvents  int
+	Range      Range  // report days [From, To); AsOf
+	Since      *int64 // start of history for lookbacks (default: first event)
+}
+
+// EngagementDay is one calendar day.
+type EngagementDay struct {
+	Day        string   `json:"day"`
+	DAU        int64    `json:"dau"`
+	WAU        int64    `json:"wau"`
+	MAU        int64    `json:"mau"`
+	Stickiness *float64 `json:"stickiness"`
+	Status     string   `json:"status"`
+}
+
+// HistogramBin counts users active in exactly, and at least, k intervals.
+type HistogramBin struct {
+	Intervals    int   `json:"intervals"`
+	Users        int64 `json:"users"`
+	UsersAtLeast int64 `json:"users_at_least"`
+}
+
+// EngagementResult is daily active users, stickiness and the histogram.
+type EngagementResult struct {
+	Days             []EngagementDay `json:"days"`
+	Stickiness       *float64        `json:"stickiness"`
+	StickinessMethod string          `json:"stickiness_method"`
+	CompleteDays     int             `json:"complete_days"`
+	MeanDAU          *float64        `json:"mean_dau"`
+	MeanMAU          *float64        `json:"mean_mau"`
+	Histogram        []HistogramBin  `json:"histogram"`
+	Intervals        int             `json:"intervals"`
+	Warnings         []Warning       `json:"-"`
+}
+
+// StickinessOf combines daily DAU and MAU: the mean of daily ratios
+// (default) or the ratio of means (METRICS.md V16).
+func StickinessOf(dau, mau []int64, method string) *float64 {
+	if len(dau) == 0 {
+		return nil
+	}
+	if method == "ratio-of-means" {
+		var sd, sm int64
+		for i := range dau {
+			sd += dau[i]
+			sm += mau[i]
+		}
+		if sm == 0 {
+			return nil
+		}
+		return Ptr(float64(sd) / float64(sm))
+	}
+	var sum float64
+	n := 0
+	for i := range dau {
+		if mau[i] > 0 {
+			sum += float64(dau[i]) / float64(mau[i])
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return Ptr(sum / float64(n))
+}
+
+// Engagement computes DAU, WAU (7 days) and MAU (30, 28 days or the month
+// to date) for each day, as distinct users over trailing windows that
+// include the day; stickiness over complete days; and the histogram of how
+// many intervals of the range each user was active in.
+func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult {
+	res := EngagementResult{Days: []EngagementDay{}, Histogram: []HistogramBin{}, Warnings: []Warning{}, StickinessMethod: p.Stickiness}
+	if res.StickinessMethod == "" {
+		res.StickinessMethod = "mean-of-ratios"
+	}
+	loc := a.Loc()
+	dayCal := Calendar{Period: Day, Loc: loc}
+	// the span of days with activity
+	var lo, hi int32
+	any := false
+	for _, uu := range users {
+		if int(uu) >= a.Users {
+			continue
+		}
+		d, _ := a.ActiveDays(int(uu))
+		if len(d) == 0 {
+			continue
+		}
+		if !any || d[0] < lo {
+			lo = d[0]
+		}
+		if !any || d[len(d)-1] > hi {
+			hi = d[len(d)-1]
+		}
+		any = true
+	}
+	if !any {
+		return res
+	}
+	n := int(hi-lo) + 1
+	dau := make([]int64, n+1)
+	wau := make([]int64, n+31)
+	mau := make([]int64, n+31)
+	win := 30
+	if p.MAUWindow == "28" {
+		win = 28
+	}
+	monthEnd := func(d int32) int32 { // last day of d's month, as a day number
+		y, m, _ := civilFromDays(int(d))
+		return int32(civilDays(time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC))) - 1
+	}
+	for _, uu := range users {
+		if int(uu) >= a.Users {
+			continue
+		}
+		days, _ := a.ActiveDays(int(uu))
+		addRuns(days, lo, 7, wau, nil)
+		if p.MAUWindow == "calendar-month" {
+			addRuns(days, lo, 0, mau, monthEnd)
+		} else {
+			addRuns(days, lo, win, mau, nil)
+		}
+		for _, d := range days {
+			dau[d-lo]++
+		}
+	}
+	for i := 1; i < len(wau); i++ {
+		wau[i] += wau[i-1]
+		mau[i] += mau[i-1]
+	}
+	sinceDay := lo
+	if p.Since != nil {
+		sinceDay = (&dayCache{loc: loc}).index(*p.Since)
+	}
+	var cd, cm []int64
+	for i := 0; i < n; i++ {
+		d := lo + int32(i)
+		start := dayCal.PeriodStart(int(d))
+		if !p.Range.Contains(start.UnixNano()) {
+			continue
+		}
+		day := EngagementDay{Day: start.Format("2006-01-02"), DAU: dau[i], WAU: wau[i], MAU: mau[i], Status: "complete"}
+		if mau[i] > 0 {
+			day.Stickiness = Ptr(float64(dau[i]) / float64(mau[i]))
+		}
+		lookback := d - int32(win) + 1
+		if p.MAUWindow == "calendar-month" {
+			y, m, _ := civilFromDays(int(d))
+			lookback = int32(civilDays(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)))
+		}
+		switch {
+		case !p.Range.Complete(dayCal.PeriodStart(int(d) + 1).UnixNano()):
+			day.Status = "incomplete"
+		case lookback < sinceDay:
+			day.Status = "incomplete_lookback"
+		default:
+			cd = append(cd, dau[i])
+			cm = append(cm, mau[i])
+		}
+		res.Days = append(res.Days, day)
+	}
+	res.CompleteDays = len(cd)
+	res.Stickiness = StickinessOf(cd, cm, res.StickinessMethod)
+	if len(cd) > 0 {
+		var sd, sm int64
+		for i := range cd {
+			sd += cd[i]
+			sm += cm[i]
+		}
+		res.MeanDAU, res.MeanMAU = Ptr(float64(sd)/float64(len(cd))), Ptr(float64(sm)/float64(len(cd)))
+	} else {
+		res.Warnings = append(res.Warnings, Warning{Code: "no_complete_days", Message: fmt.Sprintf("no day in the range has a complete %s lookback after the start of history, so there is no stickiness", p.MAUWindow)})
+	}
+	res.Histogram, res.Intervals = histogram(a, users, p, lo, hi)
+	return res
+}
+
+// addRuns adds +1/−1 to diff for the days each active day keeps a user in a
+// trailing window of w days (or until monthEnd), merging overlaps so a user
+// counts once per day.
+func addRuns(days []int32, lo int32, w int, diff []int64, monthEnd func(int32) int32) {
+	var rs, re int32 = -1, -2 // current run [rs, re]
+	flush := func() {
+		if re >= rs && rs >= 0 {
+			diff[rs-lo]++
+			if int(re-lo+1) < len(diff) {
+				diff[re-lo+1]--
+			}
+		}
+	}
+	for _, d := range days {
+		end := d + int32(w) - 1
+		if monthEnd != nil {
+			end = monthEnd(d)
+		}
+		if max := lo + int32(len(diff)) - 2; end > max {
+			end = max
+		}
+		if d <= re+1 && rs >= 0 {
+			if end > re {
+				re = end
+			}
+			continue
+		}
+		flush()
+		rs, re = d, end
+	}
+	flush()
+}
+
+// histogram counts users by the number of intervals of the reporting range
+// in which they had at least MinEvents activity events.
+func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]HistogramBin, int) {
+	cal := p.Interval
+	if cal.Loc == nil {
+		cal.Loc = a.Loc()
+	}
+	minE := max(p.MinEvents, 1)
+	// the intervals overlapping the range (partial first and last included)
+	first, last := cal.DayPeriod(lo), cal.DayPeriod(hi)
+	if p.Range.From != nil {
+		first = max(first, cal.Index(*p.Range.From))
+	}
+	if p.Range.To != nil {
+		last = min(last, cal.Index(*p.Range.To-1))
+	}
+	counts := map[int]int64{}
+	maxK := 0
+	for _, uu := range users {
+		if int(uu) >= a.Users {
+			continue
+		}
+		days, ev := a.ActiveDays(int(uu))
+		k, cur, sum := 0, 0, 0
+		flush := func() {
+			if sum >= minE {
+				k++
+			}
+		}
+		started := false
+		for i, d := range days {
+			start := dayStartNanos(cal, d)
+			if (p.Range.From != nil && start < *p.Range.From) || (p.Range.To != nil && start >= *p.Range.To) {
+				continue
+			}
+			pi := cal.DayPeriod(d)
+			if !started || pi != cur {
+				if started {
+					flush()
+				}
+				cur, sum, started = pi, 0, true
+			}
+			sum += int(ev[i])
+		}
+		if started {
+			flush()
+		}
+		if k > 0 {
+			counts[k]++
+			maxK = max(maxK, k)
+		}
+	}
+	out := make([]HistogramBin, maxK)
+	var cum int64
+	for k := maxK; k >= 1; k-- {
+		cum += counts[k]
+		out[k-1] = HistogramBin{Intervals: k, Users: counts[k], UsersAtLeast: cum}
+	}
+	return out, max(0, last-first+1)
+}
+
+func dayStartNanos(cal Calendar, d int32) int64 {
+	y, m, dd := civilFromDays(int(d))
+	return time.Date(y, m, dd, 0, 0, 0, 0, cal.loc()).UnixNano()
+}
