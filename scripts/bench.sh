@@ -76,6 +76,9 @@ cmds=(
   "activation --activation-event report_created"
   "onboarding --steps onboarding_started,profile_completed,project_created,teammate_invited,onboarding_completed"
   "funnel --steps signup,onboarding_started,project_created,report_created"
+  "retention"
+  "engagement"
+  "lifecycle"
 )
 for c in "${cmds[@]}"; do
   line=$(measure "$f" $bin $c -q --format json "$f")
