@@ -155,7 +155,7 @@ func TestNewCmdInspectOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := InputFlags{InputFormat: "auto", UserCol: "CustomerID", EventName: "purchase", Where: []string{"plan = pro", "x > 1"},
-		AssumeTZ: "Europe/London", OnInvalid: "skip", Dedup: "exact", Quiet: true}
+		AssumeTZ: "Europe/London", OnInvalid: "skip", Dedup: "exact", Identity: "stitch", Quiet: true}
 	if diff := cmp.Diff(want, got.Input); diff != "" {
 		t.Errorf("input flags (-want +got)\n%s", diff)
 	}

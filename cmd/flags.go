@@ -37,7 +37,7 @@ func enumFlag(cmd *cobra.Command, p *string, name, def string, allowed []string,
 
 // inputFormats are the --input-format values. Vendor names arrive with the
 // vendor adapters.
-var inputFormats = []string{"auto", "csv", "tsv", "jsonl", "json"}
+var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json"}, ingest.VendorNames()...)
 
 // InputFlags are the flags of every command that reads events (CLI.md
 // "Input flags").
@@ -52,6 +52,7 @@ type InputFlags struct {
 	AssumeTZ    string
 	OnInvalid   string
 	Dedup       string
+	Identity    string
 	Quiet       bool
 }
 
@@ -67,6 +68,7 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.AssumeTZ, "assume-tz", "UTC", "`Zone` of timestamps written without one")
 	enumFlag(cmd, &f.OnInvalid, "on-invalid", "fail", []string{"fail", "skip"}, "What a bad row does")
 	enumFlag(cmd, &f.Dedup, "dedup", "auto", []string{"auto", "exact", "off"}, "Drop repeated events: by event id (auto), also identical user+event+time (exact), or not at all")
+	enumFlag(cmd, &f.Identity, "identity", "stitch", []string{"stitch", "raw"}, "Merge anonymous ids into the user they are linked to, or keep them apart")
 	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress on stderr")
 	cmd.MarkFlagsMutuallyExclusive("event-col", "event-name")
 	_ = cmd.RegisterFlagCompletionFunc("assume-tz", completeZones)
@@ -117,6 +119,7 @@ func (f *InputFlags) options(need ingest.Need) (ingest.Options, error) {
 		AssumeTZ:    loc,
 		SkipInvalid: f.OnInvalid == "skip",
 		Dedup:       ingest.DedupMode(f.Dedup),
+		Identity:    f.Identity,
 		Need:        need,
 	}
 	for _, w := range f.Where {

@@ -57,22 +57,24 @@ read as one stream. --format csv writes the events table.`,
 
 // InspectResult is the JSON "result" of inspect.
 type InspectResult struct {
-	Vendor          string        `json:"vendor"`
-	Format          string        `json:"format"`
-	Files           []InspectFile `json:"files"`
-	Rows            int64         `json:"rows"`
-	Kept            int64         `json:"kept"`
-	Skipped         int64         `json:"skipped"`
-	Duplicates      int64         `json:"duplicates"`
-	Filtered        int64         `json:"filtered"`
-	MissingUser     int64         `json:"missing_user"`
-	Users           int64         `json:"users"`
-	Events          []EventCount  `json:"events"`
-	FirstTime       *string       `json:"first_time"`
-	LastTime        *string       `json:"last_time"`
-	NaiveTimestamps int64         `json:"naive_timestamps"`
-	AssumedTZ       string        `json:"assumed_tz"`
-	Properties      []PropCount   `json:"properties"`
+	Vendor          string               `json:"vendor"`
+	Format          string               `json:"format"`
+	Files           []InspectFile        `json:"files"`
+	Rows            int64                `json:"rows"`
+	Kept            int64                `json:"kept"`
+	Skipped         int64                `json:"skipped"`
+	Duplicates      int64                `json:"duplicates"`
+	Filtered        int64                `json:"filtered"`
+	MissingUser     int64                `json:"missing_user"`
+	IdentityRecords int64                `json:"identity_records"`
+	Users           int64                `json:"users"`
+	Identity        ingest.IdentityStats `json:"identity"`
+	Events          []EventCount         `json:"events"`
+	FirstTime       *string              `json:"first_time"`
+	LastTime        *string              `json:"last_time"`
+	NaiveTimestamps int64                `json:"naive_timestamps"`
+	AssumedTZ       string               `json:"assumed_tz"`
+	Properties      []PropCount          `json:"properties"`
 }
 
 // InspectFile describes one input file.
@@ -82,6 +84,7 @@ type InspectFile struct {
 	Compression string         `json:"compression"`
 	Delimiter   string         `json:"delimiter,omitempty"`
 	Vendor      string         `json:"vendor"`
+	Detected    string         `json:"detected"`
 	Mapping     ingest.Mapping `json:"mapping"`
 	Rows        int64          `json:"rows"`
 	Kept        int64          `json:"kept"`
@@ -93,9 +96,10 @@ type InspectFile struct {
 
 // EventCount is one event name.
 type EventCount struct {
-	Name  string `json:"name"`
-	Count int64  `json:"count"`
-	Users int64  `json:"users"`
+	Name     string `json:"name"`
+	Count    int64  `json:"count"`
+	Users    int64  `json:"users"`
+	Internal bool   `json:"internal"` // not user activity (identity calls, engagement pings)
 }
 
 // PropCount is one property and the number of kept events carrying it.
@@ -142,7 +146,8 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 	r := InspectResult{
 		Vendor: "generic", Files: []InspectFile{}, Events: []EventCount{}, Properties: []PropCount{},
 		Rows: d.Stats.Rows, Kept: d.Stats.Events, Skipped: d.Stats.Skipped, Duplicates: d.Stats.Duplicates,
-		Filtered: d.Stats.Filtered, MissingUser: d.Stats.MissingUser, Users: int64(len(d.Users)),
+		Filtered: d.Stats.Filtered, MissingUser: d.Stats.MissingUser, IdentityRecords: d.Stats.Links, Users: int64(len(d.Users)),
+		Identity:        d.Stats.Identity,
 		NaiveTimestamps: d.Stats.Naive, AssumedTZ: in.AssumeTZ,
 	}
 	sum := inputSummary(d)
@@ -150,12 +155,13 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 	for _, f := range d.Stats.Files {
 		r.Files = append(r.Files, InspectFile{
 			Path: f.Name, Format: f.Format, Compression: f.Compression, Delimiter: f.Delimiter,
-			Vendor: f.Vendor, Mapping: f.Mapping, Rows: f.Rows, Kept: f.Events, Skipped: f.Skipped,
+			Vendor: f.Vendor, Detected: f.Detected, Mapping: f.Mapping, Rows: f.Rows, Kept: f.Events, Skipped: f.Skipped,
 			Duplicates: f.Duplicates, Filtered: f.Filtered, MissingUser: f.MissingUser,
 		})
 	}
 	for i, name := range d.Names {
-		r.Events = append(r.Events, EventCount{Name: name, Count: d.Stats.NameCounts[i], Users: d.Stats.NameUsers[i]})
+		r.Events = append(r.Events, EventCount{Name: name, Count: d.Stats.NameCounts[i], Users: d.Stats.NameUsers[i],
+			Internal: slices.Contains(d.Internal, name)})
 	}
 	slices.SortFunc(r.Events, func(a, b EventCount) int {
 		if a.Count != b.Count {
@@ -189,8 +195,12 @@ func inspectDoc(r InspectResult) report.Doc {
 			form += ", " + f.Compression
 		}
 		add("file", fmt.Sprintf("%s — %s, %s", f.Path, form, f.Vendor))
+		add("  detected", f.Detected)
 		m := f.Mapping
 		add("  user", describeField(m.User))
+		if len(m.Anon.Paths) > 0 {
+			add("  anonymous id", describeField(m.Anon))
+		}
 		if m.EventName != "" {
 			add("  event", fmt.Sprintf("every row is %q (--event-name)", m.EventName))
 		} else {
@@ -204,7 +214,14 @@ func inspectDoc(r InspectResult) report.Doc {
 	add("rows", fmt.Sprintf("%s read: %s kept, %s skipped, %s duplicates, %s filtered, %s without user id",
 		report.Thousands(r.Rows), report.Thousands(r.Kept), report.Thousands(r.Skipped),
 		report.Thousands(r.Duplicates), report.Thousands(r.Filtered), report.Thousands(r.MissingUser)))
+	if r.IdentityRecords > 0 {
+		doc.Summary[len(doc.Summary)-1][1] += fmt.Sprintf(", %s identity records", report.Thousands(r.IdentityRecords))
+	}
 	add("users", report.Thousands(r.Users))
+	if id := r.Identity; id.Merged+id.AnonymousOnly+id.Ambiguous > 0 || r.IdentityRecords > 0 {
+		add("identity", fmt.Sprintf("%s: %s anonymous ids merged into known users, %s anonymous only, %s linked to several users (kept apart); %s identity records",
+			id.Mode, report.Thousands(id.Merged), report.Thousands(id.AnonymousOnly), report.Thousands(id.Ambiguous), report.Thousands(r.IdentityRecords)))
+	}
 	if r.FirstTime != nil {
 		add("time range", *r.FirstTime+" → "+*r.LastTime)
 	}
@@ -214,7 +231,11 @@ func inspectDoc(r InspectResult) report.Doc {
 		{Key: "share", Header: "% of events", Kind: report.Percent},
 	}}
 	for _, e := range r.Events {
-		events.Rows = append(events.Rows, []any{e.Name, e.Count, e.Users, frac(e.Count, r.Kept)})
+		name := e.Name
+		if e.Internal {
+			name += " (internal)"
+		}
+		events.Rows = append(events.Rows, []any{name, e.Count, e.Users, frac(e.Count, r.Kept)})
 	}
 	doc.Tables = append(doc.Tables, events)
 	if len(r.Properties) > 0 {

@@ -25,6 +25,7 @@ func (f Field) Column() string {
 // Mapping says how a file's records become events.
 type Mapping struct {
 	User  Field `json:"user"`
+	Anon  Field `json:"anonymous_id"`
 	Event Field `json:"event"`
 	Time  Field `json:"time"`
 	ID    Field `json:"event_id"`

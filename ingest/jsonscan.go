@@ -30,6 +30,10 @@ type pathNode struct {
 	slot     int    // slot of the value at this path, or -1
 	collect  bool   // report this object's keys to onKey
 	prefix   string // this object's path followed by a dot ("" at the top)
+	// kv marks an array of {"key": k, "value": {"string_value": …,
+	// "int_value": …}} (GA4 event_params): its keys are looked up among the
+	// node's children as if it were an object.
+	kv bool
 }
 
 type pathChild struct {
@@ -152,6 +156,8 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 		}
 		start := i
 		switch {
+		case child != nil && child.kv && b[i] == '[':
+			i, err = s.kvArray(b, i, child)
 		case child != nil && (child.children != nil || child.collect) && b[i] == '{':
 			i, err = s.object(b, i, child)
 			if err == nil && child.slot >= 0 {
@@ -185,6 +191,116 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 func nonEmptyJSON(v []byte) bool {
 	s := string(v)
 	return s != "null" && s != `""` && s != "[]" && s != "{}"
+}
+
+// kvArray reads an array of {key, value} records into the node's slots:
+// the value is the first non-null of string_value, int_value, float_value
+// and double_value.
+func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		if i >= len(b) || b[i] != '{' {
+			j, err := s.skip(b, i) // not a key/value record: skip it
+			if err != nil {
+				return j, err
+			}
+			i = j
+		} else {
+			start := i
+			var key, val []byte
+			var err error
+			i = skipWS(b, i+1)
+			for i < len(b) && b[i] == '"' {
+				var k []byte
+				if k, i, err = readString(b, i); err != nil {
+					return i, err
+				}
+				i = skipWS(b, i)
+				if i >= len(b) || b[i] != ':' {
+					return i, errors.New("expected ':' in a key/value record")
+				}
+				i = skipWS(b, i+1)
+				switch {
+				case string(k) == "key" && i < len(b) && b[i] == '"':
+					key, i, err = readString(b, i)
+				case string(k) == "value" && i < len(b) && b[i] == '{':
+					val, i, err = typedValue(b, i)
+				default:
+					i, err = s.skip(b, i)
+				}
+				if err != nil {
+					return i, err
+				}
+				i = skipWS(b, i)
+				if i < len(b) && b[i] == ',' {
+					i = skipWS(b, i+1)
+				}
+			}
+			if i >= len(b) || b[i] != '}' {
+				return i, errors.New("unterminated key/value record")
+			}
+			i++
+			if key != nil {
+				if c := node.child(key); c != nil && c.slot >= 0 {
+					s.slots[c.slot] = val
+				}
+				if node.collect && s.onKey != nil {
+					s.onKey(node, key, len(val) > 0)
+				}
+			}
+			_ = start
+		}
+		i = skipWS(b, i)
+		if i < len(b) && b[i] == ',' {
+			i = skipWS(b, i+1)
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			return i + 1, nil
+		}
+		return i, fmt.Errorf("expected ',' or ']' in array, found %s", describeByte(b, i))
+	}
+}
+
+// typedValue returns the first non-null field of a GA4 value object.
+func typedValue(b []byte, i int) ([]byte, int, error) {
+	var s jsonScanner
+	var out []byte
+	i = skipWS(b, i+1)
+	for i < len(b) && b[i] == '"' {
+		_, j, err := readString(b, i)
+		if err != nil {
+			return nil, j, err
+		}
+		j = skipWS(b, j)
+		if j >= len(b) || b[j] != ':' {
+			return nil, j, errors.New("expected ':' in a value object")
+		}
+		j = skipWS(b, j+1)
+		var v []byte
+		if j < len(b) && (b[j] == '{' || b[j] == '[') {
+			j, err = s.skip(b, j)
+		} else {
+			v, j, err = readValue(b, j)
+		}
+		if err != nil {
+			return nil, j, err
+		}
+		if out == nil && v != nil {
+			out = v
+		}
+		i = skipWS(b, j)
+		if i < len(b) && b[i] == ',' {
+			i = skipWS(b, i+1)
+		}
+	}
+	if i >= len(b) || b[i] != '}' {
+		return nil, i, errors.New("unterminated value object")
+	}
+	return out, i + 1, nil
 }
 
 // skip steps over one value, checking its grammar.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strings"
@@ -53,6 +54,9 @@ type Options struct {
 	Need         Need
 	Progress     *Progress
 	Workers      int // parse goroutines; 0 = GOMAXPROCS
+	// Identity is "stitch" (default: anonymous ids linked to exactly one
+	// user are merged into that user) or "raw" (anonymous ids stay users).
+	Identity string
 }
 
 // Need declares what a command uses, so that nothing else is kept.
@@ -73,11 +77,20 @@ type Need struct {
 
 // Sink consumes events as they are read (from one goroutine).
 type Sink interface {
-	// NewName is called once per event name, before its first Event.
-	NewName(id int32, name string)
+	// NewName is called once per event name, before its first Event;
+	// internal says the vendor (or convention) marks it as not user activity.
+	NewName(id int32, name string, internal bool)
 	// Event is one event: interned user and name, Unix-ns time.
 	Event(user, name int32, t int64)
+	// Remap is called once at the end when identity stitching merged users:
+	// user u becomes to[u], and there are n users.
+	Remap(to []int32, n int)
 }
+
+// internalEvents are identity calls and engagement pings that are not user
+// activity, whatever the vendor (FORMATS.md §7.4); vendors add their own.
+var internalEvents = []string{"$identify", "$create_alias", "$merge", "$groupidentify", "$set", "$set_once",
+	"$feature_flag_called", "$pageleave", "$mp_session_record"}
 
 // Event is one kept event: the metrics package's type, so the events read
 // go to the metrics without a copy. User and Name index Dataset.Users and
@@ -98,7 +111,9 @@ type Dataset struct {
 	// FirstSeen and LastSeen are each user's earliest and latest event time
 	// (over every event read, not only kept ones).
 	FirstSeen, LastSeen []int64
-	Stats               Stats
+	// Internal lists the event names read that are not user activity.
+	Internal []string
+	Stats    Stats
 }
 
 // NameID returns the id of an event name, or -1.
@@ -125,6 +140,15 @@ type Stats struct {
 	Props      []PropStat
 	// SkipSamples are the first few messages of skipped rows.
 	SkipSamples []string
+	Identity    IdentityStats
+}
+
+// IdentityStats says how anonymous ids were resolved.
+type IdentityStats struct {
+	Mode          string `json:"mode"`
+	Merged        int64  `json:"merged"`         // anonymous ids merged into one known user
+	AnonymousOnly int64  `json:"anonymous_only"` // anonymous ids never linked: users of their own
+	Ambiguous     int64  `json:"ambiguous"`      // anonymous ids linked to several users: not merged
 }
 
 // Counts are row tallies. Rows = Events + Skipped + Filtered + MissingUser +
@@ -137,6 +161,7 @@ type Counts struct {
 	MissingUser int64 // rows with an empty user id
 	Duplicates  int64 // rows dropped by dedup
 	OutOfRange  int64 // events before --since or at/after --as-of
+	Links       int64 // identity-only records (Segment identify, …): links, not events
 }
 
 func (c *Counts) add(o Counts) {
@@ -147,6 +172,7 @@ func (c *Counts) add(o Counts) {
 	c.MissingUser += o.MissingUser
 	c.Duplicates += o.Duplicates
 	c.OutOfRange += o.OutOfRange
+	c.Links += o.Links
 }
 
 // FileStats describes one input.
@@ -156,7 +182,9 @@ type FileStats struct {
 	Compression string // gzip or ""
 	Delimiter   string
 	Vendor      string
-	Mapping     Mapping
+	// Detected says why the vendor was chosen (or that none matched).
+	Detected string
+	Mapping  Mapping
 	Counts
 }
 
@@ -240,7 +268,12 @@ type consumer struct {
 	stats     Stats
 	sources   []string
 	nEvents   int64
-	needSet   map[string]bool
+	internal  map[string]bool
+	// identity stitching: anonymous id → the user it is linked to
+	links    map[string]*link
+	lastLink struct{ anon, user string }
+	kbuf     []byte
+	needSet  map[string]bool
 }
 
 func newConsumer(opts Options) *consumer {
@@ -253,12 +286,161 @@ func newConsumer(opts Options) *consumer {
 		keys:   &keyRegistry{ids: map[string]uint16{}},
 	}
 	c.needSet = map[string]bool{}
+	c.internal = map[string]bool{}
+	for _, e := range internalEvents {
+		c.internal[e] = true
+	}
+	c.links = map[string]*link{}
+	if c.opts.Identity == "" {
+		c.opts.Identity = "stitch"
+	}
 	for _, e := range opts.Need.Events {
 		c.needSet[e] = true
 	}
 	c.evProps = make([][]string, len(opts.Need.EventProps))
 	c.userProps = make([][]userProp, len(opts.Need.UserProps))
 	return c
+}
+
+type link struct {
+	user     string
+	conflict bool
+}
+
+// anonPrefix keeps anonymous ids apart from user ids in the user table.
+const anonPrefix = "\x00"
+
+// userID interns the row's user: the identified id, or (with no identified
+// id) the anonymous id, kept apart from user ids until stitching decides.
+func (c *consumer) userID(r *rowRec) (int32, bool) {
+	key := r.user
+	if len(key) == 0 {
+		if c.opts.Identity == "raw" {
+			key = r.anon
+		} else {
+			c.kbuf = append(append(c.kbuf[:0], anonPrefix...), r.anon...)
+			key = c.kbuf
+		}
+	}
+	uid, ok := c.users[string(key)]
+	if !ok {
+		uid = int32(len(c.userNames))
+		s := string(key)
+		c.users[s] = uid
+		c.userNames = append(c.userNames, s)
+	}
+	if len(r.user) > 0 && len(r.anon) > 0 && c.opts.Identity != "raw" {
+		c.link(r.anon, r.user)
+	}
+	return uid, !ok
+}
+
+// link records that an anonymous id belongs to a user (a row carrying both).
+func (c *consumer) link(anon, user []byte) {
+	if c.lastLink.user == string(user) && c.lastLink.anon == string(anon) {
+		return
+	}
+	l := c.links[string(anon)]
+	if l == nil {
+		l = &link{user: string(user)}
+		c.links[string(anon)] = l
+	} else if l.user != string(user) {
+		l.conflict = true
+	}
+	c.lastLink.anon, c.lastLink.user = string(anon), string(user)
+}
+
+// stitch merges every anonymous id linked to exactly one user into that user
+// (or names it after that user, when the user has no events of their own),
+// and returns the new id of every old user and the new user count.
+func (c *consumer) stitch() ([]int32, int) {
+	n := len(c.userNames)
+	st := &c.stats.Identity
+	st.Mode = c.opts.Identity
+	target := make([]int32, n)
+	names := slices.Clone(c.userNames)
+	for uid, name := range c.userNames {
+		target[uid] = int32(uid)
+		if !strings.HasPrefix(name, anonPrefix) {
+			continue
+		}
+		names[uid] = name[len(anonPrefix):]
+		l := c.links[names[uid]]
+		switch {
+		case l == nil:
+			st.AnonymousOnly++
+		case l.conflict:
+			st.Ambiguous++
+		default:
+			st.Merged++
+			if to, ok := c.users[l.user]; ok {
+				target[uid] = to
+			} else {
+				names[uid] = l.user
+			}
+		}
+	}
+	newID := make([]int32, n)
+	k := 0
+	kept := names[:0:0]
+	for uid := 0; uid < n; uid++ {
+		if target[uid] == int32(uid) {
+			newID[uid] = int32(k)
+			kept = append(kept, names[uid])
+			k++
+		}
+	}
+	for uid := 0; uid < n; uid++ {
+		if target[uid] != int32(uid) {
+			newID[uid] = newID[target[uid]]
+		}
+	}
+	c.userNames = kept
+	return newID, k
+}
+
+// remap applies stitch's merge to everything kept per user.
+func (c *consumer) remap(newID []int32, n int) {
+	for i := range c.events {
+		c.events[i].User = newID[c.events[i].User]
+	}
+	seen := make([][2]int64, n)
+	set := make([]bool, n)
+	for old, fl := range c.seenAt {
+		u := newID[old]
+		if !set[u] {
+			seen[u], set[u] = fl, true
+			continue
+		}
+		seen[u][0] = min(seen[u][0], fl[0])
+		seen[u][1] = max(seen[u][1], fl[1])
+	}
+	c.seenAt = seen
+	for j, up := range c.userProps {
+		out := make([]userProp, n)
+		for old, p := range up {
+			u := newID[old]
+			if p.set && (!out[u].set || p.t < out[u].t) {
+				out[u] = p
+			}
+		}
+		c.userProps[j] = out
+	}
+	for e, bs := range c.nameUsers {
+		nb := make([]uint64, (n+63)/64)
+		for w, word := range bs {
+			for word != 0 {
+				b := bits.TrailingZeros64(word)
+				word &= word - 1
+				u := newID[w*64+b]
+				nb[u>>6] |= 1 << (u & 63)
+			}
+		}
+		c.nameUsers[e] = nb
+	}
+	if c.opts.Need.Sink != nil {
+		c.opts.Need.Sink.Remap(newID, n)
+	}
 }
 
 func (c *consumer) internString(b []byte) string {
@@ -291,13 +473,16 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			}
 			c.seen[r.hEx] = struct{}{}
 		}
+		if r.linkOnly {
+			fs.Links++
+			if len(r.user) > 0 && len(r.anon) > 0 && c.opts.Identity != "raw" {
+				c.link(r.anon, r.user)
+			}
+			continue
+		}
 		fs.Events++
-		uid, ok := c.users[string(r.user)]
-		if !ok {
-			uid = int32(len(c.userNames))
-			s := string(r.user)
-			c.users[s] = uid
-			c.userNames = append(c.userNames, s)
+		uid, isNew := c.userID(r)
+		if isNew {
 			c.seenAt = append(c.seenAt, [2]int64{r.t, r.t})
 		} else {
 			fl := &c.seenAt[uid]
@@ -318,7 +503,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.nameCount = append(c.nameCount, 0)
 			c.nameUsers = append(c.nameUsers, nil)
 			if c.opts.Need.Sink != nil {
-				c.opts.Need.Sink.NewName(eid, s)
+				c.opts.Need.Sink.NewName(eid, s, c.internal[s])
 			}
 		}
 		if c.opts.Need.Sink != nil {
@@ -382,6 +567,15 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 }
 
 func (c *consumer) finish() *Dataset {
+	if newID, n := c.stitch(); n != len(newID) || c.stats.Identity.AnonymousOnly+c.stats.Identity.Ambiguous > 0 {
+		c.remap(newID, n)
+	}
+	var internal []string
+	for _, name := range c.nameList {
+		if c.internal[name] {
+			internal = append(internal, name)
+		}
+	}
 	first := make([]int64, len(c.seenAt))
 	last := make([]int64, len(c.seenAt))
 	for i, fl := range c.seenAt {
@@ -393,6 +587,7 @@ func (c *consumer) finish() *Dataset {
 		Events:       c.events,
 		FirstSeen:    first,
 		LastSeen:     last,
+		Internal:     internal,
 		Stats:        c.stats,
 		EventSources: c.sources,
 	}
@@ -438,14 +633,7 @@ func (c *consumer) finish() *Dataset {
 	return d
 }
 
-func popcount(x uint64) int {
-	n := 0
-	for x != 0 {
-		x &= x - 1
-		n++
-	}
-	return n
-}
+func popcount(x uint64) int { return bits.OnesCount64(x) }
 
 // keyRegistry gives property names small ids shared by all workers.
 type keyRegistry struct {
@@ -498,6 +686,12 @@ func (c *consumer) readInput(in Input) error {
 	}
 	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic"}
 	format, sep := c.opts.Format, byte(',')
+	if IsVendor(format) {
+		if IsSurveyVendor(format) {
+			return fmt.Errorf("%s: --input-format %s: %s is a survey tool; read its export with uptake nps, csat or ces", in.Name, format, format)
+		}
+		format = "auto"
+	}
 	switch format {
 	case "", "auto":
 		format, sep = sniffFormat(head)
@@ -526,6 +720,7 @@ func (c *consumer) readInput(in Input) error {
 		return err
 	}
 	fs.Mapping = p.mapping
+	fs.Vendor, fs.Detected = p.vendorName(), p.detected
 	if err := c.pipeline(p, o, &fs); err != nil {
 		return err
 	}
@@ -559,6 +754,7 @@ func splitLines(head []byte, n int) [][]byte {
 // plan is a compiled mapping for one input: which physical slots feed which
 // logical field, and how to fill the slots from a record.
 type plan struct {
+	detected  string
 	name      string
 	format    string
 	sep       byte
@@ -566,7 +762,11 @@ type plan struct {
 	startLine int
 
 	nslots int
+	vendor *Vendor
 	user   []int
+	anon   []int
+	typ    []int
+	rules  map[string]typeRule
 	event  []int
 	time   []int
 	id     []int
@@ -590,6 +790,72 @@ type plan struct {
 	hasUntil    bool
 	keys        *keyRegistry
 	propStats   bool
+}
+
+// zoneFor is the zone of naive timestamps: UTC when the vendor documents
+// it, --assume-tz otherwise.
+func (c *consumer) zoneFor(p *plan) *time.Location {
+	if p.vendor != nil && p.vendor.UTC {
+		return time.UTC
+	}
+	return c.opts.AssumeTZ
+}
+
+func (p *plan) vendorName() string {
+	if p.vendor == nil {
+		return "generic"
+	}
+	return p.vendor.Name
+}
+
+// pickVendor decides the vendor of an input: forced with --input-format,
+// or by fingerprint; none means generic column names.
+func (c *consumer) pickVendor(p *plan, json bool, detect func() (detection, error)) error {
+	if IsVendor(c.opts.Format) {
+		v := vendorNamed(c.opts.Format, json)
+		if v == nil {
+			kind := map[bool]string{true: "JSON", false: "CSV"}
+			return fmt.Errorf("%s: --input-format %s: this is a %s file, and uptake knows %s exports only as %s", p.name, c.opts.Format, kind[json], c.opts.Format, kind[!json])
+		}
+		p.vendor, p.detected = v, "set with --input-format"
+		return nil
+	}
+	d, err := detect()
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.name, err)
+	}
+	if d.vendor == nil {
+		p.detected = "no vendor fingerprint matched: columns found by name"
+		return nil
+	}
+	p.vendor, p.detected = d.vendor, d.reason
+	return nil
+}
+
+// propPaths are where a --where/--by field may be found.
+func (p *plan) propPaths(f string, json bool) []string {
+	if json && strings.Contains(f, ".") {
+		return []string{f}
+	}
+	prefixes := []string{"properties."}
+	if !json {
+		prefixes = nil
+	}
+	if p.vendor != nil {
+		prefixes = p.vendor.PropPrefixes
+	}
+	out := []string{f}
+	for _, pre := range prefixes {
+		out = append(out, pre+f)
+	}
+	return out
+}
+
+// typeRule is what a record's type field means for its event name.
+type typeRule struct {
+	name     []byte // a constant event name
+	slots    []int  // or the field holding it
+	identity bool   // or: an identity link, not an event
 }
 
 type slotFilter struct {
@@ -637,8 +903,12 @@ func (c *consumer) basePlan(name, format string) *plan {
 	return p
 }
 
-// mapColumns decides the mapping from the names a file has.
+// mapColumns decides the mapping from the names a file has: the vendor's
+// fields when a vendor was recognised, names otherwise; flags win over both.
 func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list string) error {
+	if v := p.vendor; v != nil {
+		return c.mapVendor(p, v, have, list)
+	}
 	var err error
 	m := &p.mapping
 	if m.User, err = detect("user id", c.opts.UserCol, userNames, have, "--user-col"); err != nil {
@@ -665,6 +935,59 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 	}
 	if c.opts.Dedup != DedupOff {
 		m.ID, _ = detect("event id", "", idNames, have, "")
+	}
+	return nil
+}
+
+func (c *consumer) mapVendor(p *plan, v *Vendor, have func(string) (string, bool), list string) error {
+	m := &p.mapping
+	keep := func(paths []string) []string {
+		if v.JSON {
+			return paths // nested fields need not show in the sample
+		}
+		var out []string
+		for _, path := range paths {
+			if name, ok := have(path); ok {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	why := "the " + v.Name + " export's field"
+	override := func(f *Field, col, flag, role string) error {
+		if col == "" {
+			return nil
+		}
+		g, err := detect(role, col, nil, have, flag)
+		if err != nil {
+			return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
+		}
+		*f = g
+		return nil
+	}
+	m.User = Field{Paths: keep(v.User), Reason: why}
+	m.Anon = Field{Paths: keep(v.Anon), Reason: why}
+	m.Event = Field{Paths: keep(v.Event), Reason: why}
+	m.Time = Field{Paths: keep(v.Time), Reason: why}
+	if c.opts.Dedup != DedupOff {
+		m.ID = Field{Paths: keep(v.ID), Reason: why}
+	}
+	if p.eventConst != nil {
+		m.Event = Field{Reason: "every row is --event-name " + c.opts.EventName}
+	}
+	for _, o := range []struct {
+		f               *Field
+		col, flag, role string
+	}{{&m.User, c.opts.UserCol, "--user-col", "user id"}, {&m.Event, c.opts.EventCol, "--event-col", "event"}, {&m.Time, c.opts.TimeCol, "--time-col", "time"}} {
+		if err := override(o.f, o.col, o.flag, o.role); err != nil {
+			return err
+		}
+	}
+	if c.opts.UserCol != "" {
+		m.Anon = Field{}
+	}
+	for _, e := range v.Internal {
+		c.internal[e] = true
 	}
 	return nil
 }
@@ -706,11 +1029,25 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 		}
 		return "", false
 	}
+	if err := c.pickVendor(p, false, func() (detection, error) { return detectCSV(hi) }); err != nil {
+		return nil, err
+	}
 	if err := c.mapColumns(p, have, hi.list()); err != nil {
 		return nil, err
 	}
 	var sl slotter
-	c.compileSlots(p, &sl, func(f string) []string { return []string{f} })
+	c.compileSlots(p, &sl, func(f string) []string {
+		var out []string
+		for _, path := range p.propPaths(f, false) {
+			if _, ok := hi.find(path); ok {
+				out = append(out, path)
+			}
+		}
+		if len(out) == 0 {
+			return []string{f} // reported as a missing column below
+		}
+		return out
+	})
 	p.ncols = len(header)
 	p.slotCol = make([]int, len(sl.paths))
 	for s, path := range sl.paths {
@@ -729,7 +1066,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 	p.nslots = len(sl.paths)
 	if p.propStats {
 		used := map[int]bool{}
-		for _, f := range []Field{p.mapping.User, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
+		for _, f := range []Field{p.mapping.User, p.mapping.Anon, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
 			for _, path := range f.Paths {
 				if i, ok := hi.find(path); ok {
 					used[i] = true
@@ -759,7 +1096,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 			samples = append(samples, string(v))
 		}
 	}
-	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.opts.AssumeTZ)
+	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.zoneFor(p))
 	if _, err := o.r.Discard(hdrLen); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -771,6 +1108,21 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 func (c *consumer) compileSlots(p *plan, sl *slotter, pathsFor func(string) []string) {
 	m := p.mapping
 	p.user = sl.slots(m.User.Paths...)
+	p.anon = sl.slots(m.Anon.Paths...)
+	if v := p.vendor; v != nil && v.TypeField != "" && c.opts.EventCol == "" && p.eventConst == nil {
+		p.typ = sl.slots(v.TypeField)
+		p.rules = map[string]typeRule{}
+		for t, ev := range v.TypeEvents {
+			if strings.HasPrefix(ev, "@") {
+				p.rules[t] = typeRule{slots: sl.slots(ev[1:])}
+			} else {
+				p.rules[t] = typeRule{name: []byte(ev)}
+			}
+		}
+		for _, t := range v.IdentityTypes {
+			p.rules[t] = typeRule{identity: true}
+		}
+	}
 	p.event = sl.slots(m.Event.Paths...)
 	p.time = sl.slots(m.Time.Paths...)
 	p.id = sl.slots(m.ID.Paths...)
@@ -840,6 +1192,9 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 		return "", false
 	}
 	list := strings.Join(order[:min(len(order), 12)], ", ")
+	if err := c.pickVendor(p, true, func() (detection, error) { return detectJSON(sample) }); err != nil {
+		return nil, err
+	}
 	if c.opts.UserCol != "" || c.opts.EventCol != "" || c.opts.TimeCol != "" {
 		// a dotted path given by the user need not appear in the sample
 		base := have
@@ -857,16 +1212,20 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 		return nil, err
 	}
 	var sl slotter
-	c.compileSlots(p, &sl, func(f string) []string {
-		if strings.Contains(f, ".") {
-			return []string{f}
-		}
-		return []string{f, "properties." + f}
-	})
+	c.compileSlots(p, &sl, func(f string) []string { return p.propPaths(f, true) })
 	p.nslots = len(sl.paths)
 	p.trie = newPathNode()
 	for slot, path := range sl.paths {
 		p.trie.add(path, slot)
+	}
+	if p.vendor != nil {
+		for _, kv := range p.vendor.KVArrays {
+			n := p.trie.ensure(kv)
+			n.kv = true
+			if p.propStats {
+				n.collect, n.prefix = true, kv+"."
+			}
+		}
 	}
 	if p.propStats {
 		p.trie.collect = true
@@ -874,7 +1233,12 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 		pn.collect = true
 		pn.prefix = "properties."
 		p.excluded = map[string]bool{"properties": true}
-		for _, f := range []Field{p.mapping.User, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
+		if p.vendor != nil {
+			for _, kv := range p.vendor.KVArrays {
+				p.excluded[kv] = true
+			}
+		}
+		for _, f := range []Field{p.mapping.User, p.mapping.Anon, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
 			for _, path := range f.Paths {
 				p.excluded[path] = true
 			}
@@ -890,7 +1254,7 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 			}
 		}
 	}
-	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.opts.AssumeTZ)
+	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.zoneFor(p))
 	p.startLine = 1
 	return p, nil
 }
@@ -916,6 +1280,7 @@ func (c *consumer) readJSONDoc(name string, o *opened, fs *FileStats) error {
 	p.format = "json"
 	fs.Format = "json"
 	fs.Mapping = p.mapping
+	fs.Vendor, fs.Detected = p.vendorName(), p.detected
 	w := newWorker(p)
 	for start := 0; start < len(elems); start += 4096 {
 		end := min(start+4096, len(elems))
@@ -1025,6 +1390,8 @@ type chunk struct {
 
 type rowRec struct {
 	user, event []byte
+	anon        []byte
+	linkOnly    bool // an identity link (user + anonymous id), not an event
 	t           int64
 	line        int
 	naive       bool
@@ -1375,18 +1742,58 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		}
 	}
 	user := first(vals, p.user)
-	if len(user) == 0 {
+	anon := first(vals, p.anon)
+	if v := p.vendor; v != nil {
+		if v.AnonPrefix != "" && bytes.HasPrefix(user, []byte(v.AnonPrefix)) {
+			user = nil // Mixpanel's "$device:…": the row is anonymous
+		}
+		if v.UserIsAnonWhenSame && len(user) > 0 && bytes.Equal(user, anon) {
+			user = nil
+		}
+	}
+	if len(user) == 0 && len(anon) == 0 {
 		b.counts.MissingUser++
 		drop()
 		return true
 	}
+	if p.vendor != nil && p.vendor.LinksOnly {
+		drop()
+		if len(user) == 0 || len(anon) == 0 || !utf8.Valid(user) || !utf8.Valid(anon) {
+			b.counts.Links++
+			return true
+		}
+		b.rows = append(b.rows, rowRec{user: user, anon: anon, linkOnly: true, line: line})
+		return true
+	}
 	event := p.eventConst
+	if p.typ != nil {
+		if rule, ok := p.rules[string(first(vals, p.typ))]; ok {
+			switch {
+			case rule.identity:
+				drop()
+				if len(user) == 0 || len(anon) == 0 || !utf8.Valid(user) || !utf8.Valid(anon) {
+					b.counts.Links++ // nothing to link
+					return true
+				}
+				b.rows = append(b.rows, rowRec{user: user, anon: anon, linkOnly: true, line: line})
+				return true
+			case rule.name != nil:
+				event = rule.name
+			default:
+				event = first(vals, rule.slots)
+			}
+		}
+	}
 	if event == nil {
 		event = first(vals, p.event)
 		if len(event) == 0 {
 			drop()
 			return w.invalid(b, line, p.mapping.Event.Column(), "empty event name")
 		}
+	}
+	if !utf8.Valid(anon) {
+		drop()
+		return w.invalid(b, line, p.mapping.Anon.Column(), "anonymous id is not valid UTF-8")
 	}
 	if !utf8.Valid(user) {
 		drop()
@@ -1398,6 +1805,9 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	tv := first(vals, p.time)
 	t, naive, err := p.tp.parse(tv)
+	if naive && p.vendor != nil && p.vendor.UTC {
+		naive = false // the vendor documents UTC
+	}
 	if err != nil {
 		drop()
 		msg := fmt.Sprintf("%s is not a timestamp", quoteValue(tv))
@@ -1413,13 +1823,17 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		drop()
 		return true
 	}
-	r := rowRec{user: user, event: event, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
+	r := rowRec{user: user, anon: anon, event: event, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
 	if p.dedup != DedupOff {
+		who := user
+		if len(who) == 0 {
+			who = anon
+		}
 		if id := first(vals, p.id); len(id) > 0 {
-			r.hID, r.hasID = w.hash(user, event, id, t), true
+			r.hID, r.hasID = w.hash(who, event, id, t), true
 		}
 		if p.dedup == DedupExact {
-			r.hEx, r.hasEx = w.hash(user, event, nil, t), true
+			r.hEx, r.hasEx = w.hash(who, event, nil, t), true
 		}
 	}
 	r.pOff = int32(len(b.props))

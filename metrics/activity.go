@@ -5,17 +5,12 @@ import (
 	"time"
 )
 
-// InternalEvents are not user activity by default (FORMATS.md §7.4): things
-// vendors record about a user rather than things the user does.
-var InternalEvents = []string{"$identify", "$create_alias", "$merge", "$groupidentify", "$set", "$set_once",
-	"$feature_flag_called", "$pageleave", "$mp_session_record", "identify", "alias", "group"}
-
 // ActivityConfig says which events are activity, which start a user's
 // cohort and which count as a return.
 type ActivityConfig struct {
 	Loc *time.Location // zone of local days
 	// ActiveEvents, when set, are the only activity (--active-event);
-	// otherwise every event but InternalEvents is.
+	// otherwise every event the reader does not mark internal is.
 	ActiveEvents []string
 	// StartEvent anchors a user's cohort (default: the first activity).
 	StartEvent string
@@ -76,8 +71,9 @@ func NewActivity(cfg ActivityConfig) *Activity {
 	return &Activity{cfg: cfg, day: dayCache{loc: cfg.Loc}}
 }
 
-// NewName implements ingest.Sink.
-func (a *Activity) NewName(id int32, name string) {
+// NewName implements ingest.Sink: internal events (identity calls,
+// engagement pings) are not activity unless named with ActiveEvents.
+func (a *Activity) NewName(id int32, name string, internal bool) {
 	for int(id) >= len(a.Names) {
 		a.Names = append(a.Names, "")
 		a.active = append(a.active, false)
@@ -85,7 +81,7 @@ func (a *Activity) NewName(id int32, name string) {
 		a.ret = append(a.ret, false)
 	}
 	a.Names[id] = name
-	act := !slices.Contains(InternalEvents, name)
+	act := !internal
 	if len(a.cfg.ActiveEvents) > 0 {
 		act = slices.Contains(a.cfg.ActiveEvents, name)
 	}
@@ -159,6 +155,58 @@ func (a *Activity) Event(user, name int32, t int64) {
 			}
 		}
 	}
+}
+
+// Remap implements ingest.Sink: identity stitching merged users, user u
+// is now to[u] of n. Runs before Finish.
+func (a *Activity) Remap(to []int32, n int) {
+	if a.finished {
+		panic("metrics: Activity.Remap after Finish")
+	}
+	state := make([]userState, n)
+	set := make([]bool, n)
+	retDays := make([][]int32, n)
+	var times [][]int64
+	if a.cfg.KeepTimes {
+		times = make([][]int64, n)
+	}
+	var startPer []map[int]int64
+	if a.cfg.StartPeriods != nil {
+		startPer = make([]map[int]int64, n)
+	}
+	for old := 0; old < a.Users; old++ {
+		u := to[old]
+		st := a.state[old]
+		if st.day != noDay {
+			st.packed = append(st.packed, pack(st.day, st.count))
+			st.day = noDay
+		}
+		if !set[u] {
+			state[u], set[u] = st, true
+		} else {
+			m := &state[u]
+			m.first = min(m.first, st.first)
+			m.anchor = min(m.anchor, st.anchor)
+			m.packed = append(m.packed, st.packed...) // sorted and merged in Finish
+		}
+		for _, d := range a.retDays[old] {
+			retDays[u], _ = addDay(retDays[u], nil, d)
+		}
+		if times != nil {
+			times[u] = append(times[u], a.times[old]...)
+		}
+		if startPer != nil {
+			for k, t := range a.startPer[old] {
+				if startPer[u] == nil {
+					startPer[u] = map[int]int64{}
+				}
+				if cur, ok := startPer[u][k]; !ok || t < cur {
+					startPer[u][k] = t
+				}
+			}
+		}
+	}
+	a.state, a.retDays, a.times, a.startPer, a.Users = state, retDays, times, startPer, n
 }
 
 // Finish folds each user's current day into their day list. Accessors call

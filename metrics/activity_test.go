@@ -56,7 +56,7 @@ func TestActivityAccumulator(t *testing.T) {
 	a := NewActivity(ActivityConfig{StartEvent: "signup", ReturnEvent: "buy", KeepTimes: true})
 	names := []string{"signup", "buy", "$identify", "view"}
 	for i, n := range names {
-		a.NewName(int32(i), n)
+		a.NewName(int32(i), n, n == "$identify")
 	}
 	ev := func(u, n int32, s string) { a.Event(u, n, mustTime(t, s)) }
 	ev(0, 3, "2024-01-03T10:00:00Z")

@@ -24,7 +24,7 @@ func actOf(t *testing.T, cfg ActivityConfig, rows ...string) *Activity {
 		if !ok {
 			n = int32(len(nid))
 			nid[f[1]] = n
-			a.NewName(n, f[1])
+			a.NewName(n, f[1], false)
 		}
 		a.Event(u, n, mustTime(t, f[2]))
 	}

@@ -1,0 +1,147 @@
+package cmd
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The vendor samples all tell FORMATS.md §10's story: u_1001 and u_1003
+// finish the three onboarding steps, u_1002 stops after two and u_1004 after
+// one; u_1001 and u_1003 create a project; u_1001 comes back on day 1 and
+// day 7, u_1002 on day 2. Each format is read with no mapping flags (the
+// vendor is detected, duplicates dropped, anonymous ids stitched) and must
+// give the same figures for the users it holds.
+func TestVendorStory(t *testing.T) {
+	full := story{users: 4, funnel: []int64{4, 4, 3, 2}, activated: [2]int64{2, 4}, returns: map[int]int64{1: 1, 2: 1, 7: 1}}
+	for _, tt := range []struct {
+		files                       []string
+		vendor                      string
+		signup, step, project, back string
+		want                        story
+	}{
+		{[]string{"mixpanel.jsonl"}, "mixpanel", "Signed Up", "Onboarding Step Completed", "Project Created", "App Opened", full},
+		{[]string{"amplitude.json"}, "amplitude", "Signed Up", "Onboarding Step Completed", "Project Created", "App Opened", full},
+		{[]string{"amplitude.json.gz"}, "amplitude", "Signed Up", "Onboarding Step Completed", "Project Created", "App Opened", full},
+		{[]string{"segment.jsonl"}, "segment", "Signed Up", "Onboarding Step Completed", "Project Created", "App Opened", full},
+		{[]string{"posthog_batch_export.jsonl"}, "posthog", "signed_up", "onboarding_step_completed", "project_created", "$pageview", full},
+		{[]string{"posthog.csv"}, "posthog-csv", "signed_up", "onboarding_step_completed", "project_created", "$pageview", full},
+		{[]string{"ga4.jsonl"}, "ga4", "sign_up", "onboarding_step", "project_created", "session_start", full},
+		{[]string{"ga4_flattened.csv"}, "ga4-csv", "sign_up", "onboarding_step", "project_created", "session_start", full},
+		{[]string{"heap_all_events.csv", "heap_users.csv"}, "heap", "account_signed_up", "onboarding_step_completed", "projects_project_created", "engagement_returned_to_app", full},
+		// partial renderings of the same story
+		{[]string{"rudderstack.jsonl"}, "rudderstack", "Signed Up", "Onboarding Step Completed", "Project Created", "App Opened",
+			story{users: 2, funnel: []int64{2, 2, 1, 0}, activated: [2]int64{0, 2}, returns: map[int]int64{2: 1}}}, // u_1002, u_1004
+		{[]string{"snowplow_atomic_events.csv"}, "snowplow", "signed_up", "step_completed", "project_created", "page_view",
+			story{users: 2, funnel: []int64{2, 2, 2, 1}, activated: [2]int64{1, 2}, returns: map[int]int64{1: 1, 2: 1, 7: 1}}}, // u_1001, u_1002
+		{[]string{"segment_warehouse_tracks.csv"}, "segment-warehouse", "Signed Up", "Onboarding Step Completed", "Project Created", "App Opened",
+			story{users: 3, funnel: []int64{3, 3, 3, 2}, activated: [2]int64{1, 3}, returns: map[int]int64{1: 1, 2: 1, 7: 1}}}, // u_1001–u_1003
+	} {
+		t.Run(strings.Join(tt.files, "+"), func(t *testing.T) {
+			var files []string
+			for _, f := range tt.files {
+				files = append(files, filepath.Join("..", "testdata", "formats", f))
+			}
+			var ins struct {
+				Result InspectResult `json:"result"`
+			}
+			runJSON(t, &ins, append([]string{"inspect"}, files...)...)
+			if ins.Result.Vendor != tt.vendor || ins.Result.Users != int64(tt.want.users) {
+				t.Errorf("vendor %q users %d, want %q and %d", ins.Result.Vendor, ins.Result.Users, tt.vendor, tt.want.users)
+			}
+			var fn struct {
+				Result struct{ Steps []struct{ Users int64 } }
+			}
+			runJSON(t, &fn, append(append([]string{"funnel"}, files...), "--steps", strings.Join([]string{tt.signup, tt.step, tt.step, tt.step}, ","),
+				"--within", "7d", "--as-of", "2024-04-01")...)
+			var got []int64
+			for _, s := range fn.Result.Steps {
+				got = append(got, s.Users)
+			}
+			if diff := cmp.Diff(tt.want.funnel, got); diff != "" {
+				t.Errorf("onboarding funnel (-want +got)\n%s", diff)
+			}
+			var act struct {
+				Result struct {
+					Rate struct{ Numerator, Denominator int64 }
+				}
+			}
+			runJSON(t, &act, append(append([]string{"activation"}, files...), "--signup-event", tt.signup, "--activation-event", tt.project, "--as-of", "2024-04-01")...)
+			if a := act.Result.Rate; [2]int64{a.Numerator, a.Denominator} != tt.want.activated {
+				t.Errorf("activation %d/%d, want %v", a.Numerator, a.Denominator, tt.want.activated)
+			}
+			var ret struct {
+				Result struct{ Summary []struct{ Retained int64 } }
+			}
+			runJSON(t, &ret, append(append([]string{"retention"}, files...), "--start-event", tt.signup, "--return-event", tt.back,
+				"--period", "day", "--periods", "7", "--as-of", "2024-04-01")...)
+			returns := map[int]int64{}
+			for k, c := range ret.Result.Summary {
+				if c.Retained > 0 && k > 0 {
+					returns[k] = c.Retained
+				}
+			}
+			if diff := cmp.Diff(tt.want.returns, returns); diff != "" {
+				t.Errorf("returns by calendar day (-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+type story struct {
+	users     int
+	funnel    []int64
+	activated [2]int64
+	returns   map[int]int64
+}
+
+func runJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	code, out, errOut := run(t, false, append(args, "--format", "json")...)
+	if code != ExitOK {
+		t.Fatalf("%v: exit %d: %s", args, code, errOut)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%v: %v", args, err)
+	}
+}
+
+// Identity: raw keeps anonymous ids as users; stitching merges them and
+// says so; an anonymous id linked to two users is kept apart.
+func TestIdentityModes(t *testing.T) {
+	mp := filepath.Join("..", "testdata", "formats", "mixpanel.jsonl")
+	var raw, st struct {
+		Result InspectResult `json:"result"`
+	}
+	runJSON(t, &raw, "inspect", mp, "--identity", "raw")
+	runJSON(t, &st, "inspect", mp)
+	if raw.Result.Users != 5 || st.Result.Users != 4 || st.Result.Identity.Merged != 1 || st.Result.Identity.Mode != "stitch" {
+		t.Errorf("raw %d users; stitched %d users, identity %+v", raw.Result.Users, st.Result.Users, st.Result.Identity)
+	}
+	ios, in, outb, errb := Test()
+	in.WriteString(`{"type":"identify","messageId":"m1","anonymousId":"a1","userId":"u1","timestamp":"2024-01-01T00:00:00Z","integrations":{},"receivedAt":"2024-01-01T00:00:00Z"}
+{"type":"identify","messageId":"m2","anonymousId":"a1","userId":"u2","timestamp":"2024-01-01T00:00:00Z","integrations":{},"receivedAt":"2024-01-01T00:00:00Z"}
+{"type":"page","name":"Home","messageId":"m3","anonymousId":"a1","timestamp":"2024-01-01T00:00:00Z","integrations":{},"receivedAt":"2024-01-01T00:00:00Z"}
+{"type":"track","event":"Signed Up","messageId":"m4","anonymousId":"a2","userId":"u1","timestamp":"2024-01-01T00:01:00Z","integrations":{},"receivedAt":"2024-01-01T00:00:00Z"}
+`)
+	if code := Main(ios, []string{"inspect", "-", "--format", "json"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	var r struct {
+		Result InspectResult `json:"result"`
+	}
+	if err := json.Unmarshal(outb.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	id := r.Result.Identity
+	if got := fmt.Sprintf("%s users=%d merged=%d ambiguous=%d records=%d", r.Result.Vendor, r.Result.Users, id.Merged, id.Ambiguous, r.Result.IdentityRecords); got != "segment users=2 merged=0 ambiguous=1 records=2" {
+		t.Errorf("got %s", got)
+	}
+	if r.Result.Events[0].Name != "Page Viewed" && r.Result.Events[1].Name != "Page Viewed" {
+		t.Errorf("segment page call not named Page Viewed: %+v", r.Result.Events)
+	}
+}
