@@ -145,3 +145,53 @@ func TestIdentityModes(t *testing.T) {
 		t.Errorf("segment page call not named Page Viewed: %+v", r.Result.Events)
 	}
 }
+
+// The survey samples: NPS 9, 6, 10, 7, 3, 8 → 0; CSAT 5, 2, 5, 3, 1, 4 →
+// 50% top-2-box (Zendesk good/bad 3/6); CES 6, 3, 7, 4, 2, 5 → mean 4.5.
+// Rows that are not answers (Typeform partial, Qualtrics preview, an
+// unrated Intercom conversation, a Zendesk "offered") are counted apart.
+func TestSurveyStory(t *testing.T) {
+	for _, tt := range []struct {
+		metric, file, vendor string
+		value                float64
+		notAnswers           int64
+	}{
+		{"nps", "delighted.csv", "generic", 0, 0},
+		{"nps", "delighted_api.json", "delighted", 0, 0},
+		{"nps", "typeform.csv", "typeform", 0, 1},
+		{"nps", "surveymonkey.csv", "surveymonkey", 0, 0},
+		{"nps", "qualtrics.csv", "qualtrics", 0, 1},
+		{"csat", "intercom_conversations.jsonl", "intercom", 0.5, 1},
+		{"csat", "surveymonkey.csv", "surveymonkey", 0.5, 0},
+		{"csat", "zendesk_satisfaction_ratings.json", "zendesk", 0.5, 1},
+		{"ces", "typeform.csv", "typeform", 4.5, 1},
+		{"ces", "qualtrics.csv", "qualtrics", 4.5, 1},
+	} {
+		t.Run(tt.metric+"_"+tt.file, func(t *testing.T) {
+			var env struct {
+				Input  struct{ Vendor string }
+				Result struct {
+					N        int64
+					NPS      *float64 `json:"nps"`
+					CSAT     struct{ Value *float64 }
+					Mean     *float64
+					Excluded surveyExcluded
+				}
+			}
+			runJSON(t, &env, tt.metric, filepath.Join("..", "testdata", "formats", tt.file))
+			r := env.Result
+			var got *float64
+			switch tt.metric {
+			case "nps":
+				got = r.NPS
+			case "csat":
+				got = r.CSAT.Value
+			default:
+				got = r.Mean
+			}
+			if env.Input.Vendor != tt.vendor || r.N != 6 || got == nil || *got != tt.value || r.Excluded.NotAnswers != tt.notAnswers {
+				t.Errorf("vendor %q n %d value %v not-answers %d; want %q, 6, %v, %d", env.Input.Vendor, r.N, got, r.Excluded.NotAnswers, tt.vendor, tt.value, tt.notAnswers)
+			}
+		})
+	}
+}

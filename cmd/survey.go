@@ -32,6 +32,10 @@ type SurveyOptions struct {
 	SatisfiedMin int
 	Normalize    bool
 	Args         []string
+
+	scaleSet   bool   // --scale given
+	fixedScale string // the export's own scale
+	notAnswers int64
 }
 
 var surveyDefaults = map[string]struct {
@@ -90,6 +94,7 @@ everything per value of a column (survey files) or user property (events).`,
 		GroupID: "metrics",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
+			opts.scaleSet = cmd.Flags().Changed("scale")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -121,6 +126,7 @@ everything per value of a column (survey files) or user property (events).`,
 
 // surveyExcluded counts answers left out.
 type surveyExcluded struct {
+	NotAnswers int64 `json:"not_answers"` // partial/preview responses, unrated conversations, offered ratings
 	Missing    int64 `json:"missing"`
 	Invalid    int64 `json:"invalid"`
 	Duplicates int64 `json:"duplicates"`
@@ -321,6 +327,9 @@ func runSurvey(opts *SurveyOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.fixedScale != "" && !opts.scaleSet {
+		scale, _ = metrics.ScaleNamed(opts.fixedScale) // the export fixes it (Zendesk: good/bad)
+	}
 	if cal != nil && len(raws) > 0 && !raws[0].hasTime && !slices.ContainsFunc(raws, func(a rawAnswer) bool { return a.hasTime }) {
 		return usageErrorf("--period needs a time column; none was found (name it with --time-col)")
 	}
@@ -350,6 +359,7 @@ func runSurvey(opts *SurveyOptions) error {
 		answers = append(answers, metrics.Answer{Respondent: a.respondent, Time: a.t, HasTime: a.hasTime, Score: v, Segment: a.segment, Order: i})
 	}
 	answers, ex.Duplicates = metrics.Dedupe(answers, opts.Dedupe, cal)
+	ex.NotAnswers = opts.notAnswers
 	in.Duplicates = ex.Duplicates
 	respondents := map[string]bool{}
 	for _, a := range answers {
@@ -483,11 +493,16 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 	}
 	in := report.Input{Files: []string{}, Format: "csv", Vendor: "generic"}
 	var out []rawAnswer
-	for _, f := range s.Files {
+	for i, f := range s.Files {
 		in.Files = append(in.Files, f.Name)
 		in.Rows += f.Rows
 		in.Skipped += f.Skipped
+		o.notAnswers += f.NotAnswers
+		if i == 0 {
+			in.Vendor = f.Vendor
+		}
 	}
+	o.fixedScale = s.Scale
 	for _, row := range s.Rows {
 		if row.HasTime && ((r.sinc != nil && row.Time < r.sinc.UnixNano()) || (r.asOf != nil && row.Time >= r.asOf.UnixNano())) {
 			continue
@@ -508,6 +523,9 @@ func (o *SurveyOptions) doc(res segmented[surveyGroup], ex surveyExcluded, s met
 	}
 	add("left out", fmt.Sprintf("%s missing (empty/NA), %s invalid, %s repeat answers (%s per respondent), %s outside --from/--to",
 		report.Thousands(ex.Missing), report.Thousands(ex.Invalid), report.Thousands(ex.Duplicates), o.Dedupe, report.Thousands(ex.OutOfRange)))
+	if ex.NotAnswers > 0 {
+		doc.Summary[len(doc.Summary)-1][1] += fmt.Sprintf("; %s rows that are not answers (partial, preview, unrated)", report.Thousands(ex.NotAnswers))
+	}
 	dist := report.Table{Title: "Distribution", Columns: []report.Column{{Key: "score", Kind: report.Int}, {Key: "count", Kind: report.Int},
 		{Key: "share", Kind: report.Percent}, {Key: "bar", Header: ""}}}
 	var counts []metrics.Count

@@ -922,6 +922,9 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 			return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 		}
 		if len(m.Event.Paths) == 0 {
+			if surveyLike(have) {
+				return fmt.Errorf("%s: this looks like a survey export, not events: read it with uptake nps, csat or ces", p.name)
+			}
 			return fmt.Errorf("%s: no event column found (looked for %s; have %s); name it with --event-col, or give --event-name NAME when every row is one event (orders, survey answers)", p.name, candidateList(eventNames), list)
 		}
 	} else {
@@ -937,6 +940,16 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 		m.ID, _ = detect("event id", "", idNames, have, "")
 	}
 	return nil
+}
+
+// surveyLike spots the survey tools' headers (FORMATS.md §8.2).
+func surveyLike(have func(string) (string, bool)) bool {
+	for _, n := range []string{"Respondent ID", "ResponseId", "Submit Date (UTC)", "Response Type"} {
+		if _, ok := have(n); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *consumer) mapVendor(p *plan, v *Vendor, have func(string) (string, bool), list string) error {

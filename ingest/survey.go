@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,12 +41,16 @@ type SurveyRow struct {
 // SurveyFile says how one file was read.
 type SurveyFile struct {
 	Name       string `json:"path"`
+	Vendor     string `json:"vendor"`
 	Score      Field  `json:"score"`
 	Respondent Field  `json:"respondent"`
 	Time       Field  `json:"time"`
 	TimeForm   string `json:"time_form,omitempty"`
 	Rows       int64  `json:"rows"`
 	Skipped    int64  `json:"skipped"`
+	// NotAnswers are rows that are not answers: partial or preview
+	// responses, unrated conversations, offered-but-unrated ratings.
+	NotAnswers int64 `json:"not_answers"`
 }
 
 // Survey is what ReadSurvey returns.
@@ -54,6 +59,9 @@ type Survey struct {
 	Files       []SurveyFile
 	Naive       int64
 	SkipSamples []string
+	// Scale, when set, is the scale the export itself fixes (Zendesk's
+	// good/bad ratings are "good-bad").
+	Scale string
 }
 
 // Header names that identify a survey's columns (FORMATS.md §8.3), in order
@@ -67,10 +75,10 @@ var (
 	}
 	genericScore = []string{"score", "rating", "answer", "response"}
 	// the person first (dedupe is per respondent), per-response ids last
-	respondentNames = []string{"user_id", "customer_id", "customer_unique_id", "person_id", "respondent_id", "external_reference",
-		"external_id", "email", "response_id", "token", "#", "id", "review_id"}
-	surveyTimeNames = []string{"submitted_at", "submit_date", "recorded_date", "end_date", "created_at", "timestamp",
-		"review_creation_date", "date", "time", "created"}
+	respondentNames = []string{"user_id", "customer_id", "customer_unique_id", "person_id", "external_reference",
+		"custom_data_1", "external_id", "respondent_id", "email", "response_id", "token", "#", "id", "review_id"}
+	surveyTimeNames = []string{"submitted_at", "submit_date_utc", "submit_date", "recorded_date", "end_date", "created_at",
+		"timestamp", "review_creation_date", "date", "time", "created"}
 	surveyTimeHints = []string{"submit", "recorded", "enddate", "created", "creation", "timestamp", "date", "time"}
 )
 
@@ -83,6 +91,22 @@ type surveyRecord struct {
 	Score      string `csv:"score"`
 	Time       string `csv:"time"`
 	Segment    string `csv:"segment"`
+	// vendor columns that say a row is not an answer
+	ResponseType string `csv:"x_response_type"` // Typeform: completed | partial
+	Status       string `csv:"x_status"`        // Qualtrics: 0 answer, 1 preview, 2 test, 8 spam
+	Finished     string `csv:"x_finished"`      // Qualtrics: 1 | 0
+}
+
+// notAnswer reports whether a vendor marks the row as not an answer.
+func (r *surveyRecord) notAnswer() bool {
+	switch {
+	case strings.EqualFold(strings.TrimSpace(r.ResponseType), "partial"):
+		return true
+	case r.Status != "" && strings.TrimSpace(r.Status) != "0":
+		return true
+	}
+	f := strings.ToLower(strings.TrimSpace(r.Finished))
+	return f == "0" || f == "false"
 }
 
 // surveyHeader wraps encoding/csv for gocsv: it maps the header (BOM,
@@ -96,9 +120,20 @@ type surveyHeader struct {
 	lines []int
 	seen  bool
 	err   error
+	// sub-header rows read ahead that turned out to be answers
+	pending     [][]string
+	pendingLine []int
+	questions   []string       // row-2 question text (Qualtrics), by column
+	zone        *time.Location // Qualtrics' import-row time zone
 }
 
 func (h *surveyHeader) Read() ([]string, error) {
+	if len(h.pending) > 0 {
+		rec, line := h.pending[0], h.pendingLine[0]
+		h.pending, h.pendingLine = h.pending[1:], h.pendingLine[1:]
+		h.lines = append(h.lines, line)
+		return rec, nil
+	}
 	rec, err := h.r.Read()
 	if err != nil {
 		return nil, err
@@ -109,11 +144,51 @@ func (h *surveyHeader) Read() ([]string, error) {
 		return rec, nil
 	}
 	h.seen = true
+	h.subHeaders(rec)
 	if err := h.mapHeader(rec); err != nil {
 		h.err = err
 		return nil, err
 	}
 	return rec, nil
+}
+
+// subHeaders reads the extra header rows of SurveyMonkey (row 2:
+// "Response", "Open-Ended Response") and Qualtrics (row 2: question text,
+// row 3: {"ImportId": …} with the time zone), and puts back what they are not.
+func (h *surveyHeader) subHeaders(head []string) {
+	var rows [][]string
+	var lines []int
+	for i := 0; i < 2; i++ {
+		rec, err := h.r.Read()
+		if err != nil {
+			break
+		}
+		line, _ := h.r.FieldPos(0)
+		rows, lines = append(rows, slices.Clone(rec)), append(lines, line)
+	}
+	isImport := func(r []string) bool {
+		return slices.ContainsFunc(r, func(c string) bool { return strings.HasPrefix(strings.TrimSpace(c), `{"ImportId"`) })
+	}
+	switch {
+	case len(rows) == 2 && isImport(rows[1]):
+		h.file.Vendor = "qualtrics"
+		h.questions = rows[0]
+		for i, c := range rows[1] {
+			var imp struct {
+				TimeZone string `json:"timeZone"`
+			}
+			if json.Unmarshal([]byte(c), &imp) == nil && imp.TimeZone != "" && i < len(head) && normalizeName(head[i]) == "recordeddate" {
+				if loc, err := time.LoadLocation(imp.TimeZone); err == nil {
+					h.zone = loc
+				}
+			}
+		}
+		rows, lines = nil, nil
+	case len(rows) >= 1 && slices.Contains(rows[0], "Response") || len(rows) >= 1 && slices.Contains(rows[0], "Open-Ended Response"):
+		h.file.Vendor = "surveymonkey"
+		rows, lines = rows[1:], lines[1:]
+	}
+	h.pending, h.pendingLine = rows, lines
 }
 
 func (h *surveyHeader) ReadAll() ([][]string, error) {
@@ -146,8 +221,14 @@ func (h *surveyHeader) mapHeader(rec []string) error {
 		}
 		for _, hint := range hints {
 			for i, n := range hi.names {
+				if strings.HasSuffix(strings.ToUpper(n), "_NPS_GROUP") {
+					continue // Qualtrics' promoter/passive/detractor group, not the score
+				}
 				if nameHas(n, hint) {
 					return i, Field{Paths: []string{n}, Reason: fmt.Sprintf("its name contains %q", hint)}, nil
+				}
+				if i < len(h.questions) && nameHas(h.questions[i], hint) {
+					return i, Field{Paths: []string{n}, Reason: fmt.Sprintf("its question %q contains %q", trimText(h.questions[i]), hint)}, nil
 				}
 			}
 		}
@@ -188,6 +269,14 @@ func (h *surveyHeader) mapHeader(rec []string) error {
 		return err
 	}
 	h.file.Time = tf
+	if _, ok := hi.find("Submit Date (UTC)"); ok && h.file.Vendor == "" {
+		if _, ok := hi.find("#"); ok {
+			h.file.Vendor = "typeform"
+		}
+	}
+	if h.file.Vendor == "" {
+		h.file.Vendor = "generic"
+	}
 	seg := -1
 	if h.o.SegmentCol != "" {
 		var ok bool
@@ -208,7 +297,31 @@ func (h *surveyHeader) mapHeader(rec []string) error {
 	if seg >= 0 {
 		rec[seg] = "segment"
 	}
+	for col, canon := range map[string]string{"Response Type": "x_response_type", "Status": "x_status", "Finished": "x_finished"} {
+		if h.file.Vendor == "generic" || h.file.Vendor == "surveymonkey" {
+			break // only Typeform and Qualtrics mark non-answers this way
+		}
+		if i, ok := hi.exact[col]; ok && i != score && i != resp && i != tcol && i != seg {
+			rec[i] = canon
+		}
+	}
 	return nil
+}
+
+func trimText(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// satisfactionLabels are 5-point satisfaction answers exported as text
+// (SurveyMonkey's default), read on the 1–5 scale.
+var satisfactionLabels = map[string]string{
+	"very dissatisfied": "1", "somewhat dissatisfied": "2", "dissatisfied": "2",
+	"neither satisfied nor dissatisfied": "3", "neutral": "3",
+	"somewhat satisfied": "4", "satisfied": "4", "very satisfied": "5",
 }
 
 // nameHas reports whether a header contains a hint: as a word for short
@@ -248,7 +361,7 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 	head, _ := op.r.Peek(64 << 10)
 	format, sep := sniffFormat(head)
 	if format == "json" || format == "jsonl" {
-		return fmt.Errorf("%s: survey files are read as CSV or TSV; for answers inside an event export give --event and --score-prop", in.Name)
+		return s.readJSON(in.Name, op, format, o)
 	}
 	cr := csv.NewReader(op.r)
 	cr.Comma = rune(sep)
@@ -270,6 +383,7 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 		return fmt.Errorf("%s: header only: no answers", in.Name)
 	}
 	var tp timeParser
+	known := false // the export states the zone: naive times are not guesses
 	if len(h.file.Time.Paths) > 0 {
 		var sample []string
 		for _, r := range recs[:min(len(recs), 500)] {
@@ -277,12 +391,34 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 				sample = append(sample, r.Time)
 			}
 		}
-		tp, h.file.TimeForm = sampleTimeColumn(sample, o.AssumeTZ)
+		zone := o.AssumeTZ
+		utc := h.zone == nil && strings.Contains(strings.ToUpper(h.file.Time.Column()), "UTC")
+		switch {
+		case h.zone != nil:
+			zone = h.zone // Qualtrics' import row names it
+		case utc:
+			zone = time.UTC // Typeform's "Submit Date (UTC)"
+		}
+		tp, h.file.TimeForm = sampleTimeColumn(sample, zone)
+		if h.zone != nil || utc {
+			h.file.TimeForm += " in " + zone.String() + " (from the export)"
+			known = true
+		}
 	}
 	for i, r := range recs {
-		row := SurveyRow{Respondent: strings.TrimSpace(r.Respondent), Score: r.Score, Segment: r.Segment,
-			Source: fmt.Sprintf("%s:%d", in.Name, h.lines[i])}
 		h.file.Rows++
+		if r.notAnswer() {
+			h.file.NotAnswers++
+			continue
+		}
+		score := r.Score
+		if o.Metric == "csat" {
+			if v, ok := satisfactionLabels[strings.ToLower(strings.TrimSpace(score))]; ok {
+				score = v
+			}
+		}
+		row := SurveyRow{Respondent: strings.TrimSpace(r.Respondent), Score: score, Segment: r.Segment,
+			Source: fmt.Sprintf("%s:%d", in.Name, h.lines[i])}
 		if len(h.file.Time.Paths) > 0 && strings.TrimSpace(r.Time) != "" {
 			t, naive, err := tp.parse([]byte(strings.TrimSpace(r.Time)))
 			if err != nil {
@@ -296,8 +432,8 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 				}
 				continue
 			}
-			row.Time, row.HasTime, row.Naive = t, true, naive
-			if naive {
+			row.Time, row.HasTime, row.Naive = t, true, naive && !known
+			if row.Naive {
 				s.Naive++
 			}
 		}

@@ -32,6 +32,8 @@ var Scales = map[string]Scale{
 	"5-agree":  {Name: "5-agree", Min: 1, Max: 5, HigherBetter: true, BoxLow: 4, BoxHigh: 5},
 	"5-effort": {Name: "5-effort", Min: 1, Max: 5, HigherBetter: false, BoxLow: 1, BoxHigh: 2},
 	"7-effort": {Name: "7-effort", Min: 1, Max: 7, HigherBetter: false, BoxLow: 1, BoxHigh: 3},
+	// Zendesk's satisfaction ratings: good (1) or bad (0); CSAT = good / (good + bad)
+	"good-bad": {Name: "good-bad", Min: 0, Max: 1, HigherBetter: true, BoxLow: 1, BoxHigh: 1},
 }
 
 // ScaleNamed returns a scale with its direction spelled out.
