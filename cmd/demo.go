@@ -38,6 +38,7 @@ make others of any size: the benchmark uses it for 10M-event files.`,
 		Example: `  uptake demo > demo.csv
   uptake demo --users 100000 --seed 7 | gzip > big.csv.gz
   uptake demo --format jsonl | head -3
+  uptake demo --format mixpanel | uptake inspect -
   uptake demo | uptake inspect -`,
 		GroupID: "data",
 		Args:    cobra.NoArgs,
@@ -53,14 +54,14 @@ make others of any size: the benchmark uses it for 10M-event files.`,
 	}
 	cmd.Flags().IntVar(&opts.Users, "users", demo.DefaultUsers, "Number of users")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", demo.DefaultSeed, "Random seed")
-	enumFlag(cmd, &opts.Format, "format", "csv", []string{"csv", "jsonl"}, "Output format (jsonl nests the properties under \"properties\")")
+	enumFlag(cmd, &opts.Format, "format", "csv", demo.Shapes, "Output format: csv, JSON lines (properties nested), or a vendor's raw export")
 	return cmd
 }
 
 func runDemo(opts *DemoOptions) error {
-	if opts.Format == "jsonl" {
+	if opts.Format != "csv" {
 		w := bufio.NewWriterSize(opts.IO.Out, 1<<20)
-		if err := demo.WriteJSONL(w, opts.Users, opts.Seed); err != nil {
+		if err := demo.WriteShape(w, opts.Users, opts.Seed, opts.Format); err != nil {
 			return err
 		}
 		return w.Flush()

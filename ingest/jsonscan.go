@@ -189,8 +189,15 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 }
 
 func nonEmptyJSON(v []byte) bool {
-	s := string(v)
-	return s != "null" && s != `""` && s != "[]" && s != "{}"
+	switch len(v) {
+	case 0:
+		return false
+	case 2:
+		return !(v[0] == '"' && v[1] == '"' || v[0] == '[' && v[1] == ']' || v[0] == '{' && v[1] == '}')
+	case 4:
+		return string(v) != "null" // compared without allocating
+	}
+	return true
 }
 
 // kvArray reads an array of {key, value} records into the node's slots:
@@ -371,12 +378,51 @@ func readScalar(b []byte, i int) ([]byte, int, error) {
 		for j < len(b) && (b[j] == '-' || b[j] == '+' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' || (b[j] >= '0' && b[j] <= '9')) {
 			j++
 		}
-		if _, err := strconv.ParseFloat(string(b[i:j]), 64); err != nil {
+		if !validNumber(b[i:j]) {
 			return nil, j, fmt.Errorf("invalid number %q", b[i:j])
 		}
 		return b[i:j], j, nil
 	}
 	return nil, i, fmt.Errorf("expected a value, found %s", describeByte(b, i))
+}
+
+// validNumber checks JSON's number grammar: -?int(.digits)?([eE][+-]?digits)?
+func validNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i == start || (b[start] == '0' && i-start > 1) {
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		f := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == f {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		e := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == e {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 // skipString returns the index after the string starting at b[i] == '"'.

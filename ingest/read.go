@@ -232,8 +232,14 @@ func Read(inputs []Input, opts Options) (*Dataset, error) {
 	}
 	c := newConsumer(opts)
 	for _, in := range inputs {
-		if err := c.readInput(in); err != nil {
+		ins, err := expandZip(in)
+		if err != nil {
 			return nil, err
+		}
+		for _, in := range ins {
+			if err := c.readInput(in); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return c.finish(), nil
@@ -257,7 +263,8 @@ type consumer struct {
 	keep      []bool
 	nameCount []int64
 	nameUsers [][]uint64
-	seen      map[uint64]struct{}
+	seen      idSet
+	warmed    uint64 // see idSet.warm
 	events    []Event
 	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
@@ -281,7 +288,6 @@ func newConsumer(opts Options) *consumer {
 		opts:   opts,
 		users:  map[string]int32{},
 		names:  map[string]int32{},
-		seen:   map[uint64]struct{}{},
 		intern: map[string]string{},
 		keys:   &keyRegistry{ids: map[string]uint16{}},
 	}
@@ -457,21 +463,22 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 	c.stats.SkipSamples = append(c.stats.SkipSamples, b.skipMsgs[:min(len(b.skipMsgs), max(0, 5-len(c.stats.SkipSamples)))]...)
 	nEP := len(c.opts.Need.EventProps)
 	nUP := len(c.opts.Need.UserProps)
+	c.warmed ^= c.seen.warm(func(yield func(uint64)) {
+		for i := range b.rows {
+			if r := &b.rows[i]; r.hasID {
+				yield(r.hID)
+			}
+		}
+	})
 	for i := range b.rows {
 		r := &b.rows[i]
-		if r.hasID {
-			if _, dup := c.seen[r.hID]; dup {
-				fs.Duplicates++
-				continue
-			}
-			c.seen[r.hID] = struct{}{}
+		if r.hasID && c.seen.add(r.hID) {
+			fs.Duplicates++
+			continue
 		}
-		if r.hasEx {
-			if _, dup := c.seen[r.hEx]; dup {
-				fs.Duplicates++
-				continue
-			}
-			c.seen[r.hEx] = struct{}{}
+		if r.hasEx && c.seen.add(r.hEx) {
+			fs.Duplicates++
+			continue
 		}
 		if r.linkOnly {
 			fs.Links++

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -184,7 +185,7 @@ func TestReadErrors(t *testing.T) {
 		{"bare quote", "user_id,event,timestamp\nu1,5\" disk,2024-01-01\n", Options{}, `f:2: bare " in a field that is not quoted (quote the whole field, or this is not CSV)`},
 		{"10 MB line", bigLine, Options{}, `f:2: record is longer than 8 MiB (binary data, or the wrong format?)`},
 		{"truncated gzip", string(truncated), Options{}, `f: gzip data is truncated (unexpected end of file)`},
-		{"zip", "PK\x03\x04rest", Options{}, `f: is a zip archive; unzip it and pass the files inside (they may be .gz: uptake reads those directly)`},
+		{"zip", "PK\x03\x04rest", Options{}, `f: is a zip archive, which uptake reads from a file, not from stdin: save it and pass its name`},
 		{"utf16", "\xff\xfeu\x00", Options{}, `f: is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`},
 	}
 	for _, tt := range tests {
@@ -288,5 +289,39 @@ func TestReadSinceUntil(t *testing.T) {
 	d := mustRead(t, "s.csv", data, Options{Since: &since, Until: &until, Need: Need{AllEvents: true}})
 	if got := events(d); !cmp.Equal(got, []string{"u1 a 2024-01-02T00:00:00Z"}) || d.Stats.OutOfRange != 2 {
 		t.Errorf("events %v out of range %d", got, d.Stats.OutOfRange)
+	}
+}
+
+// Amplitude's export download is a zip of gzipped JSON lines files: read
+// them all, in name order, as one stream.
+func TestReadZipOfGzip(t *testing.T) {
+	gz := func(s string) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.Bytes()
+	}
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	for _, e := range []struct{ name, body string }{
+		{"412345/412345_2024-03-04_10#0.json.gz", `{"amplitude_id":1,"user_id":"u2","event_type":"b","event_time":"2024-03-04 10:00:00.000000","uuid":"x2"}` + "\n"},
+		{"412345/412345_2024-03-04_9#0.json.gz", `{"amplitude_id":1,"user_id":"u1","event_type":"a","event_time":"2024-03-04 09:00:00.000000","uuid":"x1"}` + "\n"},
+	} {
+		w, _ := zw.Create(e.name)
+		w.Write(gz(e.body))
+	}
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "export.zip")
+	os.WriteFile(path, zb.Bytes(), 0o644)
+	d, err := Read([]Input{FileInput(path, nil)}, keepAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := events(d); !cmp.Equal(got, []string{"u2 b 2024-03-04T10:00:00Z", "u1 a 2024-03-04T09:00:00Z"}) || len(d.Stats.Files) != 2 {
+		t.Errorf("events %v, files %d", got, len(d.Stats.Files))
+	}
+	if f := d.Stats.Files[0]; f.Vendor != "amplitude" || f.Compression != "gzip" || !strings.HasSuffix(f.Name, "export.zip!412345/412345_2024-03-04_10#0.json.gz") {
+		t.Errorf("file %+v", f)
 	}
 }

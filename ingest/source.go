@@ -1,12 +1,16 @@
 package ingest
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
@@ -17,6 +21,7 @@ type Input struct {
 	// Name is how the input is named in messages ("events.csv", "-", "demo").
 	Name string
 	open func() (io.ReadCloser, int64, error)
+	path string // for files: where to look inside a zip archive
 }
 
 // FileInput reads a path; "-" reads stdin.
@@ -26,7 +31,7 @@ func FileInput(path string, stdin io.Reader) Input {
 			return io.NopCloser(stdin), -1, nil
 		}}
 	}
-	return Input{Name: path, open: func() (io.ReadCloser, int64, error) {
+	return Input{Name: path, path: path, open: func() (io.ReadCloser, int64, error) {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, 0, err
@@ -43,6 +48,69 @@ func FileInput(path string, stdin io.Reader) Input {
 		return f, st.Size(), nil
 	}}
 }
+
+// expandZip turns a zip archive on disk (Amplitude's export download: a
+// zip of .json.gz files) into one input per file inside, in name order.
+// Anything else is returned as it is.
+func expandZip(in Input) ([]Input, error) {
+	if in.path == "" {
+		return []Input{in}, nil
+	}
+	f, err := os.Open(in.path)
+	if err != nil {
+		return []Input{in}, nil // opening reports the error
+	}
+	defer f.Close()
+	magic := make([]byte, 4)
+	if n, _ := io.ReadFull(f, magic); n < 4 || !bytes.Equal(magic, []byte("PK\x03\x04")) {
+		return []Input{in}, nil
+	}
+	zr, err := zip.OpenReader(in.path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: zip: %w", in.Name, err)
+	}
+	zr.Close()
+	var names []string
+	for _, e := range zr.File {
+		if !e.FileInfo().IsDir() && !strings.HasPrefix(filepath.Base(e.Name), ".") {
+			names = append(names, e.Name)
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%s: the zip archive holds no files", in.Name)
+	}
+	var out []Input
+	for _, name := range names {
+		name := name
+		out = append(out, Input{Name: in.Name + "!" + name, open: func() (io.ReadCloser, int64, error) {
+			zr, err := zip.OpenReader(in.path)
+			if err != nil {
+				return nil, 0, err
+			}
+			for _, e := range zr.File {
+				if e.Name == name {
+					rc, err := e.Open()
+					if err != nil {
+						zr.Close()
+						return nil, 0, err
+					}
+					return readCloser{rc, func() error { rc.Close(); return zr.Close() }}, int64(e.CompressedSize64), nil
+				}
+			}
+			zr.Close()
+			return nil, 0, fmt.Errorf("%s: %s vanished from the archive", in.Name, name)
+		}})
+	}
+	return out, nil
+}
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }
 
 // BytesInput reads data held in memory (the embedded demo export).
 func BytesInput(name string, data []byte) Input {
@@ -113,7 +181,7 @@ func openInput(in Input, prog *Progress) (*opened, error) {
 		o.r = bufio.NewReaderSize(gzipReader{zr}, peekSize)
 	case bytes.HasPrefix(magic, []byte("PK\x03\x04")):
 		rc.Close()
-		return nil, fmt.Errorf("%s: is a zip archive; unzip it and pass the files inside (they may be .gz: uptake reads those directly)", in.Name)
+		return nil, fmt.Errorf("%s: is a zip archive, which uptake reads from a file, not from stdin: save it and pass its name", in.Name)
 	case bytes.HasPrefix(magic, []byte("PAR1")):
 		rc.Close()
 		return nil, fmt.Errorf("%s: is a Parquet file, which uptake does not read; export JSONL or CSV instead", in.Name)

@@ -58,6 +58,13 @@ for m in $SIZES; do
     measure "$BENCH_DIR/events${m}m.$f.gz" "$bin" inspect -q --format json "$BENCH_DIR/events${m}m.$f.gz"
   done
 done
+# Vendor-shaped JSON lines (issue bar: within 1.5x of the generic JSONL path).
+big=$(echo $SIZES | awk '{print $NF}')
+for v in mixpanel amplitude segment; do
+  out="$BENCH_DIR/events${big}m.$v.jsonl"
+  [ -s "$out" ] || "$bin" demo --users "$(users_for "$big")" --seed 7 --format "$v" > "$out"
+  measure "$out" "$bin" inspect -q --format json "$out"
+done
 echo
 echo "machine: $(nproc) cores, $(go version | awk '{print $3}'); zcat baseline for the gzipped CSV:"
 for m in $SIZES; do

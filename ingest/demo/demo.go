@@ -97,21 +97,36 @@ type user struct {
 	plan, role, size, variant, source uint8
 }
 
+// Shapes are the forms the export can be written in: CSV, plain JSON lines,
+// and the JSON lines of three analytics vendors (the same events, as their
+// raw exports would carry them).
+var Shapes = []string{"csv", "jsonl", "mixpanel", "amplitude", "segment"}
+
 // Write writes the export for n users to w as CSV.
-func Write(w io.Writer, n int, seed uint64) error { return write(w, n, seed, false) }
+func Write(w io.Writer, n int, seed uint64) error { return WriteShape(w, n, seed, "csv") }
 
 // WriteJSONL writes the same export as JSON lines, one object per event with
 // the columns other than timestamp, user_id and event nested under
 // "properties", as analytics tools export them.
-func WriteJSONL(w io.Writer, n int, seed uint64) error { return write(w, n, seed, true) }
+func WriteJSONL(w io.Writer, n int, seed uint64) error { return WriteShape(w, n, seed, "jsonl") }
 
-func write(w io.Writer, n int, seed uint64, jsonl bool) error {
+// WriteShape writes the export in one of Shapes.
+func WriteShape(w io.Writer, n int, seed uint64, shape string) error {
+	if !slices.Contains(Shapes, shape) {
+		return fmt.Errorf("unknown demo shape %q", shape)
+	}
+	return write(w, n, seed, shape)
+}
+
+func write(w io.Writer, n int, seed uint64, shape string) error {
+	jsonl := shape != "csv"
 	recs, users := generate(n, seed)
 	bw := bufio.NewWriterSize(w, 1<<20)
 	if !jsonl {
 		bw.WriteString("timestamp,user_id,event,plan,role,company_size,onboarding_variant,signup_source,feature,score,amount\n")
 	}
 	var line []byte
+	var seq uint64
 	vals := make([]string, len(Header))
 	for _, r := range recs {
 		for i := range vals {
@@ -130,7 +145,10 @@ func write(w io.Writer, n int, seed uint64, jsonl bool) error {
 			vals[3], vals[10] = plans[r.a], strconv.Itoa(int(r.b))
 		}
 		line = line[:0]
-		if jsonl {
+		if shape != "csv" && shape != "jsonl" {
+			line = vendorLine(line, shape, r, vals, seq)
+			seq++
+		} else if jsonl {
 			line = append(line, `{"timestamp":"`...)
 			line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
 			line = append(line, `","user_id":"u`...)
@@ -426,4 +444,87 @@ func csatScore(rng *rand.Rand) uint8 {
 func Describe() string {
 	return fmt.Sprintf("a synthetic SaaS export: %d users signing up from %s for 26 weeks, data until %s",
 		DefaultUsers, Start.Format("2006-01-02"), End.Format("2006-01-02"))
+}
+
+// vendorLine writes one event as a Mixpanel, Amplitude or Segment export
+// line, with a deterministic event id.
+func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []byte {
+	id := strconv.FormatUint(seq*0x9e3779b97f4a7c15, 16)
+	user := appendPadded([]byte("u"), int(r.user))
+	props := func(line []byte) []byte {
+		first := true
+		for i := 3; i < len(vals); i++ {
+			if vals[i] == "" {
+				continue
+			}
+			if !first {
+				line = append(line, ',')
+			}
+			first = false
+			line = strconv.AppendQuote(line, Header[i])
+			line = append(line, ':')
+			if i >= 9 {
+				line = append(line, vals[i]...)
+			} else {
+				line = strconv.AppendQuote(line, vals[i])
+			}
+		}
+		return line
+	}
+	t := time.Unix(r.t, 0).UTC()
+	switch shape {
+	case "mixpanel":
+		line = append(line, `{"event":`...)
+		line = strconv.AppendQuote(line, vals[2])
+		line = append(line, `,"properties":{"time":`...)
+		line = strconv.AppendInt(line, r.t, 10)
+		line = append(line, `,"distinct_id":"`...)
+		line = append(line, user...)
+		line = append(line, `","$insert_id":"`...)
+		line = append(line, id...)
+		line = append(line, `","mp_processing_time_ms":`...)
+		line = strconv.AppendInt(line, r.t*1000+850, 10)
+		line = append(line, `,"mp_lib":"web"`...)
+		if p := props(nil); len(p) > 0 {
+			line = append(append(line, ','), p...)
+		}
+		line = append(line, "}}\n"...)
+	case "amplitude":
+		line = append(line, `{"$insert_id":"`...)
+		line = append(line, id...)
+		line = append(line, `","amplitude_id":`...)
+		line = strconv.AppendInt(line, 512340000000+int64(r.user), 10)
+		line = append(line, `,"user_id":"`...)
+		line = append(line, user...)
+		line = append(line, `","device_id":"d`...)
+		line = append(line, user[1:]...)
+		line = append(line, `","event_type":`...)
+		line = strconv.AppendQuote(line, vals[2])
+		line = append(line, `,"event_time":"`...)
+		line = t.AppendFormat(line, "2006-01-02 15:04:05.000000")
+		line = append(line, `","server_upload_time":"`...)
+		line = t.Add(time.Second).AppendFormat(line, "2006-01-02 15:04:05.000000")
+		line = append(line, `","uuid":"`...)
+		line = append(line, id...)
+		line = append(line, `","event_properties":{`...)
+		line = props(line)
+		line = append(line, "}}\n"...)
+	case "segment":
+		line = append(line, `{"type":"track","event":`...)
+		line = strconv.AppendQuote(line, vals[2])
+		line = append(line, `,"messageId":"`...)
+		line = append(line, id...)
+		line = append(line, `","userId":"`...)
+		line = append(line, user...)
+		line = append(line, `","anonymousId":"a`...)
+		line = append(line, user[1:]...)
+		line = append(line, `","timestamp":"`...)
+		line = t.AppendFormat(line, "2006-01-02T15:04:05.000Z")
+		line = append(line, `","receivedAt":"`...)
+		line = t.Add(time.Second).AppendFormat(line, "2006-01-02T15:04:05.000Z")
+		line = append(line, `","integrations":{},"properties":{`...)
+		line = props(line)
+		line = append(line, "}}\n"...)
+	}
+	return line
 }
