@@ -195,3 +195,58 @@ func TestSurveyStory(t *testing.T) {
 		})
 	}
 }
+
+// Properties nested by the vendor are reachable by their bare name in
+// --where and --by: GA4 event_params, Amplitude event_properties and
+// user_properties, Segment and Mixpanel properties.
+func TestVendorNestedProperties(t *testing.T) {
+	for _, f := range []string{"ga4.jsonl", "ga4_flattened.csv", "amplitude.json", "segment.jsonl", "mixpanel.jsonl", "posthog_batch_export.jsonl"} {
+		var r struct {
+			Result InspectResult `json:"result"`
+		}
+		runJSON(t, &r, "inspect", filepath.Join("..", "testdata", "formats", f), "--where", "step = 2")
+		if r.Result.Kept != 3 {
+			t.Errorf("%s: --where step = 2 kept %d events, want 3 (the second onboarding step of u_1001, u_1002, u_1003)", f, r.Result.Kept)
+		}
+	}
+	var fn struct {
+		Result struct {
+			Segments []struct {
+				Segment string
+				Steps   []struct{ Users int64 }
+			}
+		}
+	}
+	runJSON(t, &fn, "funnel", filepath.Join("..", "testdata", "formats", "amplitude.json"), "--steps", "Signed Up,Project Created",
+		"--by", "plan", "--as-of", "2024-04-01")
+	got := map[string][2]int64{}
+	for _, s := range fn.Result.Segments {
+		got[s.Segment] = [2]int64{s.Steps[0].Users, s.Steps[1].Users}
+	}
+	if want := map[string][2]int64{"free": {3, 1}, "team": {1, 1}}; !cmp.Equal(want, got) {
+		t.Errorf("--by plan (from user_properties): %v, want %v", got, want)
+	}
+}
+
+func TestVendorDetectionErrors(t *testing.T) {
+	ios, in, _, errOut := Test()
+	// a record that is as much Amplitude as PostHog
+	in.WriteString(`{"uuid":"1","event":"a","distinct_id":"u","timestamp":"2024-01-01T00:00:00Z","person_id":"p","event_type":"a","amplitude_id":1,"event_time":"2024-01-01 00:00:00.000000"}` + "\n")
+	if code := Main(ios, []string{"inspect", "-"}); code != ExitError ||
+		!strings.Contains(errOut.String(), "looks like more than one vendor's export: amplitude (score 6), posthog (score 5); choose with --input-format") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	code, _, stderr := run(t, false, "inspect", filepath.Join("..", "testdata", "formats", "posthog.csv"), "--input-format", "mixpanel")
+	if code != ExitError || !strings.Contains(stderr, "--input-format mixpanel: this is a CSV file, and uptake knows mixpanel exports only as JSON") {
+		t.Errorf("forced vendor on the wrong shape: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = run(t, false, "inspect", filepath.Join("..", "testdata", "formats", "qualtrics.csv"))
+	if code != ExitError || !strings.Contains(stderr, "this looks like a survey export, not events: read it with uptake nps, csat or ces") {
+		t.Errorf("survey file to inspect: exit %d: %s", code, stderr)
+	}
+	// forcing a vendor on a generic file maps its fields
+	code, out, stderr := run(t, false, "inspect", filepath.Join("..", "testdata", "formats", "segment.jsonl"), "--input-format", "rudderstack", "--format", "json")
+	if code != ExitOK || !strings.Contains(out, `"vendor": "rudderstack"`) || !strings.Contains(out, `"detected": "set with --input-format"`) {
+		t.Errorf("forced rudderstack: exit %d %s", code, stderr)
+	}
+}

@@ -922,6 +922,9 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 		return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 	}
 	if len(m.User.Paths) == 0 {
+		if surveyLike(have) {
+			return fmt.Errorf("%s: this looks like a survey export, not events: read it with uptake nps, csat or ces", p.name)
+		}
 		return fmt.Errorf("%s: no user id column found (looked for %s; have %s); name it with --user-col", p.name, candidateList(userNames), list)
 	}
 	if p.eventConst == nil {
