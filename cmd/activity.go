@@ -47,13 +47,9 @@ func loadActivity(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string,
 	if r.By != "" {
 		need.UserProps = []string{r.By}
 	}
-	d, err := in.read(ios, args, need, r.sinc, r.asOf)
+	d, asOf, err := r.read(ios, in, args, need)
 	if err != nil {
 		return nil, err
-	}
-	asOf := asOfDefault(d).UnixNano()
-	if r.asOf != nil {
-		asOf = r.asOf.UnixNano()
 	}
 	return &activityRun{data: d, act: act, asOf: asOf}, nil
 }

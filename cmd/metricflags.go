@@ -158,17 +158,26 @@ func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need in
 	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
 		need.UserProps = append(need.UserProps, r.By)
 	}
-	d, err := in.read(ios, args, need, r.sinc, r.asOf)
+	d, asOf, err := r.read(ios, in, args, need)
 	if err != nil {
 		return nil, err
-	}
-	asOf := asOfDefault(d).UnixNano()
-	if r.asOf != nil {
-		asOf = r.asOf.UnixNano()
 	}
 	lg := metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
 	d.Events = nil // the log holds them now; let the collector have the copy
 	return &loaded{data: d, log: lg, asOf: asOf}, nil
+}
+
+// read reads the input within --since and --as-of and returns it with the
+// as_of in force: --as-of, or 1 ns after the last event.
+func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need ingest.Need) (*ingest.Dataset, int64, error) {
+	d, err := in.read(ios, args, need, r.sinc, r.asOf)
+	if err != nil {
+		return nil, 0, err
+	}
+	if r.asOf != nil {
+		return d, r.asOf.UnixNano(), nil
+	}
+	return d, asOfDefault(d).UnixNano(), nil
 }
 
 // rng is the reporting range for metrics.

@@ -124,12 +124,19 @@ func (s *jsonScanner) scan(b []byte) error {
 	return nil
 }
 
-func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
-	s.depth++
-	if s.depth > maxJSONDepth {
-		return i, errors.New("JSON nested too deeply")
+// enter counts one more level of nesting; the caller defers s.depth--.
+func (s *jsonScanner) enter() error {
+	if s.depth++; s.depth > maxJSONDepth {
+		return errors.New("JSON nested too deeply")
 	}
+	return nil
+}
+
+func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 	defer func() { s.depth-- }()
+	if err := s.enter(); err != nil {
+		return i, err
+	}
 	i = skipWS(b, i+1)
 	if i < len(b) && b[i] == '}' {
 		return i + 1, nil
@@ -321,11 +328,10 @@ func (s *jsonScanner) skip(b []byte, i int) (int, error) {
 	case c == '{':
 		return s.object(b, i, nil)
 	case c == '[':
-		s.depth++
-		if s.depth > maxJSONDepth {
-			return i, errors.New("JSON nested too deeply")
-		}
 		defer func() { s.depth-- }()
+		if err := s.enter(); err != nil {
+			return i, err
+		}
 		i = skipWS(b, i+1)
 		if i < len(b) && b[i] == ']' {
 			return i + 1, nil

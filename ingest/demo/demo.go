@@ -156,24 +156,7 @@ func write(w io.Writer, n int, seed uint64, shape string) error {
 			line = append(line, `","event":"`...)
 			line = append(line, vals[2]...)
 			line = append(line, `","properties":{`...)
-			first := true
-			for i := 3; i < len(vals); i++ {
-				if vals[i] == "" {
-					continue
-				}
-				if !first {
-					line = append(line, ',')
-				}
-				first = false
-				line = append(line, '"')
-				line = append(line, Header[i]...)
-				line = append(line, `":`...)
-				if i >= 9 { // score, amount are numbers
-					line = append(line, vals[i]...)
-				} else {
-					line = strconv.AppendQuote(line, vals[i])
-				}
-			}
+			line = appendProps(line, vals)
 			line = append(line, "}}\n"...)
 		} else {
 			line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
@@ -451,26 +434,7 @@ func Describe() string {
 func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []byte {
 	id := strconv.FormatUint(seq*0x9e3779b97f4a7c15, 16)
 	user := appendPadded([]byte("u"), int(r.user))
-	props := func(line []byte) []byte {
-		first := true
-		for i := 3; i < len(vals); i++ {
-			if vals[i] == "" {
-				continue
-			}
-			if !first {
-				line = append(line, ',')
-			}
-			first = false
-			line = strconv.AppendQuote(line, Header[i])
-			line = append(line, ':')
-			if i >= 9 {
-				line = append(line, vals[i]...)
-			} else {
-				line = strconv.AppendQuote(line, vals[i])
-			}
-		}
-		return line
-	}
+	props := func(line []byte) []byte { return appendProps(line, vals) }
 	t := time.Unix(r.t, 0).UTC()
 	switch shape {
 	case "mixpanel":
@@ -525,6 +489,29 @@ func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []b
 		line = append(line, `","integrations":{},"properties":{`...)
 		line = props(line)
 		line = append(line, "}}\n"...)
+	}
+	return line
+}
+
+// appendProps writes the non-empty property columns as JSON members; score
+// and amount are numbers.
+func appendProps(line []byte, vals []string) []byte {
+	first := true
+	for i := 3; i < len(vals); i++ {
+		if vals[i] == "" {
+			continue
+		}
+		if !first {
+			line = append(line, ',')
+		}
+		first = false
+		line = strconv.AppendQuote(line, Header[i])
+		line = append(line, ':')
+		if i >= 9 {
+			line = append(line, vals[i]...)
+		} else {
+			line = strconv.AppendQuote(line, vals[i])
+		}
 	}
 	return line
 }
