@@ -277,3 +277,63 @@ func TestEngagement(t *testing.T) {
 		}
 	}
 }
+
+// The remaining mode combinations, hand-computed. Weeks start on Monday.
+func TestRetentionModeCombinations(t *testing.T) {
+	mon := Calendar{Period: Week, Loc: time.UTC, WeekStart: time.Monday}
+	rows := []string{
+		// r starts in the week of 01-01 and of 01-15, and returns in the week of 01-29
+		"r start 2024-01-02T10:00:00Z", "r start 2024-01-16T10:00:00Z", "r visit 2024-01-30T10:00:00Z",
+	}
+	asOf := mustTime(t, "2024-03-01T00:00:00Z")
+	a := actOf(t, ActivityConfig{StartEvent: "start", StartPeriods: &mon, KeepTimes: true}, rows...)
+	cells := func(r RetentionResult) map[string][]int64 {
+		out := map[string][]int64{}
+		for _, c := range r.Cohorts {
+			for _, p := range c.Periods {
+				out[c.Cohort] = append(out[c.Cohort], p.Retained)
+			}
+		}
+		return out
+	}
+	// recurring × unbounded × calendar: from the 01-01 cohort, active at week +2 (its second start) and +4 (the visit)
+	r := Retention(a, a.AllUsers(), RetentionParams{Cal: mon, Periods: 4, Recurring: true, Unbounded: true, Range: Range{AsOf: asOf}, Level: 0.95})
+	want := map[string][]int64{"2024-01-01": {1, 1, 1, 1, 1}, "2024-01-15": {1, 1, 1, 0, 0}}
+	if diff := cmp.Diff(want, cells(r)); diff != "" {
+		t.Errorf("recurring unbounded calendar (-want +got)\n%s", diff)
+	}
+	// recurring × exact × elapsed: 7-day brackets from each start (01-02 10:00 and 01-16 10:00):
+	// the 01-30 visit is +28 d (bracket 4) from the first and +14 d (bracket 2) from the second
+	r = Retention(a, a.AllUsers(), RetentionParams{Cal: mon, Periods: 4, Recurring: true, Elapsed: true, Range: Range{AsOf: asOf}, Level: 0.95})
+	want = map[string][]int64{"2024-01-01": {1, 0, 1, 0, 1}, "2024-01-15": {1, 0, 1, 0, 0}}
+	if diff := cmp.Diff(want, cells(r)); diff != "" {
+		t.Errorf("recurring exact elapsed (-want +got)\n%s", diff)
+	}
+	// first-time × unbounded × elapsed: from 01-02 only; every bracket up to +28 d has a later return
+	r = Retention(a, a.AllUsers(), RetentionParams{Cal: mon, Periods: 4, Unbounded: true, Elapsed: true, Range: Range{AsOf: asOf}, Level: 0.95})
+	want = map[string][]int64{"2024-01-01": {1, 1, 1, 1, 1}}
+	if diff := cmp.Diff(want, cells(r)); diff != "" {
+		t.Errorf("first-time unbounded elapsed (-want +got)\n%s", diff)
+	}
+}
+
+// Across a DST change: calendar days in Los Angeles follow the zone database
+// (2024-03-10 is 23 hours long), elapsed brackets stay 24 h.
+func TestRetentionAcrossDST(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	// signup Saturday 2024-03-09 23:30 PST; returns Sunday 03-10 23:30 PDT (23 h later) and Monday 03-11 00:30 PDT (24 h later)
+	rows := []string{"u s 2024-03-10T07:30:00Z", "u v 2024-03-11T06:30:00Z", "w s 2024-03-10T07:30:00Z", "w v 2024-03-11T07:30:00Z"}
+	a := actOf(t, ActivityConfig{Loc: la, StartEvent: "s", ReturnEvent: "v", KeepTimes: true}, rows...)
+	day := Calendar{Period: Day, Loc: la}
+	asOf := mustTime(t, "2024-04-01T00:00:00Z")
+	cal := Retention(a, a.AllUsers(), RetentionParams{Cal: day, Periods: 2, Range: Range{AsOf: asOf}, Level: 0.95})
+	// calendar: the cohort is 03-09 (LA); u returns on 03-10 (day +1), w on 03-11 (day +2)
+	if c := cal.Cohorts[0]; c.Cohort != "2024-03-09" || c.Periods[1].Retained != 1 || c.Periods[2].Retained != 1 {
+		t.Errorf("calendar across DST: %+v", c)
+	}
+	el := Retention(a, a.AllUsers(), RetentionParams{Cal: day, Periods: 2, Elapsed: true, Range: Range{AsOf: asOf}, Level: 0.95})
+	// elapsed: u's return at +23 h is bracket 0, w's at +24 h is bracket 1
+	if p := el.Summary; p[0].Retained != 1 || p[1].Retained != 1 || p[2].Retained != 0 {
+		t.Errorf("elapsed across DST: %+v", p)
+	}
+}
