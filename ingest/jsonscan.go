@@ -432,38 +432,37 @@ func validNumber(b []byte) bool {
 }
 
 // skipString returns the index after the string starting at b[i] == '"'.
+// Strings in event exports are short, so one byte loop beats IndexByte
+// calls (measured on 10M-line JSONL).
 func skipString(b []byte, i int) (int, error) {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return len(b), errors.New("unterminated string")
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return j + 1, nil
+		case '\\':
+			j++ // the escaped byte cannot end the string
 		}
-		end := j + k
-		bs := 0
-		for p := end - 1; p > i && b[p] == '\\'; p-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			return end + 1, nil
-		}
-		j = end + 1
 	}
+	return len(b), errors.New("unterminated string")
 }
 
 // readString returns the unescaped contents of the string at b[i] == '"'.
 // Without escapes the result aliases b.
 func readString(b []byte, i int) ([]byte, int, error) {
-	end, err := skipString(b, i)
-	if err != nil {
-		return nil, end, err
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return b[i+1 : j], j + 1, nil
+		case '\\':
+			end, err := skipString(b, i)
+			if err != nil {
+				return nil, end, err
+			}
+			out, err := unescape(b[i+1 : end-1])
+			return out, end, err
+		}
 	}
-	raw := b[i+1 : end-1]
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return raw, end, nil
-	}
-	out, err := unescape(raw)
-	return out, end, err
+	return nil, len(b), errors.New("unterminated string")
 }
 
 func unescape(raw []byte) ([]byte, error) {
