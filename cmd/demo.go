@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"io"
 
@@ -67,7 +68,7 @@ func runDemo(opts *DemoOptions) error {
 		return w.Flush()
 	}
 	if opts.Users == demo.DefaultUsers && opts.Seed == demo.DefaultSeed {
-		zr, err := gzip.NewReader(bytesReader(demo.Embedded))
+		zr, err := gzip.NewReader(bytes.NewReader(demo.Embedded))
 		if err != nil {
 			return err
 		}

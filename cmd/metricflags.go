@@ -259,7 +259,7 @@ func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, 
 // propText writes a proportion for people: "75.0% [30.1%, 95.4%] (3/4)".
 func propText(p metrics.Proportion) string {
 	if p.Value == nil {
-		return fmt.Sprintf("– (0 eligible)")
+		return "– (0 eligible)"
 	}
 	return fmt.Sprintf("%s [%s, %s] (%s/%s)", report.Pct(*p.Value), report.Pct(p.CI.Low), report.Pct(p.CI.High),
 		report.Thousands(p.Numerator), report.Thousands(p.Denominator))

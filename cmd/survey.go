@@ -547,7 +547,7 @@ func (o *SurveyOptions) doc(res segmented[surveyGroup], ex surveyExcluded, s met
 		if maxc > 0 {
 			bar = strings.Repeat("█", int((c.Count*30+maxc-1)/maxc))
 		}
-		dist.Rows = append(dist.Rows, []any{c.Score, c.Count, fracOf(c.Count, n), bar})
+		dist.Rows = append(dist.Rows, []any{c.Score, c.Count, frac(c.Count, n), bar})
 	}
 	doc.Tables = append(doc.Tables, dist)
 	csvCols := []report.Column{{Key: "score", Kind: report.Int}, {Key: "count", Kind: report.Int}, {Key: "share", Kind: report.Percent}}
@@ -574,8 +574,6 @@ func (o *SurveyOptions) doc(res segmented[surveyGroup], ex surveyExcluded, s met
 	}
 	return doc
 }
-
-func fracOf(x, n int64) *float64 { return frac(x, n) }
 
 // figureRow returns how a group's figures read: summary lines, table
 // columns, and a table row.

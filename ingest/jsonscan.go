@@ -223,7 +223,6 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 			}
 			i = j
 		} else {
-			start := i
 			var key, val []byte
 			var err error
 			i = skipWS(b, i+1)
@@ -265,7 +264,6 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 					s.onKey(node, key, len(val) > 0)
 				}
 			}
-			_ = start
 		}
 		i = skipWS(b, i)
 		if i < len(b) && b[i] == ',' {
