@@ -209,6 +209,18 @@ func TestVendorNestedProperties(t *testing.T) {
 			t.Errorf("%s: --where step = 2 kept %d events, want 3 (the second onboarding step of u_1001, u_1002, u_1003)", f, r.Result.Kept)
 		}
 	}
+	// inspect lists the keys inside the vendor's property objects
+	var amp struct {
+		Result InspectResult `json:"result"`
+	}
+	runJSON(t, &amp, "inspect", filepath.Join("..", "testdata", "formats", "amplitude.json"))
+	names := map[string]int64{}
+	for _, p := range amp.Result.Properties {
+		names[p.Name] = p.Events
+	}
+	if names["event_properties.step"] != 9 || names["user_properties.plan"] == 0 || names["event_properties"] != 0 {
+		t.Errorf("amplitude properties: step %d, plan %d, event_properties %d", names["event_properties.step"], names["user_properties.plan"], names["event_properties"])
+	}
 	var fn struct {
 		Result struct {
 			Segments []struct {

@@ -1251,15 +1251,27 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 		}
 	}
 	if p.propStats {
+		// count keys at the top level and inside every object the vendor
+		// keeps properties in (properties., event_properties., …)
 		p.trie.collect = true
-		pn := p.trie.ensure("properties")
-		pn.collect = true
-		pn.prefix = "properties."
-		p.excluded = map[string]bool{"properties": true}
+		p.excluded = map[string]bool{}
+		prefixes := []string{"properties."}
 		if p.vendor != nil {
+			prefixes = p.vendor.PropPrefixes
 			for _, kv := range p.vendor.KVArrays {
 				p.excluded[kv] = true
 			}
+		}
+		for _, pre := range prefixes {
+			if !strings.HasSuffix(pre, ".") || slices.Contains(p.vendor.kvArrays(), strings.TrimSuffix(pre, ".")) {
+				continue
+			}
+			n := p.trie
+			for _, part := range strings.Split(strings.TrimSuffix(pre, "."), ".") {
+				n = n.ensure(part)
+			}
+			n.collect, n.prefix = true, pre
+			p.excluded[strings.TrimSuffix(pre, ".")] = true
 		}
 		for _, f := range []Field{p.mapping.User, p.mapping.Anon, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
 			for _, path := range f.Paths {

@@ -388,3 +388,11 @@ func IsVendor(name string) bool { return slices.Contains(VendorNames(), name) }
 
 // IsSurveyVendor reports whether name is a survey or CX tool.
 func IsSurveyVendor(name string) bool { return slices.Contains(surveyVendors, name) }
+
+// kvArrays is v.KVArrays, or nil for no vendor.
+func (v *Vendor) kvArrays() []string {
+	if v == nil {
+		return nil
+	}
+	return v.KVArrays
+}
