@@ -278,7 +278,7 @@ type consumer struct {
 	internal  map[string]bool
 	// identity stitching: anonymous id → the user it is linked to
 	links    map[string]*link
-	lastLink struct{ anon, user string }
+	userLink []*link // per user, the last link seen: most rows repeat it
 	kbuf     []byte
 	needSet  map[string]bool
 }
@@ -309,8 +309,8 @@ func newConsumer(opts Options) *consumer {
 }
 
 type link struct {
-	user     string
-	conflict bool
+	anon, user string
+	conflict   bool
 }
 
 // anonPrefix keeps anonymous ids apart from user ids in the user table.
@@ -336,24 +336,26 @@ func (c *consumer) userID(r *rowRec) (int32, bool) {
 		c.userNames = append(c.userNames, s)
 	}
 	if len(r.user) > 0 && len(r.anon) > 0 && c.opts.Identity != "raw" {
-		c.link(r.anon, r.user)
+		for int(uid) >= len(c.userLink) {
+			c.userLink = append(c.userLink, nil)
+		}
+		if l := c.userLink[uid]; l == nil || l.anon != string(r.anon) {
+			c.userLink[uid] = c.link(r.anon, r.user)
+		}
 	}
 	return uid, !ok
 }
 
 // link records that an anonymous id belongs to a user (a row carrying both).
-func (c *consumer) link(anon, user []byte) {
-	if c.lastLink.user == string(user) && c.lastLink.anon == string(anon) {
-		return
-	}
+func (c *consumer) link(anon, user []byte) *link {
 	l := c.links[string(anon)]
 	if l == nil {
-		l = &link{user: string(user)}
-		c.links[string(anon)] = l
+		l = &link{anon: string(anon), user: string(user)}
+		c.links[l.anon] = l
 	} else if l.user != string(user) {
 		l.conflict = true
 	}
-	c.lastLink.anon, c.lastLink.user = string(anon), string(user)
+	return l
 }
 
 // stitch merges every anonymous id linked to exactly one user into that user
