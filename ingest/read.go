@@ -367,6 +367,7 @@ func (c *consumer) stitch() ([]int32, int) {
 	st.Mode = c.opts.Identity
 	target := make([]int32, n)
 	names := slices.Clone(c.userNames)
+	renamed := map[string]int32{} // a user with no events of their own, named after their first anonymous id's uid
 	for uid, name := range c.userNames {
 		target[uid] = int32(uid)
 		if !strings.HasPrefix(name, anonPrefix) {
@@ -383,8 +384,11 @@ func (c *consumer) stitch() ([]int32, int) {
 			st.Merged++
 			if to, ok := c.users[l.user]; ok {
 				target[uid] = to
+			} else if to, ok := renamed[l.user]; ok {
+				target[uid] = to // a second anonymous id of the same event-less user
 			} else {
 				names[uid] = l.user
+				renamed[l.user] = int32(uid)
 			}
 		}
 	}

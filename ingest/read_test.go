@@ -325,3 +325,28 @@ func TestReadZipOfGzip(t *testing.T) {
 		t.Errorf("file %+v", f)
 	}
 }
+
+// Two devices of one user who has no identified events: both anonymous ids
+// are linked to the user (identify calls) and become that one user.
+func TestStitchTwoDevicesOfAnEventlessUser(t *testing.T) {
+	data := `{"type":"identify","messageId":"m1","anonymousId":"a1","userId":"u1","timestamp":"2024-01-01T00:00:00Z"}
+{"type":"identify","messageId":"m2","anonymousId":"a2","userId":"u1","timestamp":"2024-01-01T00:00:00Z"}
+{"type":"track","event":"E","messageId":"m3","anonymousId":"a1","timestamp":"2024-01-01T01:00:00Z","receivedAt":"2024-01-01T01:00:00Z"}
+{"type":"track","event":"E","messageId":"m4","anonymousId":"a2","timestamp":"2024-01-01T02:00:00Z","receivedAt":"2024-01-01T02:00:00Z"}
+`
+	d := mustRead(t, "s.jsonl", data, keepAll)
+	if !cmp.Equal(d.Users, []string{"u1"}) || d.Stats.Identity.Merged != 2 || len(d.Events) != 2 || d.Events[1].User != 0 {
+		t.Errorf("users %v identity %+v events %+v", d.Users, d.Stats.Identity, d.Events)
+	}
+	if d.FirstSeen[0] != mustTimeNS(t, "2024-01-01T01:00:00Z") || d.LastSeen[0] != mustTimeNS(t, "2024-01-01T02:00:00Z") {
+		t.Errorf("first/last seen %v %v", d.FirstSeen, d.LastSeen)
+	}
+}
+
+func mustTimeNS(t *testing.T, s string) int64 {
+	tm, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm.UnixNano()
+}
