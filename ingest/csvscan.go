@@ -149,24 +149,91 @@ func trimCR(b []byte) []byte {
 	return b
 }
 
-// csvBoundary returns the index just past the last newline of buf that lies
-// outside quotes, assuming buf starts outside quotes, or -1. Quote parity up
-// to a newline is the parity of the count of quote bytes before it.
-func csvBoundary(buf []byte) int {
-	total := bytes.Count(buf, quote)
-	end := len(buf)
-	after := 0 // quotes at or after end
-	for {
-		i := bytes.LastIndexByte(buf[:end], '\n')
-		if i < 0 {
-			return -1
-		}
-		after += bytes.Count(buf[i:end], quote)
-		if (total-after)%2 == 0 {
-			return i + 1
-		}
-		end = i
+// csvBoundary returns the index just past the last complete record in buf
+// (which starts at a record start), or -1. Without quotes that is the last
+// newline. With quotes it walks the records by exactly csvScanner's rules,
+// error recovery included (a bare quote, or junk after a closing quote,
+// ends the record at the end of its line), so chunk boundaries always fall
+// where the scanner would end a record — in skip mode too. Counting quote
+// parity instead would misplace boundaries after a bare quote (found by
+// FuzzReadChunking).
+func csvBoundary(buf []byte, sep byte) int {
+	if bytes.IndexByte(buf, '"') < 0 {
+		return lineBoundary(buf)
 	}
+	n := len(buf)
+	last := -1
+	// lineEnd moves i past the next newline (the end of a record that went
+	// wrong), or reports that the buffer ends first.
+	lineEnd := func(i int) (int, bool) {
+		k := bytes.IndexByte(buf[i:], '\n')
+		if k < 0 {
+			return n, false
+		}
+		return i + k + 1, true
+	}
+	i := 0
+	for i < n {
+		// the start of a field
+		if buf[i] == '"' {
+			j := i + 1
+			for {
+				k := bytes.IndexByte(buf[j:], '"')
+				if k < 0 || j+k+1 >= n {
+					return last // not closed, or we cannot yet tell "" from a close
+				}
+				j += k
+				if buf[j+1] == '"' {
+					j += 2
+					continue
+				}
+				break
+			}
+			i = j + 1 // after the closing quote
+			switch {
+			case buf[i] == sep:
+				i++
+				continue
+			case buf[i] == '\n':
+				i++
+				last = i
+				continue
+			case buf[i] == '\r' && i+1 < n && buf[i+1] == '\n':
+				i += 2
+				last = i
+				continue
+			case buf[i] == '\r':
+				return last // \r at the end of the buffer: undecided
+			}
+			var ok bool
+			if i, ok = lineEnd(i); !ok {
+				return last
+			}
+			last = i
+			continue
+		}
+		// an unquoted field: up to a separator or a newline; a quote in it
+		// makes the record bad, and it ends at the end of the line
+		for i < n && buf[i] != sep && buf[i] != '\n' && buf[i] != '"' {
+			i++
+		}
+		switch {
+		case i >= n:
+			return last
+		case buf[i] == sep:
+			i++
+		case buf[i] == '\n':
+			i++
+			last = i
+		default: // a bare quote
+			var ok bool
+			if i, ok = lineEnd(i); !ok {
+				return last
+			}
+			last = i
+		}
+	}
+	return last
 }
 
 var quote = []byte{'"'}

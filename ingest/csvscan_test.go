@@ -100,9 +100,13 @@ func TestCSVBoundary(t *testing.T) {
 		{"\"x\"\"y\",z\nw", 9}, // escaped quotes keep parity
 		{"no newline", -1},
 		{"\"open\nstill open\n", -1}, // every newline inside quotes
+		{"a\"b\nc\"d\ne", 8},         // bare quotes end their records at the line end
+		{"\"x\"junk\ny\n", 10},       // junk after a closing quote ends that record at its line end; y follows
+		{"\"x\"", -1},                // a closing quote at the buffer end may still be "" or a close
+		{"a,\"\"\"\"\n", 7},          // an escaped quote only
 	}
 	for _, tt := range tests {
-		if got := csvBoundary([]byte(tt.in)); got != tt.want {
+		if got := csvBoundary([]byte(tt.in), ','); got != tt.want {
 			t.Errorf("csvBoundary(%q) = %d, want %d", tt.in, got, tt.want)
 		}
 	}

@@ -1476,7 +1476,7 @@ func getBatch(chunkLen int) *batch {
 }
 
 func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
-	boundary := csvBoundary
+	boundary := func(b []byte) int { return csvBoundary(b, p.sep) }
 	if p.format == "jsonl" {
 		boundary = lineBoundary
 	}

@@ -350,3 +350,31 @@ func mustTimeNS(t *testing.T, s string) int64 {
 	}
 	return tm.UnixNano()
 }
+
+// FuzzReadChunking: whatever the input, reading it in 64-byte chunks on 4
+// workers gives exactly what one worker reading it whole gives — the same
+// events and counts, or the same error — in fail and in skip mode. This is
+// the guarantee the quote-aware chunk boundaries exist for.
+func FuzzReadChunking(f *testing.F) {
+	f.Add([]byte("user_id,event,timestamp,note\nu1,a,2024-01-01,\"x\ny\"\nu2,b,2024-01-02,plain\n"), false)
+	f.Add([]byte("user_id,event,timestamp\nu1,a,2024-01-01\nu\"1,a,2024-01-01\nu2,\"b\nc\",2024-01-03\n"), true)
+	f.Add([]byte(`{"user_id":"u1","event":"a","timestamp":1709543770}`+"\n"+`{"user_id":"u2","event":"b","timestamp":"bad"}`+"\n"), true)
+	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
+		read := func(size, workers int) (*Dataset, error) {
+			old := chunkSize
+			defer func() { chunkSize = old }()
+			chunkSize = size
+			return Read([]Input{BytesInput("f", data)}, Options{Workers: workers, SkipInvalid: skip, Need: Need{AllEvents: true}})
+		}
+		want, werr := read(1<<20, 1)
+		got, gerr := read(64, 4)
+		if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+			t.Fatalf("errors differ:\n whole: %v\nchunks: %v", werr, gerr)
+		}
+		if werr == nil {
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("results differ (-whole +chunks)\n%s", diff)
+			}
+		}
+	})
+}
