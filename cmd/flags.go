@@ -180,16 +180,21 @@ func inputSummary(d *ingest.Dataset) report.Input {
 	return in
 }
 
+// naiveWarning reports timestamps read without a zone, in the zone used.
+func naiveWarning(n int64, assumeTZ string) []report.Warning {
+	if n == 0 {
+		return nil
+	}
+	code := "naive_timestamps_read_as_utc"
+	if assumeTZ != "UTC" {
+		code = "naive_timestamps_read_in_assumed_zone"
+	}
+	return []report.Warning{{Code: code, Message: fmt.Sprintf("%s timestamps had no zone and were read as %s (set the zone with --assume-tz)", report.Thousands(n), assumeTZ)}}
+}
+
 // inputWarnings are the caveats every command inherits from ingest.
 func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
-	var ws []report.Warning
-	if n := d.Stats.Naive; n > 0 {
-		code, zone := "naive_timestamps_read_as_utc", "UTC"
-		if f.AssumeTZ != "UTC" {
-			code, zone = "naive_timestamps_read_in_assumed_zone", f.AssumeTZ
-		}
-		ws = append(ws, report.Warning{Code: code, Message: fmt.Sprintf("%s timestamps had no zone and were read as %s (set the zone with --assume-tz)", report.Thousands(n), zone)})
-	}
+	ws := naiveWarning(d.Stats.Naive, f.AssumeTZ)
 	if n := d.Stats.Skipped; n > 0 {
 		msg := fmt.Sprintf("%s invalid rows skipped (--on-invalid skip)", report.Thousands(n))
 		if len(d.Stats.SkipSamples) > 0 {

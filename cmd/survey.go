@@ -398,10 +398,7 @@ func runSurvey(opts *SurveyOptions) error {
 			warnings = append(warnings, prefixWarnings(g.Warnings, r.By+"="+k)...)
 		}
 	}
-	var ws []report.Warning
-	if naive > 0 {
-		ws = append(ws, report.Warning{Code: "naive_timestamps_read_as_utc", Message: fmt.Sprintf("%s timestamps had no zone and were read as %s (set the zone with --assume-tz)", report.Thousands(naive), opts.Input.AssumeTZ)})
-	}
+	ws := naiveWarning(naive, opts.Input.AssumeTZ)
 	if ex.Invalid > 0 {
 		ws = append(ws, report.Warning{Code: "invalid_scores", Message: fmt.Sprintf("%s answers were not whole numbers on the %s scale and were skipped; first: %s", report.Thousands(ex.Invalid), scale.Name, skipSamples[0])})
 	} else if len(skipSamples) > 0 {

@@ -274,7 +274,6 @@ type consumer struct {
 	keyCount  []int64
 	stats     Stats
 	sources   []string
-	nEvents   int64
 	internal  map[string]bool
 	// identity stitching: anonymous id → the user it is linked to
 	links    map[string]*link
@@ -529,13 +528,6 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.nameUsers[eid] = bs
 		}
 		bs[uid>>6] |= 1 << (uid & 63)
-		if c.nEvents == 0 || r.t < c.stats.First {
-			c.stats.First = r.t
-		}
-		if c.nEvents == 0 || r.t > c.stats.Last {
-			c.stats.Last = r.t
-		}
-		c.nEvents++
 		if r.naive {
 			c.stats.Naive++
 		}
@@ -580,7 +572,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 }
 
 func (c *consumer) finish() *Dataset {
-	if newID, n := c.stitch(); n != len(newID) || c.stats.Identity.AnonymousOnly+c.stats.Identity.Ambiguous > 0 {
+	if newID, n := c.stitch(); n != len(newID) { // without merges newID is the identity
 		c.remap(newID, n)
 	}
 	var internal []string
@@ -589,10 +581,17 @@ func (c *consumer) finish() *Dataset {
 			internal = append(internal, name)
 		}
 	}
+	// the time range is the users' first and last seen: no per-event work
 	first := make([]int64, len(c.seenAt))
 	last := make([]int64, len(c.seenAt))
 	for i, fl := range c.seenAt {
 		first[i], last[i] = fl[0], fl[1]
+		if i == 0 || fl[0] < c.stats.First {
+			c.stats.First = fl[0]
+		}
+		if i == 0 || fl[1] > c.stats.Last {
+			c.stats.Last = fl[1]
+		}
 	}
 	d := &Dataset{
 		Users:        c.userNames,

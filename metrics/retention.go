@@ -342,7 +342,7 @@ type LifecycleResult struct {
 func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) LifecycleResult {
 	res := LifecycleResult{Periods: []LifecyclePeriod{}, Warnings: []Warning{},
 		Assumption: "the input holds each user's whole history, so first seen is first ever"}
-	sets := periodSets(a, users, cal)
+	sets := periodSets(a, users, cal) // finishes a: FirstSeen is ready
 	lo, hi, ok := periodSpan(sets)
 	if !ok {
 		return res
@@ -366,7 +366,6 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 			continue
 		}
 		u := int(users[i])
-		a.Finish()
 		first := cal.Index(a.FirstSeen[u])
 		for j, k := range s {
 			x := get(k)
