@@ -94,7 +94,7 @@ func runActivation(opts *ActivationOptions) error {
 	}
 	p := metrics.ActivationParams{Events: opts.Events, MinCount: opts.MinCount, Anchor: metrics.Anchor{Event: opts.SignupEvent},
 		Window: win, Range: r.rng(l.asOf), Level: r.Conf, KM: opts.KM, Cohorts: opts.Cohort.calendar(r.loc)}
-	res, warnings := bySegment(l.data, l.log.AllUsers(), r.By,
+	res, warnings := bySegment(l.log.AllUsers(), r.By, segments(l.data.UserProps[r.By]),
 		func(users []int32) metrics.ActivationResult { return metrics.Activation(l.log, users, p) },
 		func(a metrics.ActivationResult) []metrics.Warning { return a.Warnings })
 	params := map[string]any{"activation_events": opts.Events, "min_count": opts.MinCount, "signup_event": p.Anchor.Name(),
@@ -115,13 +115,12 @@ func activationDoc(all segmented[metrics.ActivationResult], opts *ActivationOpti
 		anchor = opts.SignupEvent
 	}
 	doc := report.Doc{Title: fmt.Sprintf("Activation: %s within %s of %s", crit, opts.Window.Within, anchor)}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
-	add("activation rate", propText(res.Rate))
-	add("eligible users", fmt.Sprintf("%s of %s who signed up in range; %s censored (window not complete at as_of)",
+	doc.Add("activation rate", propText(res.Rate))
+	doc.Add("eligible users", fmt.Sprintf("%s of %s who signed up in range; %s censored (window not complete at as_of)",
 		report.Thousands(res.Rate.Denominator), report.Thousands(res.Anchored), report.Thousands(res.Excluded.Censored)))
-	add("window", fmt.Sprintf("%s, %s, end included", opts.Window.Within, win.Mode()))
+	doc.Add("window", fmt.Sprintf("%s, %s, end included", opts.Window.Within, win.Mode()))
 	if res.NoAnchor > 0 {
-		add("no signup event", report.Thousands(res.NoAnchor)+" users never did "+opts.SignupEvent)
+		doc.Add("no signup event", report.Thousands(res.NoAnchor)+" users never did "+opts.SignupEvent)
 	}
 	ttv := report.Table{Title: fmt.Sprintf("Time to value (among the %s who activated)", report.Thousands(res.TTV.Reached)),
 		Columns: []report.Column{{Key: "reached", Kind: report.Int}, {Key: "not_reached", Header: "not reached", Kind: report.Int},

@@ -22,12 +22,21 @@ func (p *periodFlags) add(cmd *cobra.Command, def string, allowed []string) {
 	enumFlag(cmd, &p.WeekStart, "week-start", "monday", []string{"monday", "sunday"}, "First day of a week (monday: ISO weeks)")
 }
 
-func (p *periodFlags) calendar(loc *time.Location) metrics.Calendar {
+func (p periodFlags) calendar(loc *time.Location) metrics.Calendar {
 	c := metrics.Calendar{Period: metrics.Period(p.Period), Loc: loc, WeekStart: time.Monday}
 	if p.WeekStart == "sunday" {
 		c.WeekStart = time.Sunday
 	}
 	return c
+}
+
+// optional is the calendar, or nil when no period was asked for.
+func (p periodFlags) optional(loc *time.Location) *metrics.Calendar {
+	if p.Period == "" {
+		return nil
+	}
+	c := p.calendar(loc)
+	return &c
 }
 
 // activityRun is what an activity command works on.
@@ -43,11 +52,7 @@ func loadActivity(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string,
 	cfg.Loc = r.loc
 	cfg.ActiveEvents = r.ActiveEvents
 	act := metrics.NewActivity(cfg)
-	need := ingest.Need{Sink: act}
-	if r.By != "" {
-		need.UserProps = []string{r.By}
-	}
-	d, asOf, err := r.read(ios, in, args, need)
+	d, asOf, err := r.read(ios, in, args, ingest.Need{Sink: act})
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +156,7 @@ func runRetention(opts *RetentionOptions) error {
 	}
 	p := metrics.RetentionParams{Cal: cal, Periods: opts.Periods, Recurring: opts.Cohort == "recurring", Unbounded: opts.Mode == "unbounded",
 		Elapsed: opts.WindowMode == "elapsed", Range: r.rng(run.asOf), Level: r.Conf}
-	all, warnings := bySegment(run.data, run.act.AllUsers(), r.By,
+	all, warnings := bySegment(run.act.AllUsers(), r.By, segments(run.data.UserProps[r.By]),
 		func(users []int32) metrics.RetentionResult { return metrics.Retention(run.act, users, p) },
 		func(x metrics.RetentionResult) []metrics.Warning { return x.Warnings })
 	start := opts.StartEvent
@@ -167,9 +172,8 @@ func runRetention(opts *RetentionOptions) error {
 		"cohort": opts.Cohort, "mode": opts.Mode, "window_mode": opts.WindowMode, "week_start": opts.Period.WeekStart, "incomplete": "mark"})
 	env := r.envelope("retention", params, run.loaded(), &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Retention by %s cohort (%s, %s, %s)", opts.Period.Period, opts.Cohort, opts.Mode, opts.WindowMode)}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
-	add("cohort", fmt.Sprintf("the %s of each user's %s", opts.Period.Period, map[bool]string{true: "start events (recurring)", false: startText}[opts.Cohort == "recurring"]))
-	add("retained", "did "+ret+" in "+all.Overall.Columns[min(1, len(all.Overall.Columns)-1)].Window+" (column 1; see the notes)")
+	doc.Add("cohort", fmt.Sprintf("the %s of each user's %s", opts.Period.Period, map[bool]string{true: "start events (recurring)", false: startText}[opts.Cohort == "recurring"]))
+	doc.Add("retained", "did "+ret+" in "+all.Overall.Columns[min(1, len(all.Overall.Columns)-1)].Window+" (column 1; see the notes)")
 	tables := func(title string, x metrics.RetentionResult) report.Table {
 		t := report.Table{Title: title, Columns: []report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}}}
 		for _, c := range x.Columns {
@@ -197,10 +201,7 @@ func runRetention(opts *RetentionOptions) error {
 		t.Rows = append(t.Rows, sum)
 		return t
 	}
-	doc.Tables = append(doc.Tables, tables("Cohorts", all.Overall))
-	for _, s := range all.Segments {
-		doc.Tables = append(doc.Tables, tables(r.By+" = "+s.Name, s.Result))
-	}
+	doc.Tables = append(doc.Tables, all.tables("Cohorts", r.By, tables)...)
 	csv := report.Table{Columns: append(append([]report.Column{{Key: "segment"}, {Key: "cohort"}, {Key: "size", Kind: report.Int}, {Key: "offset", Kind: report.Int},
 		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, ciCols("rate")...), report.Column{Key: "status"})}
 	addCSV := func(seg string, x metrics.RetentionResult) {
@@ -311,7 +312,7 @@ func runPeriodMetric(opts *PeriodOptions, metric string) error {
 	rng := r.rng(run.asOf)
 	if metric == "churn" {
 		params["basis"] = "activity"
-		all, warnings := bySegment(run.data, run.act.AllUsers(), r.By,
+		all, warnings := bySegment(run.act.AllUsers(), r.By, segments(run.data.UserProps[r.By]),
 			func(users []int32) metrics.ChurnResult { return metrics.Churn(run.act, users, cal, rng, r.Conf) },
 			func(x metrics.ChurnResult) []metrics.Warning { return x.Warnings })
 		env := r.envelope("churn", params, run.loaded(), &opts.Input, all, warnings)
@@ -325,18 +326,11 @@ func runPeriodMetric(opts *PeriodOptions, metric string) error {
 			}
 			return t
 		}
-		doc.Tables = append(doc.Tables, tbl("Periods", all.Overall))
-		for _, s := range all.Segments {
-			doc.Tables = append(doc.Tables, tbl(r.By+" = "+s.Name, s.Result))
-		}
+		doc.Tables = append(doc.Tables, all.tables("Periods", r.By, tbl)...)
 		return r.Out.write(opts.IO, env, doc, r.loc)
 	}
-	var since *int64
-	if r.sinc != nil {
-		v := r.sinc.UnixNano()
-		since = &v
-	}
-	all, warnings := bySegment(run.data, run.act.AllUsers(), r.By,
+	since := nanos(r.sinc)
+	all, warnings := bySegment(run.act.AllUsers(), r.By, segments(run.data.UserProps[r.By]),
 		func(users []int32) metrics.LifecycleResult { return metrics.Lifecycle(run.act, users, cal, rng, since) },
 		func(x metrics.LifecycleResult) []metrics.Warning { return x.Warnings })
 	env := r.envelope("lifecycle", params, run.loaded(), &opts.Input, all, warnings)
@@ -354,10 +348,7 @@ func runPeriodMetric(opts *PeriodOptions, metric string) error {
 		}
 		return t
 	}
-	doc.Tables = append(doc.Tables, tbl("Periods", all.Overall))
-	for _, s := range all.Segments {
-		doc.Tables = append(doc.Tables, tbl(r.By+" = "+s.Name, s.Result))
-	}
+	doc.Tables = append(doc.Tables, all.tables("Periods", r.By, tbl)...)
 	return r.Out.write(opts.IO, env, doc, r.loc)
 }
 
@@ -429,12 +420,8 @@ func runEngagement(opts *EngagementOptions) error {
 	}
 	iv := periodFlags{Period: opts.Interval, WeekStart: opts.WeekStart}
 	p := metrics.EngagementParams{MAUWindow: opts.MAUWindow, Stickiness: opts.Stickiness, Interval: iv.calendar(r.loc),
-		MinEvents: opts.MinEvents, Range: r.rng(run.asOf)}
-	if r.sinc != nil {
-		v := r.sinc.UnixNano()
-		p.Since = &v
-	}
-	all, warnings := bySegment(run.data, run.act.AllUsers(), r.By,
+		MinEvents: opts.MinEvents, Range: r.rng(run.asOf), Since: nanos(r.sinc)}
+	all, warnings := bySegment(run.act.AllUsers(), r.By, segments(run.data.UserProps[r.By]),
 		func(users []int32) metrics.EngagementResult { return metrics.Engagement(run.act, users, p) },
 		func(x metrics.EngagementResult) []metrics.Warning { return x.Warnings })
 	params := activityParams(r, map[string]any{"mau_window": opts.MAUWindow, "interval": opts.Interval, "min_events": opts.MinEvents,
@@ -442,14 +429,13 @@ func runEngagement(opts *EngagementOptions) error {
 	env := r.envelope("engagement", params, run.loaded(), &opts.Input, all, warnings)
 	x := all.Overall
 	doc := report.Doc{Title: "Engagement"}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
 	st := "–"
 	if x.Stickiness != nil {
 		st = report.Pct(*x.Stickiness)
 	}
-	add("stickiness (DAU/MAU)", fmt.Sprintf("%s, %s over %d complete days", st, x.StickinessMethod, x.CompleteDays))
+	doc.Add("stickiness (DAU/MAU)", fmt.Sprintf("%s, %s over %d complete days", st, x.StickinessMethod, x.CompleteDays))
 	if x.MeanDAU != nil {
-		add("mean DAU / MAU", fmt.Sprintf("%.1f / %.1f", *x.MeanDAU, *x.MeanMAU))
+		doc.Add("mean DAU / MAU", fmt.Sprintf("%.1f / %.1f", *x.MeanDAU, *x.MeanMAU))
 	}
 	hist := report.Table{Title: fmt.Sprintf("Active %ss in the range (%d %ss; at least %s each)", opts.Interval, x.Intervals, opts.Interval, plural(opts.MinEvents, "event")),
 		Columns: []report.Column{{Key: "intervals", Header: opts.Interval + "s", Kind: report.Int}, {Key: "users", Kind: report.Int}, {Key: "users_at_least", Header: "at least", Kind: report.Int}}}

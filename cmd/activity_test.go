@@ -7,11 +7,7 @@ import (
 )
 
 func TestActivityGolden(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		args []string
-		tty  bool
-	}{
+	runGoldens(t, []goldenCase{
 		{"retention_month_table", []string{"retention", "--demo", "--period", "month", "--periods", "5"}, false},
 		{"retention_tty_color", []string{"retention", "--demo", "--period", "month", "--periods", "3", "--to", "2024-04-01"}, true},
 		{"retention_elapsed_json", []string{"retention", "--demo", "--period", "day", "--periods", "7", "--window-mode", "elapsed", "--start-event", "signup", "--from", "2024-06-01", "--format", "json"}, false},
@@ -23,17 +19,7 @@ func TestActivityGolden(t *testing.T) {
 		{"lifecycle_week_json", []string{"lifecycle", "--demo", "--from", "2024-05-01", "--to", "2024-06-01", "--format", "json"}, false},
 		{"engagement_json", []string{"engagement", "--demo", "--from", "2024-06-01", "--to", "2024-06-15", "--interval", "week", "--min-events", "3", "--format", "json"}, false},
 		{"engagement_csv", []string{"engagement", "--demo", "--from", "2024-07-20", "--mau-window", "28", "--format", "csv"}, false},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			ios, _, out, errOut := Test()
-			ios.StdoutTTY = tt.tty
-			ios.NoColor = !tt.tty
-			if code := Main(ios, tt.args); code != ExitOK {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			golden(t, tt.name, out.String())
-		})
-	}
+	})
 }
 
 // Churn and lifecycle must agree (METRICS.md §2.8: churned = dormant).

@@ -37,6 +37,27 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
+// goldenCase is a command line whose stdout must match testdata/NAME.golden.
+type goldenCase struct {
+	name string
+	args []string
+	tty  bool // stdout is a colour terminal
+}
+
+func runGoldens(t *testing.T, cases []goldenCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, out, errOut := Test()
+			ios.StdoutTTY, ios.NoColor = tt.tty, !tt.tty
+			if code := Main(ios, tt.args); code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			golden(t, tt.name, out.String())
+		})
+	}
+}
+
 // run executes uptake in-process.
 func run(t *testing.T, tty bool, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

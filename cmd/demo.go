@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"io"
@@ -60,14 +59,8 @@ make others of any size: the benchmark uses it for 10M-event files.`,
 }
 
 func runDemo(opts *DemoOptions) error {
-	if opts.Format != "csv" {
-		w := bufio.NewWriterSize(opts.IO.Out, 1<<20)
-		if err := demo.WriteShape(w, opts.Users, opts.Seed, opts.Format); err != nil {
-			return err
-		}
-		return w.Flush()
-	}
-	if opts.Users == demo.DefaultUsers && opts.Seed == demo.DefaultSeed {
+	if opts.Format == "csv" && opts.Users == demo.DefaultUsers && opts.Seed == demo.DefaultSeed {
+		// exactly the embedded export, without generating it again
 		zr, err := gzip.NewReader(bytes.NewReader(demo.Embedded))
 		if err != nil {
 			return err
@@ -75,9 +68,5 @@ func runDemo(opts *DemoOptions) error {
 		_, err = io.Copy(opts.IO.Out, zr)
 		return err
 	}
-	w := bufio.NewWriterSize(opts.IO.Out, 1<<20)
-	if err := demo.Write(w, opts.Users, opts.Seed); err != nil {
-		return err
-	}
-	return w.Flush()
+	return demo.WriteShape(opts.IO.Out, opts.Users, opts.Seed, opts.Format)
 }

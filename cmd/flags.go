@@ -35,8 +35,7 @@ func enumFlag(cmd *cobra.Command, p *string, name, def string, allowed []string,
 	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
 }
 
-// inputFormats are the --input-format values. Vendor names arrive with the
-// vendor adapters.
+// inputFormats are the --input-format values: the formats, then the vendors.
 var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json"}, ingest.VendorNames()...)
 
 // InputFlags are the flags of every command that reads events (CLI.md

@@ -88,7 +88,7 @@ func runOnboarding(opts *OnboardingOptions) error {
 	}
 	p := metrics.OnboardingParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Anchor: metrics.Anchor{Event: opts.SignupEvent},
 		Signups: opts.Denominator == "signups", Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
-	all, warnings := bySegment(l.data, l.log.AllUsers(), r.By,
+	all, warnings := bySegment(l.log.AllUsers(), r.By, segments(l.data.UserProps[r.By]),
 		func(users []int32) metrics.OnboardingResult { return metrics.Onboarding(l.log, users, p) },
 		func(o metrics.OnboardingResult) []metrics.Warning { return o.Warnings })
 	res := all.Overall
@@ -97,12 +97,11 @@ func runOnboarding(opts *OnboardingOptions) error {
 		"week_start": opts.Cohort.WeekStart, "incomplete": "exclude"}
 	env := r.envelope("onboarding", params, l, &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Onboarding: %s → %s within %s", steps[0], steps[len(steps)-1], opts.Window.Within)}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
-	add("completion", propText(res.Completion)+" of starters")
-	add("completion of signups", propText(res.CompletionOfSignups))
-	add("censored", fmt.Sprintf("%s starters, %s signups (window not complete at as_of)",
+	doc.Add("completion", propText(res.Completion)+" of starters")
+	doc.Add("completion of signups", propText(res.CompletionOfSignups))
+	doc.Add("censored", fmt.Sprintf("%s starters, %s signups (window not complete at as_of)",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.SignupsCensored)))
-	add("order", fmt.Sprintf("%s; window %s %s, end included", opts.Order, opts.Window.Within, win.Mode()))
+	doc.Add("order", fmt.Sprintf("%s; window %s %s, end included", opts.Order, opts.Window.Within, win.Mode()))
 	doc.Tables = append(doc.Tables, stepsTable("Steps (out of "+res.Denominator+")", res.Steps, false))
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By cohort", res.Cohorts, "started", "completed"))
@@ -260,7 +259,7 @@ func runFunnel(opts *FunnelOptions) error {
 	}
 	p := metrics.FunnelParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Exclusions: ex,
 		Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
-	all, warnings := bySegment(l.data, l.log.AllUsers(), r.By,
+	all, warnings := bySegment(l.log.AllUsers(), r.By, segments(l.data.UserProps[r.By]),
 		func(users []int32) metrics.FunnelResult { return metrics.Funnel(l.log, users, p) },
 		func(f metrics.FunnelResult) []metrics.Warning { return f.Warnings })
 	res := all.Overall
@@ -272,9 +271,8 @@ func runFunnel(opts *FunnelOptions) error {
 		"exclude": exList, "cohort_period": opts.Cohort.Period, "week_start": opts.Cohort.WeekStart, "incomplete": "exclude"}
 	env := r.envelope("funnel", params, l, &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Funnel (%s, within %s): %s", opts.Order, opts.Window.Within, strings.Join(steps, " → "))}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
-	add("conversion", propText(res.Conversion))
-	add("left out", fmt.Sprintf("%s censored (no attempt with a complete window), %s with every attempt spoiled by --exclude",
+	doc.Add("conversion", propText(res.Conversion))
+	doc.Add("left out", fmt.Sprintf("%s censored (no attempt with a complete window), %s with every attempt spoiled by --exclude",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.Exclusions)))
 	doc.Tables = append(doc.Tables, stepsTable("Steps", res.Steps, true))
 	if len(res.Cohorts) > 0 {

@@ -185,7 +185,6 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 
 func inspectDoc(r InspectResult) report.Doc {
 	doc := report.Doc{Title: "Input"}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
 	for _, f := range r.Files {
 		form := f.Format
 		if f.Delimiter != "" && f.Delimiter != "," && f.Delimiter != "\t" {
@@ -194,38 +193,38 @@ func inspectDoc(r InspectResult) report.Doc {
 		if f.Compression != "" {
 			form += ", " + f.Compression
 		}
-		add("file", fmt.Sprintf("%s — %s, %s", f.Path, form, f.Vendor))
-		add("  detected", f.Detected)
+		doc.Add("file", fmt.Sprintf("%s — %s, %s", f.Path, form, f.Vendor))
+		doc.Add("  detected", f.Detected)
 		m := f.Mapping
-		add("  user", describeField(m.User))
+		doc.Add("  user", describeField(m.User))
 		if len(m.Anon.Paths) > 0 {
-			add("  anonymous id", describeField(m.Anon))
+			doc.Add("  anonymous id", describeField(m.Anon))
 		}
 		if m.EventName != "" {
-			add("  event", fmt.Sprintf("every row is %q (--event-name)", m.EventName))
+			doc.Add("  event", fmt.Sprintf("every row is %q (--event-name)", m.EventName))
 		} else {
-			add("  event", describeField(m.Event))
+			doc.Add("  event", describeField(m.Event))
 		}
-		add("  time", describeField(m.Time)+"; read as "+m.TimeForm)
+		doc.Add("  time", describeField(m.Time)+"; read as "+m.TimeForm)
 		if len(m.ID.Paths) > 0 {
-			add("  dedup key", describeField(m.ID))
+			doc.Add("  dedup key", describeField(m.ID))
 		}
 	}
-	add("rows", fmt.Sprintf("%s read: %s kept, %s skipped, %s duplicates, %s filtered, %s without user id",
+	doc.Add("rows", fmt.Sprintf("%s read: %s kept, %s skipped, %s duplicates, %s filtered, %s without user id",
 		report.Thousands(r.Rows), report.Thousands(r.Kept), report.Thousands(r.Skipped),
 		report.Thousands(r.Duplicates), report.Thousands(r.Filtered), report.Thousands(r.MissingUser)))
 	if r.IdentityRecords > 0 {
 		doc.Summary[len(doc.Summary)-1][1] += fmt.Sprintf(", %s identity records", report.Thousands(r.IdentityRecords))
 	}
-	add("users", report.Thousands(r.Users))
+	doc.Add("users", report.Thousands(r.Users))
 	if id := r.Identity; id.Merged+id.AnonymousOnly+id.Ambiguous > 0 || r.IdentityRecords > 0 {
-		add("identity", fmt.Sprintf("%s: %s anonymous ids merged into known users, %s anonymous only, %s linked to several users (kept apart); %s identity records",
+		doc.Add("identity", fmt.Sprintf("%s: %s anonymous ids merged into known users, %s anonymous only, %s linked to several users (kept apart); %s identity records",
 			id.Mode, report.Thousands(id.Merged), report.Thousands(id.AnonymousOnly), report.Thousands(id.Ambiguous), report.Thousands(r.IdentityRecords)))
 	}
 	if r.FirstTime != nil {
-		add("time range", *r.FirstTime+" → "+*r.LastTime)
+		doc.Add("time range", *r.FirstTime+" → "+*r.LastTime)
 	}
-	add("naive timestamps", fmt.Sprintf("%s (read in %s)", report.Thousands(r.NaiveTimestamps), r.AssumedTZ))
+	doc.Add("naive timestamps", fmt.Sprintf("%s (read in %s)", report.Thousands(r.NaiveTimestamps), r.AssumedTZ))
 	events := report.Table{Title: "Events", Columns: []report.Column{
 		{Key: "name", Header: "event"}, {Key: "count", Kind: report.Int}, {Key: "users", Kind: report.Int},
 		{Key: "share", Header: "% of events", Kind: report.Percent},

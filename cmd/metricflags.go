@@ -123,11 +123,8 @@ func (w *windowFlags) window(loc *time.Location) (metrics.Window, error) {
 	return win, nil
 }
 
-// cohortFlag is --cohort-period.
-type cohortFlag struct {
-	Period    string
-	WeekStart string
-}
+// cohortFlag is --cohort-period (and --week-start): an optional calendar.
+type cohortFlag periodFlags
 
 func (c *cohortFlag) add(cmd *cobra.Command) {
 	enumFlag(cmd, &c.Period, "cohort-period", "", []string{"", "day", "week", "month"}, "Add one row per signup cohort")
@@ -135,14 +132,7 @@ func (c *cohortFlag) add(cmd *cobra.Command) {
 }
 
 func (c *cohortFlag) calendar(loc *time.Location) *metrics.Calendar {
-	if c.Period == "" {
-		return nil
-	}
-	cal := metrics.Calendar{Period: metrics.Period(c.Period), Loc: loc, WeekStart: time.Monday}
-	if c.WeekStart == "sunday" {
-		cal.WeekStart = time.Sunday
-	}
-	return &cal
+	return periodFlags(*c).optional(loc)
 }
 
 // loaded is what a metric command works on.
@@ -155,9 +145,6 @@ type loaded struct {
 // load reads the input with the events and the --by property a command
 // needs, bounded by --since and --as-of.
 func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need ingest.Need) (*loaded, error) {
-	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
-		need.UserProps = append(need.UserProps, r.By)
-	}
 	d, asOf, err := r.read(ios, in, args, need)
 	if err != nil {
 		return nil, err
@@ -167,9 +154,13 @@ func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need in
 	return &loaded{data: d, log: lg, asOf: asOf}, nil
 }
 
-// read reads the input within --since and --as-of and returns it with the
-// as_of in force: --as-of, or 1 ns after the last event.
+// read reads the input within --since and --as-of, with the --by property,
+// and returns it with the as_of in force: --as-of, or 1 ns after the last
+// event.
 func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need ingest.Need) (*ingest.Dataset, int64, error) {
+	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
+		need.UserProps = append(slices.Clip(need.UserProps), r.By)
+	}
 	d, err := in.read(ios, args, need, r.sinc, r.asOf)
 	if err != nil {
 		return nil, 0, err
@@ -182,17 +173,16 @@ func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need i
 
 // rng is the reporting range for metrics.
 func (r *ReportFlags) rng(asOf int64) metrics.Range {
-	var out metrics.Range
-	out.AsOf = asOf
-	if r.from != nil {
-		v := r.from.UnixNano()
-		out.From = &v
+	return metrics.Range{From: nanos(r.from), To: nanos(r.to), AsOf: asOf}
+}
+
+// nanos is t in Unix nanoseconds, or nil.
+func nanos(t *time.Time) *int64 {
+	if t == nil {
+		return nil
 	}
-	if r.to != nil {
-		v := r.to.UnixNano()
-		out.To = &v
-	}
-	return out
+	v := t.UnixNano()
+	return &v
 }
 
 // segment is one --by value and its users.
@@ -201,13 +191,10 @@ type segment struct {
 	Users []int32
 }
 
-// segments groups users by their first seen value of the --by property,
-// sorted by value; users without one form "(none)", last.
-func segments(d *ingest.Dataset, by string) []segment {
-	if by == "" {
-		return nil
-	}
-	vals := d.UserProps[by]
+// segments groups units (users, answers) by their --by value: vals[i] is
+// unit i's. Segments are sorted by value; units without one form "(none)",
+// last. No values (no --by) make no segments.
+func segments(vals []string) []segment {
 	groups := map[string][]int32{}
 	for u, v := range vals {
 		groups[v] = append(groups[v], int32(u))

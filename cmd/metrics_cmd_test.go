@@ -9,28 +9,17 @@ import (
 // Golden outputs of the metric commands on the built-in demo export.
 func TestMetricCommandsGolden(t *testing.T) {
 	steps := "onboarding_started,profile_completed,project_created,teammate_invited,onboarding_completed"
-	for _, tt := range []struct {
-		name string
-		args []string
-	}{
-		{"activation_table", []string{"activation", "--demo", "--activation-event", "report_created", "--km", "--cohort-period", "month"}},
-		{"activation_by_plan_json", []string{"activation", "--demo", "--activation-event", "report_created", "--within", "48h", "--by", "plan", "--format", "json"}},
-		{"activation_csv", []string{"activation", "--demo", "--activation-event", "report_created", "--by", "plan", "--format", "csv"}},
-		{"onboarding_table", []string{"onboarding", "--demo", "--steps", steps, "--by", "onboarding_variant"}},
-		{"onboarding_signups_json", []string{"onboarding", "--demo", "--steps", steps, "--denominator", "signups", "--as-of", "2024-07-01", "--format", "json"}},
-		{"onboarding_markdown", []string{"onboarding", "--demo", "--steps", "onboarding_started,onboarding_completed", "--cohort-period", "month", "--format", "markdown"}},
-		{"funnel_table", []string{"funnel", "--demo", "--steps", "signup,onboarding_started,project_created,report_created", "--cohort-period", "month"}},
-		{"funnel_strict_json", []string{"funnel", "--demo", "--steps", "session_started,page_viewed,feature_used", "--order", "strict", "--within", "1h", "--from", "2024-03-01", "--to", "2024-04-01", "--format", "json"}},
-		{"funnel_exclude_csv", []string{"funnel", "--demo", "--steps", "signup,project_created,report_created", "--exclude", "support_ticket_created:1:3", "--format", "csv"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := run(t, false, tt.args...)
-			if code != ExitOK {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			golden(t, tt.name, out)
-		})
-	}
+	runGoldens(t, []goldenCase{
+		{"activation_table", []string{"activation", "--demo", "--activation-event", "report_created", "--km", "--cohort-period", "month"}, false},
+		{"activation_by_plan_json", []string{"activation", "--demo", "--activation-event", "report_created", "--within", "48h", "--by", "plan", "--format", "json"}, false},
+		{"activation_csv", []string{"activation", "--demo", "--activation-event", "report_created", "--by", "plan", "--format", "csv"}, false},
+		{"onboarding_table", []string{"onboarding", "--demo", "--steps", steps, "--by", "onboarding_variant"}, false},
+		{"onboarding_signups_json", []string{"onboarding", "--demo", "--steps", steps, "--denominator", "signups", "--as-of", "2024-07-01", "--format", "json"}, false},
+		{"onboarding_markdown", []string{"onboarding", "--demo", "--steps", "onboarding_started,onboarding_completed", "--cohort-period", "month", "--format", "markdown"}, false},
+		{"funnel_table", []string{"funnel", "--demo", "--steps", "signup,onboarding_started,project_created,report_created", "--cohort-period", "month"}, false},
+		{"funnel_strict_json", []string{"funnel", "--demo", "--steps", "session_started,page_viewed,feature_used", "--order", "strict", "--within", "1h", "--from", "2024-03-01", "--to", "2024-04-01", "--format", "json"}, false},
+		{"funnel_exclude_csv", []string{"funnel", "--demo", "--steps", "signup,project_created,report_created", "--exclude", "support_ticket_created:1:3", "--format", "csv"}, false},
+	})
 }
 
 // The JSON paths CLI.md promises to scripts.

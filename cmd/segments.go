@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 
-	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/metrics"
+	"github.com/uptake-dev/uptake/report"
 )
 
 // segmented is a metric result with its --by breakdown: the overall
@@ -21,17 +21,27 @@ type segResult[R any] struct {
 	Result R
 }
 
-// bySegment computes a result for all users and, with --by, for each
-// segment; segment warnings are prefixed with "FIELD=value: ".
-func bySegment[R any](d *ingest.Dataset, all []int32, by string, compute func(users []int32) R, warnings func(R) []metrics.Warning) (segmented[R], []metrics.Warning) {
+// bySegment computes a result for all units and, with --by, for each of
+// segs; segment warnings are prefixed with "FIELD=value: ".
+func bySegment[R any](all []int32, by string, segs []segment, compute func(units []int32) R, warnings func(R) []metrics.Warning) (segmented[R], []metrics.Warning) {
 	out := segmented[R]{Overall: compute(all), by: by != "", Segments: []segResult[R]{}}
 	ws := warnings(out.Overall)
-	for _, s := range segments(d, by) {
+	for _, s := range segs {
 		r := compute(s.Users)
 		out.Segments = append(out.Segments, segResult[R]{Name: s.Name, Result: r})
 		ws = append(ws, prefixWarnings(warnings(r), by+"="+s.Name)...)
 	}
 	return out, ws
+}
+
+// tables renders the overall result under title and each segment's under
+// "FIELD = value".
+func (s segmented[R]) tables(title, by string, table func(title string, r R) report.Table) []report.Table {
+	out := []report.Table{table(title, s.Overall)}
+	for _, seg := range s.Segments {
+		out = append(out, table(by+" = "+seg.Name, seg.Result))
+	}
+	return out
 }
 
 // MarshalJSON writes the overall result's fields, then "segments" (only

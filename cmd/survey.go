@@ -315,14 +315,7 @@ func runSurvey(opts *SurveyOptions) error {
 	if len(opts.Input.Where) > 0 && opts.Event == "" && !opts.Input.Demo {
 		return usageErrorf("--where filters event exports; for a survey file, filter it first (or use --by)")
 	}
-	var cal *metrics.Calendar
-	if opts.Period != "" {
-		c := metrics.Calendar{Period: metrics.Period(opts.Period), Loc: r.loc, WeekStart: time.Monday}
-		if opts.WeekStart == "sunday" {
-			c.WeekStart = time.Sunday
-		}
-		cal = &c
-	}
+	cal := periodFlags{Period: opts.Period, WeekStart: opts.WeekStart}.optional(r.loc)
 	raws, in, skipSamples, naive, err := opts.readAnswers()
 	if err != nil {
 		return err
@@ -335,6 +328,7 @@ func runSurvey(opts *SurveyOptions) error {
 	}
 	var ex surveyExcluded
 	var answers []metrics.Answer
+	rng := r.rng(0)
 	for i, a := range raws {
 		v, st, msg := metrics.ParseScore(a.score, scale)
 		switch st {
@@ -352,7 +346,7 @@ func runSurvey(opts *SurveyOptions) error {
 			}
 			continue
 		}
-		if a.hasTime && !inRange(r, a.t) || !a.hasTime && (r.from != nil || r.to != nil) {
+		if a.hasTime && !rng.Contains(a.t) || !a.hasTime && (r.from != nil || r.to != nil) {
 			ex.OutOfRange++
 			continue
 		}
@@ -366,38 +360,26 @@ func runSurvey(opts *SurveyOptions) error {
 		respondents[a.Respondent] = true
 	}
 	in.Users = int64(len(respondents))
-	overall := opts.group(answers, scale, r.Conf, cal)
-	overall.excluded = &ex
-	res := segmented[surveyGroup]{Overall: overall, by: r.By != "", Segments: []segResult[surveyGroup]{}}
-	warnings := overall.Warnings
+	var segVals []string // each answer's --by value
 	if r.By != "" {
-		bySeg := map[string][]metrics.Answer{}
 		for _, a := range answers {
-			k := a.Segment
-			if k == "" {
-				k = "(none)"
-			}
-			bySeg[k] = append(bySeg[k], a)
-		}
-		var names []string
-		for k := range bySeg {
-			names = append(names, k)
-		}
-		slices.SortFunc(names, func(a, b string) int {
-			if (a == "(none)") != (b == "(none)") {
-				if a == "(none)" {
-					return 1
-				}
-				return -1
-			}
-			return strings.Compare(a, b)
-		})
-		for _, k := range names {
-			g := opts.group(bySeg[k], scale, r.Conf, cal)
-			res.Segments = append(res.Segments, segResult[surveyGroup]{Name: k, Result: g})
-			warnings = append(warnings, prefixWarnings(g.Warnings, r.By+"="+k)...)
+			segVals = append(segVals, a.Segment)
 		}
 	}
+	all := make([]int32, len(answers))
+	for i := range all {
+		all[i] = int32(i)
+	}
+	res, warnings := bySegment(all, r.By, segments(segVals),
+		func(idx []int32) surveyGroup {
+			as := make([]metrics.Answer, len(idx))
+			for i, j := range idx {
+				as[i] = answers[j]
+			}
+			return opts.group(as, scale, r.Conf, cal)
+		},
+		func(g surveyGroup) []metrics.Warning { return g.Warnings })
+	res.Overall.excluded = &ex
 	ws := naiveWarning(naive, opts.Input.AssumeTZ)
 	if ex.Invalid > 0 {
 		ws = append(ws, report.Warning{Code: "invalid_scores", Message: fmt.Sprintf("%s answers were not whole numbers on the %s scale and were skipped; first: %s", report.Thousands(ex.Invalid), scale.Name, skipSamples[0])})
@@ -431,10 +413,6 @@ func runSurvey(opts *SurveyOptions) error {
 	return r.Out.write(opts.IO, env, opts.doc(res, ex, scale), r.loc)
 }
 
-func inRange(r *ReportFlags, t int64) bool {
-	return (r.from == nil || t >= r.from.UnixNano()) && (r.to == nil || t < r.to.UnixNano())
-}
-
 func lastTime(raws []rawAnswer) (int64, bool) {
 	var last int64
 	ok := false
@@ -455,10 +433,7 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 	}
 	if event != "" {
 		need := ingest.Need{Events: []string{event}, EventProps: []string{o.ScoreProp}, EventSources: true}
-		if r.By != "" {
-			need.UserProps = []string{r.By}
-		}
-		d, err := o.Input.read(o.IO, o.Args, need, r.sinc, r.asOf)
+		d, _, err := r.read(o.IO, &o.Input, o.Args, need)
 		if err != nil {
 			return nil, report.Input{}, nil, 0, err
 		}
@@ -513,12 +488,11 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 func (o *SurveyOptions) doc(res segmented[surveyGroup], ex surveyExcluded, s metrics.Scale) report.Doc {
 	title := map[string]string{"nps": "NPS", "csat": "CSAT", "ces": "CES"}[o.Kind]
 	doc := report.Doc{Title: fmt.Sprintf("%s (%s scale)", title, s.Name)}
-	add := func(k, v string) { doc.Summary = append(doc.Summary, [2]string{k, v}) }
 	head, cols, row := o.figureRow(s)
 	for _, kv := range head(res.Overall.Figures) {
-		add(kv[0], kv[1])
+		doc.Add(kv[0], kv[1])
 	}
-	add("left out", fmt.Sprintf("%s missing (empty/NA), %s invalid, %s repeat answers (%s per respondent), %s outside --from/--to",
+	doc.Add("left out", fmt.Sprintf("%s missing (empty/NA), %s invalid, %s repeat answers (%s per respondent), %s outside --from/--to",
 		report.Thousands(ex.Missing), report.Thousands(ex.Invalid), report.Thousands(ex.Duplicates), o.Dedupe, report.Thousands(ex.OutOfRange)))
 	if ex.NotAnswers > 0 {
 		doc.Summary[len(doc.Summary)-1][1] += fmt.Sprintf("; %s rows that are not answers (partial, preview, unrated)", report.Thousands(ex.NotAnswers))

@@ -7,26 +7,15 @@ import (
 )
 
 func TestSurveyGolden(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		args []string
-	}{
-		{"nps_demo_table", []string{"nps", "--demo", "--period", "month"}},
-		{"nps_demo_by_plan_json", []string{"nps", "--demo", "--by", "plan", "--format", "json"}},
-		{"csat_demo_by_plan_month_json", []string{"csat", "--demo", "--by", "plan", "--period", "month", "--format", "json"}},
-		{"ces_demo_table", []string{"ces", "--demo", "--normalize"}},
-		{"nps_file_table", []string{"nps", "testdata/survey.csv", "--by", "Plan"}},
-		{"nps_file_csv", []string{"nps", "testdata/survey.csv", "--period", "month", "--format", "csv"}},
-		{"ces_v5_json", []string{"ces", "testdata/ces_v5.csv", "--scale", "5-effort", "--normalize", "--format", "json"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			code, out, errOut := run(t, false, tt.args...)
-			if code != ExitOK {
-				t.Fatalf("exit %d: %s", code, errOut)
-			}
-			golden(t, tt.name, out)
-		})
-	}
+	runGoldens(t, []goldenCase{
+		{"nps_demo_table", []string{"nps", "--demo", "--period", "month"}, false},
+		{"nps_demo_by_plan_json", []string{"nps", "--demo", "--by", "plan", "--format", "json"}, false},
+		{"csat_demo_by_plan_month_json", []string{"csat", "--demo", "--by", "plan", "--period", "month", "--format", "json"}, false},
+		{"ces_demo_table", []string{"ces", "--demo", "--normalize"}, false},
+		{"nps_file_table", []string{"nps", "testdata/survey.csv", "--by", "Plan"}, false},
+		{"nps_file_csv", []string{"nps", "testdata/survey.csv", "--period", "month", "--format", "csv"}, false},
+		{"ces_v5_json", []string{"ces", "testdata/ces_v5.csv", "--scale", "5-effort", "--normalize", "--format", "json"}, false},
+	})
 }
 
 // Hand-computed: survey.csv has r1 twice (9, then 10: latest wins), r2 6, r3

@@ -35,6 +35,9 @@ type Mapping struct {
 	TimeForm string `json:"time_form"`
 }
 
+// fields are the mapped fields, whose columns are not properties.
+func (m Mapping) fields() []Field { return []Field{m.User, m.Anon, m.Event, m.Time, m.ID} }
+
 // Candidate names for generic exports, in order of preference (FORMATS.md
 // §2.10 plus common spellings). They are compared after normalizeName.
 var (

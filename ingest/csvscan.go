@@ -10,9 +10,8 @@ import (
 // allocation unless a quoted field holds an escaped quote ("").
 //
 // Quoting follows RFC 4180 strictly: a quoted field may hold separators,
-// newlines and doubled quotes; a quote inside an unquoted field is an error,
-// because it would make the chunk boundaries of the parallel reader (which
-// track quote parity) ambiguous.
+// newlines and doubled quotes; a quote inside an unquoted field is an error
+// (the record ends at the end of its line).
 type csvScanner struct {
 	sep    byte
 	fields [][]byte

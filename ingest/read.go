@@ -116,16 +116,6 @@ type Dataset struct {
 	Stats    Stats
 }
 
-// NameID returns the id of an event name, or -1.
-func (d *Dataset) NameID(name string) int32 {
-	for i, n := range d.Names {
-		if n == name {
-			return int32(i)
-		}
-	}
-	return -1
-}
-
 // Stats describes what was read.
 type Stats struct {
 	Files []FileStats
@@ -617,7 +607,7 @@ func (c *consumer) finish() *Dataset {
 	for i, bs := range c.nameUsers {
 		var n int
 		for _, w := range bs {
-			n += popcount(w)
+			n += bits.OnesCount64(w)
 		}
 		d.Stats.NameUsers[i] = int64(n)
 	}
@@ -644,8 +634,6 @@ func (c *consumer) finish() *Dataset {
 	}
 	return d
 }
-
-func popcount(x uint64) int { return bits.OnesCount64(x) }
 
 // keyRegistry gives property names small ids shared by all workers.
 type keyRegistry struct {
@@ -926,21 +914,22 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 	if m.User, err = detect("user id", c.opts.UserCol, userNames, have, "--user-col"); err != nil {
 		return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 	}
-	if len(m.User.Paths) == 0 {
+	// a missing column in a survey export is the wrong command, not a mapping to fix
+	notFound := func(format string, args ...any) error {
 		if surveyLike(have) {
 			return fmt.Errorf("%s: this looks like a survey export, not events: read it with uptake nps, csat or ces", p.name)
 		}
-		return fmt.Errorf("%s: no user id column found (looked for %s; have %s); name it with --user-col", p.name, candidateList(userNames), list)
+		return fmt.Errorf("%s: "+format, append([]any{p.name}, args...)...)
+	}
+	if len(m.User.Paths) == 0 {
+		return notFound("no user id column found (looked for %s; have %s); name it with --user-col", candidateList(userNames), list)
 	}
 	if p.eventConst == nil {
 		if m.Event, err = detect("event", c.opts.EventCol, eventNames, have, "--event-col"); err != nil {
 			return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 		}
 		if len(m.Event.Paths) == 0 {
-			if surveyLike(have) {
-				return fmt.Errorf("%s: this looks like a survey export, not events: read it with uptake nps, csat or ces", p.name)
-			}
-			return fmt.Errorf("%s: no event column found (looked for %s; have %s); name it with --event-col, or give --event-name NAME when every row is one event (orders, survey answers)", p.name, candidateList(eventNames), list)
+			return notFound("no event column found (looked for %s; have %s); name it with --event-col, or give --event-name NAME when every row is one event (orders, survey answers)", candidateList(eventNames), list)
 		}
 	} else {
 		m.Event = Field{Reason: "every row is --event-name " + c.opts.EventName}
@@ -1094,7 +1083,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 	p.nslots = len(sl.paths)
 	if p.propStats {
 		used := map[int]bool{}
-		for _, f := range []Field{p.mapping.User, p.mapping.Anon, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
+		for _, f := range p.mapping.fields() {
 			for _, path := range f.Paths {
 				if i, ok := hi.find(path); ok {
 					used[i] = true
@@ -1268,17 +1257,18 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 			}
 		}
 		for _, pre := range prefixes {
-			if !strings.HasSuffix(pre, ".") || slices.Contains(p.vendor.kvArrays(), strings.TrimSuffix(pre, ".")) {
-				continue
+			obj, ok := strings.CutSuffix(pre, ".")
+			if !ok || p.excluded[obj] {
+				continue // not an object's prefix, or a key/value array (collected above)
 			}
 			n := p.trie
-			for _, part := range strings.Split(strings.TrimSuffix(pre, "."), ".") {
+			for _, part := range strings.Split(obj, ".") {
 				n = n.ensure(part)
 			}
 			n.collect, n.prefix = true, pre
-			p.excluded[strings.TrimSuffix(pre, ".")] = true
+			p.excluded[obj] = true
 		}
-		for _, f := range []Field{p.mapping.User, p.mapping.Anon, p.mapping.Event, p.mapping.Time, p.mapping.ID} {
+		for _, f := range p.mapping.fields() {
 			for _, path := range f.Paths {
 				p.excluded[path] = true
 			}
@@ -1798,11 +1788,7 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	if p.vendor != nil && p.vendor.LinksOnly {
 		drop()
-		if len(user) == 0 || len(anon) == 0 || !utf8.Valid(user) || !utf8.Valid(anon) {
-			b.counts.Links++
-			return true
-		}
-		b.rows = append(b.rows, rowRec{user: user, anon: anon, linkOnly: true, line: line})
+		w.link(b, user, anon, line)
 		return true
 	}
 	event := p.eventConst
@@ -1811,11 +1797,7 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 			switch {
 			case rule.identity:
 				drop()
-				if len(user) == 0 || len(anon) == 0 || !utf8.Valid(user) || !utf8.Valid(anon) {
-					b.counts.Links++ // nothing to link
-					return true
-				}
-				b.rows = append(b.rows, rowRec{user: user, anon: anon, linkOnly: true, line: line})
+				w.link(b, user, anon, line)
 				return true
 			case rule.name != nil:
 				event = rule.name
@@ -1882,6 +1864,16 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	b.rows = append(b.rows, r)
 	return true
+}
+
+// link records an identity link (a user and an anonymous id, no event); a
+// record without both is counted and has nothing to link.
+func (w *worker) link(b *batch, user, anon []byte, line int) {
+	if len(user) == 0 || len(anon) == 0 || !utf8.Valid(user) || !utf8.Valid(anon) {
+		b.counts.Links++
+		return
+	}
+	b.rows = append(b.rows, rowRec{user: user, anon: anon, linkOnly: true, line: line})
 }
 
 // hash keys dedup: (user, event, id, time) for event ids, as Mixpanel

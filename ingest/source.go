@@ -82,7 +82,6 @@ func expandZip(in Input) ([]Input, error) {
 	}
 	var out []Input
 	for _, name := range names {
-		name := name
 		out = append(out, Input{Name: in.Name + "!" + name, open: func() (io.ReadCloser, int64, error) {
 			zr, err := zip.OpenReader(in.path)
 			if err != nil {

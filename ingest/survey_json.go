@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +14,7 @@ import (
 type surveyJSONVendor struct {
 	name   string
 	scale  string // a scale the export fixes ("good-bad"), or ""
-	detect func(m map[string]any) bool
+	detect func(m record) bool
 	// answer returns the raw score (ok=false: not an answer), respondent
 	// and Unix-seconds time of a record, and whether it is for metric.
 	answer func(m map[string]any, metric string) (score, who string, sec float64, ok, forMetric bool)
@@ -21,7 +22,7 @@ type surveyJSONVendor struct {
 
 var surveyJSONVendors = []surveyJSONVendor{
 	{name: "delighted",
-		detect: func(m map[string]any) bool { return hasAll(m, "score", "survey_type") },
+		detect: func(m record) bool { return hasAll(m, "score", "survey_type") },
 		answer: func(m map[string]any, metric string) (string, string, float64, bool, bool) {
 			who := str(sub(m, "person_properties")["user_id"])
 			if who == "" {
@@ -32,7 +33,7 @@ var surveyJSONVendors = []surveyJSONVendor{
 			return str(m["score"]), who, t, m["score"] != nil, typ == metric
 		}},
 	{name: "intercom",
-		detect: func(m map[string]any) bool { _, ok := m["conversation_rating"]; return ok },
+		detect: func(m record) bool { _, ok := m["conversation_rating"]; return ok },
 		answer: func(m map[string]any, metric string) (string, string, float64, bool, bool) {
 			r := sub(m, "conversation_rating")
 			if r == nil || r["rating"] == nil {
@@ -51,7 +52,7 @@ var surveyJSONVendors = []surveyJSONVendor{
 			return str(r["rating"]), who, t, true, metric == "csat"
 		}},
 	{name: "zendesk", scale: "good-bad",
-		detect: func(m map[string]any) bool {
+		detect: func(m record) bool {
 			sc := str(m["score"])
 			return m["ticket_id"] != nil && (sc == "good" || sc == "bad" || sc == "offered" || sc == "unoffered")
 		},
@@ -96,9 +97,9 @@ func (s *Survey) readJSON(name string, op *opened, format string, o SurveyOption
 	var recs [][]byte
 	var lines []int
 	if format == "jsonl" {
-		for i, l := range strings.Split(string(data), "\n") {
-			if strings.TrimSpace(l) != "" {
-				recs = append(recs, []byte(l))
+		for i, l := range bytes.Split(data, nl) {
+			if len(bytes.TrimSpace(l)) > 0 {
+				recs = append(recs, l)
 				lines = append(lines, i+1)
 			}
 		}
@@ -133,12 +134,8 @@ func (s *Survey) readJSON(name string, op *opened, format string, o SurveyOption
 		}
 		f.Rows++
 		score, who, sec, ok, forMetric := v.answer(m, o.Metric)
-		if !forMetric {
-			f.NotAnswers++ // another survey's answer (Delighted's csat in an nps run)
-			continue
-		}
-		if !ok {
-			f.NotAnswers++
+		if !ok || !forMetric {
+			f.NotAnswers++ // not a rating, or another survey's (Delighted's csat in an nps run)
 			continue
 		}
 		row := SurveyRow{Respondent: who, Score: score, Source: fmt.Sprintf("%s:%d", name, lines[i])}

@@ -17,7 +17,7 @@ type Vendor struct {
 	JSON bool // JSON/JSONL records; otherwise CSV headers
 	// scoreJSON/scoreCSV return a detection score (0 = not this vendor),
 	// with the signals that matched.
-	scoreJSON func(rec map[string]any) (int, []string)
+	scoreJSON func(rec record) (int, []string)
 	scoreCSV  func(h *headerIndex) (int, []string)
 
 	User, Anon, Event, Time, ID []string
@@ -47,34 +47,63 @@ type Vendor struct {
 	LinksOnly bool
 }
 
-func hasAll(m map[string]any, keys ...string) bool {
-	for _, k := range keys {
-		if _, ok := m[k]; !ok {
+// fieldSet is a decoded JSON record or a CSV header, asked for its fields
+// by the fingerprints.
+type fieldSet interface{ has(name string) bool }
+
+// record is one decoded JSON record.
+type record map[string]any
+
+func (r record) has(k string) bool { _, ok := r[k]; return ok }
+
+func (h *headerIndex) has(name string) bool { _, ok := h.find(name); return ok }
+
+func hasAll(f fieldSet, names ...string) bool {
+	for _, n := range names {
+		if !f.has(n) {
 			return false
 		}
 	}
 	return true
 }
 
-func count(m map[string]any, sig *[]string, keys ...string) int {
+// count counts the names f has and adds them to the signals.
+func count(f fieldSet, sig *[]string, names ...string) int {
 	n := 0
-	for _, k := range keys {
-		if _, ok := m[k]; ok {
+	for _, name := range names {
+		if f.has(name) {
 			n++
-			*sig = append(*sig, k)
+			*sig = append(*sig, name)
 		}
 	}
 	return n
 }
 
-func sub(m map[string]any, k string) map[string]any {
+func sub(m record, k string) record {
 	v, _ := m[k].(map[string]any)
 	return v
 }
 
+// segmentShape fills in the record shape of the Segment spec, which
+// RudderStack shares.
+func segmentShape(v Vendor) *Vendor {
+	v.JSON = true
+	v.User, v.Anon, v.Event, v.ID = []string{"userId"}, []string{"anonymousId"}, []string{"event"}, []string{"messageId"}
+	v.Time = []string{"timestamp", "receivedAt", "originalTimestamp"}
+	v.TypeField, v.TypeEvents = "type", map[string]string{"page": "Page Viewed", "screen": "Screen Viewed"}
+	v.IdentityTypes, v.PropPrefixes = []string{"identify", "group", "alias"}, []string{"properties.", "context.traits."}
+	return &v
+}
+
+// The events PostHog and GA4 record on their own, in either export shape.
+var (
+	posthogInternal = []string{"$identify", "$set", "$set_once", "$feature_flag_called", "$pageleave", "$groupidentify", "$create_alias"}
+	ga4Internal     = []string{"user_engagement", "scroll"}
+)
+
 var segmentTypes = []string{"track", "identify", "page", "screen", "group", "alias"}
 
-func segmentScore(m map[string]any) (int, []string) {
+func segmentScore(m record) (int, []string) {
 	t, _ := m["type"].(string)
 	if !slices.Contains(segmentTypes, t) || m["messageId"] == nil {
 		return 0, nil
@@ -89,10 +118,10 @@ func segmentScore(m map[string]any) (int, []string) {
 }
 
 // Vendors is every vendor uptake recognises, in the order --input-format
-// lists them.
+// lists them (VendorNames).
 var Vendors = []*Vendor{
 	{Name: "mixpanel", JSON: true,
-		scoreJSON: func(m map[string]any) (int, []string) {
+		scoreJSON: func(m record) (int, []string) {
 			p := sub(m, "properties")
 			if p == nil || m["event"] == nil || len(m) > 2 || p["distinct_id"] == nil {
 				return 0, nil
@@ -112,7 +141,7 @@ var Vendors = []*Vendor{
 		AnonPrefix: "$device:", PropPrefixes: []string{"properties."},
 		Internal: []string{"$identify", "$create_alias", "$merge", "$mp_session_record"}},
 	{Name: "amplitude", UTC: true, JSON: true,
-		scoreJSON: func(m map[string]any) (int, []string) {
+		scoreJSON: func(m record) (int, []string) {
 			if !hasAll(m, "event_type", "amplitude_id") {
 				return 0, nil
 			}
@@ -122,8 +151,10 @@ var Vendors = []*Vendor{
 		User: []string{"user_id"}, Anon: []string{"device_id"}, Event: []string{"event_type"}, Time: []string{"event_time"},
 		ID: []string{"$insert_id", "uuid"}, PropPrefixes: []string{"event_properties.", "user_properties."},
 		Internal: []string{"$identify", "$groupidentify", "session_start", "session_end"}},
-	{Name: "rudderstack", JSON: true,
-		scoreJSON: func(m map[string]any) (int, []string) {
+	segmentShape(Vendor{Name: "segment", scoreJSON: segmentScore}),
+	// RudderStack writes Segment's spec, plus fields of its own
+	segmentShape(Vendor{Name: "rudderstack",
+		scoreJSON: func(m record) (int, []string) {
 			s, sig := segmentScore(m)
 			if s == 0 {
 				return 0, nil
@@ -139,18 +170,9 @@ var Vendors = []*Vendor{
 				return 0, nil
 			}
 			return s + 3 + r, sig
-		},
-		User: []string{"userId"}, Anon: []string{"anonymousId"}, Event: []string{"event"},
-		Time: []string{"timestamp", "receivedAt", "originalTimestamp"}, ID: []string{"messageId"},
-		TypeField: "type", TypeEvents: map[string]string{"page": "Page Viewed", "screen": "Screen Viewed"},
-		IdentityTypes: []string{"identify", "group", "alias"}, PropPrefixes: []string{"properties.", "context.traits."}},
-	{Name: "segment", JSON: true, scoreJSON: segmentScore,
-		User: []string{"userId"}, Anon: []string{"anonymousId"}, Event: []string{"event"},
-		Time: []string{"timestamp", "receivedAt", "originalTimestamp"}, ID: []string{"messageId"},
-		TypeField: "type", TypeEvents: map[string]string{"page": "Page Viewed", "screen": "Screen Viewed"},
-		IdentityTypes: []string{"identify", "group", "alias"}, PropPrefixes: []string{"properties.", "context.traits."}},
+		}}),
 	{Name: "posthog", JSON: true,
-		scoreJSON: func(m map[string]any) (int, []string) {
+		scoreJSON: func(m record) (int, []string) {
 			if !hasAll(m, "uuid", "event", "distinct_id", "timestamp") {
 				return 0, nil
 			}
@@ -163,9 +185,9 @@ var Vendors = []*Vendor{
 		},
 		User: []string{"person_id", "distinct_id"}, Anon: []string{"properties.$device_id"}, Event: []string{"event"},
 		Time: []string{"timestamp"}, ID: []string{"uuid"}, PropPrefixes: []string{"properties.", "person_properties."},
-		Internal: []string{"$identify", "$set", "$set_once", "$feature_flag_called", "$pageleave", "$groupidentify", "$create_alias"}},
+		Internal: posthogInternal},
 	{Name: "ga4", JSON: true,
-		scoreJSON: func(m map[string]any) (int, []string) {
+		scoreJSON: func(m record) (int, []string) {
 			if !hasAll(m, "event_name", "event_timestamp", "user_pseudo_id") {
 				return 0, nil
 			}
@@ -175,7 +197,7 @@ var Vendors = []*Vendor{
 		},
 		User: []string{"user_id"}, Anon: []string{"user_pseudo_id"}, Event: []string{"event_name"}, Time: []string{"event_timestamp"},
 		PropPrefixes: []string{"event_params."}, KVArrays: []string{"event_params", "user_properties"},
-		Internal: []string{"user_engagement", "scroll"}},
+		Internal: ga4Internal},
 	// CSV shapes
 	{Name: "posthog-csv",
 		scoreCSV: func(h *headerIndex) (int, []string) {
@@ -191,60 +213,60 @@ var Vendors = []*Vendor{
 				return 0, nil
 			}
 			sig := []string{"*.-prefixed headers"}
-			return 5 + countHeaders(h, &sig, "*.timestamp", "*.team_id", "*.elements_chain"), sig
+			return 5 + count(h, &sig, "*.timestamp", "*.team_id", "*.elements_chain"), sig
 		},
 		User: []string{"*.distinct_id"}, Anon: []string{"*.properties.$device_id"}, Event: []string{"*.event", "event"},
 		Time: []string{"*.timestamp"}, ID: []string{"*.uuid"}, UserIsAnonWhenSame: true, PropPrefixes: []string{"*.properties."},
-		Internal: []string{"$identify", "$set", "$set_once", "$feature_flag_called", "$pageleave", "$groupidentify", "$create_alias"}},
+		Internal: posthogInternal},
 	{Name: "segment-warehouse", UTC: true,
 		scoreCSV: func(h *headerIndex) (int, []string) {
-			if !h.hasAll("anonymous_id", "user_id", "received_at") {
+			if !hasAll(h, "anonymous_id", "user_id", "received_at") {
 				return 0, nil
 			}
 			sig := []string{"anonymous_id", "user_id", "received_at"}
-			return 4 + countHeaders(h, &sig, "event_text", "uuid_ts", "original_timestamp", "sent_at"), sig
+			return 4 + count(h, &sig, "event_text", "uuid_ts", "original_timestamp", "sent_at"), sig
 		},
 		User: []string{"user_id"}, Anon: []string{"anonymous_id"}, Event: []string{"event_text", "event"},
 		Time: []string{"timestamp", "received_at", "original_timestamp"}, ID: []string{"id"}, PropPrefixes: []string{"context_"}},
 	{Name: "ga4-csv", UTC: true,
 		scoreCSV: func(h *headerIndex) (int, []string) {
-			if !h.hasAll("event_timestamp", "event_name", "user_pseudo_id") {
+			if !hasAll(h, "event_timestamp", "event_name", "user_pseudo_id") {
 				return 0, nil
 			}
 			sig := []string{"event_timestamp", "event_name", "user_pseudo_id"}
-			return 4 + countHeaders(h, &sig, "event_date", "ga_session_id", "page_location"), sig
+			return 4 + count(h, &sig, "event_date", "ga_session_id", "page_location"), sig
 		},
 		User: []string{"user_id"}, Anon: []string{"user_pseudo_id"}, Event: []string{"event_name"}, Time: []string{"event_timestamp"},
-		Internal: []string{"user_engagement", "scroll"}},
+		Internal: ga4Internal},
 	{Name: "snowplow", UTC: true,
 		scoreCSV: func(h *headerIndex) (int, []string) {
-			if !h.hasAll("event_id", "collector_tstamp") {
+			if !hasAll(h, "event_id", "collector_tstamp") {
 				return 0, nil
 			}
 			sig := []string{"event_id", "collector_tstamp"}
-			return 4 + countHeaders(h, &sig, "domain_userid", "app_id", "derived_tstamp", "event_name", "se_action"), sig
+			return 4 + count(h, &sig, "domain_userid", "app_id", "derived_tstamp", "event_name", "se_action"), sig
 		},
 		User: []string{"user_id"}, Anon: []string{"domain_userid", "network_userid"}, Event: []string{"event_name", "event"},
 		Time: []string{"derived_tstamp", "collector_tstamp"}, ID: []string{"event_id"},
 		TypeField: "event", TypeEvents: map[string]string{"struct": "@se_action"}, Internal: []string{"page_ping"}},
 	{Name: "heap", UTC: true,
 		scoreCSV: func(h *headerIndex) (int, []string) {
-			if !h.hasAll("event_id", "event_table_name") {
+			if !hasAll(h, "event_id", "event_table_name") {
 				return 0, nil
 			}
 			sig := []string{"event_id", "event_table_name"}
-			return 4 + countHeaders(h, &sig, "session_id", "time", "user_id"), sig
+			return 4 + count(h, &sig, "session_id", "time", "user_id"), sig
 		},
 		// Heap's user_id is its own id: the app's id comes from the users
 		// table (below), so events are anonymous until stitched to it
 		Anon: []string{"user_id"}, Event: []string{"event_table_name"}, Time: []string{"time"}, ID: []string{"event_id"}},
 	{Name: "heap-users", UTC: true,
 		scoreCSV: func(h *headerIndex) (int, []string) {
-			if !h.hasAll("user_id", "identity", "joindate") {
+			if !hasAll(h, "user_id", "identity", "joindate") {
 				return 0, nil
 			}
 			sig := []string{"user_id", "identity", "joindate"}
-			return 5 + countHeaders(h, &sig, "last_modified"), sig
+			return 5 + count(h, &sig, "last_modified"), sig
 		},
 		User: []string{"identity"}, Anon: []string{"user_id"}, LinksOnly: true},
 }
@@ -253,30 +275,27 @@ var Vendors = []*Vendor{
 // answers, not events); they are listed so --input-format accepts them.
 var surveyVendors = []string{"delighted", "typeform", "surveymonkey", "qualtrics", "intercom", "zendesk"}
 
-// VendorNames lists the --input-format vendor values.
+// VendorNames lists the --input-format vendor values: the event vendors in
+// the order of Vendors (a vendor's CSV shapes answer to its name), then the
+// survey tools.
 func VendorNames() []string {
-	out := []string{"mixpanel", "amplitude", "segment", "rudderstack", "posthog", "ga4", "snowplow", "heap"}
+	var out []string
+	for _, v := range Vendors {
+		if !slices.Contains(out, v.base()) {
+			out = append(out, v.base())
+		}
+	}
 	return append(out, surveyVendors...)
 }
 
-func countHeaders(h *headerIndex, sig *[]string, names ...string) int {
-	n := 0
-	for _, name := range names {
-		if _, ok := h.find(name); ok {
-			n++
-			*sig = append(*sig, name)
+// base is the vendor's name without its shape's suffix (posthog-csv is posthog).
+func (v *Vendor) base() string {
+	for _, suffix := range []string{"-csv", "-warehouse", "-users"} {
+		if b, ok := strings.CutSuffix(v.Name, suffix); ok {
+			return b
 		}
 	}
-	return n
-}
-
-func (h *headerIndex) hasAll(names ...string) bool {
-	for _, n := range names {
-		if _, ok := h.find(n); !ok {
-			return false
-		}
-	}
-	return true
+	return v.Name
 }
 
 // detection is the result of fingerprinting an input.
@@ -292,7 +311,7 @@ const (
 	detectMargin = 2
 )
 
-func pick(scores map[*Vendor][]int, signals map[*Vendor][]string, forced string) (detection, error) {
+func pick(scores map[*Vendor][]int, signals map[*Vendor][]string) (detection, error) {
 	type cand struct {
 		v     *Vendor
 		score int
@@ -353,7 +372,7 @@ func detectJSON(sample [][]byte) (detection, error) {
 	if n == 0 {
 		return detection{}, nil
 	}
-	return pick(scores, signals, "")
+	return pick(scores, signals)
 }
 
 // detectCSV fingerprints a header.
@@ -368,15 +387,14 @@ func detectCSV(h *headerIndex) (detection, error) {
 		scores[v] = []int{s}
 		signals[v] = sig
 	}
-	return pick(scores, signals, "")
+	return pick(scores, signals)
 }
 
 // vendorNamed returns the event vendor called name (CSV shapes answer to
 // their vendor's name too: --input-format posthog on a CSV is posthog-csv).
 func vendorNamed(name string, json bool) *Vendor {
 	for _, v := range Vendors {
-		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(v.Name, "-csv"), "-warehouse"), "-users")
-		if (v.Name == name || base == name) && v.JSON == json {
+		if (v.Name == name || v.base() == name) && v.JSON == json {
 			return v
 		}
 	}
@@ -388,11 +406,3 @@ func IsVendor(name string) bool { return slices.Contains(VendorNames(), name) }
 
 // IsSurveyVendor reports whether name is a survey or CX tool.
 func IsSurveyVendor(name string) bool { return slices.Contains(surveyVendors, name) }
-
-// kvArrays is v.KVArrays, or nil for no vendor.
-func (v *Vendor) kvArrays() []string {
-	if v == nil {
-		return nil
-	}
-	return v.KVArrays
-}

@@ -18,7 +18,7 @@ type Anchor struct {
 	Event string
 }
 
-// anchors returns each listed user's anchor time, and whether it has one.
+// times returns each listed user's anchor time, and whether it has one.
 func (a Anchor) times(l *Log, users []int32) ([]int64, []bool) {
 	at := make([]int64, len(users))
 	ok := make([]bool, len(users))
@@ -149,10 +149,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 	if p.MinCount < 1 {
 		p.MinCount = 1
 	}
-	ids := make([]int32, len(p.Events))
-	for i, e := range p.Events {
-		ids[i] = l.NameID(e)
-	}
+	ids := l.NameIDs(p.Events)
 	anchors, has := p.Anchor.times(l, users)
 	res := ActivationResult{Cohorts: []ActivationCohort{}, Warnings: []Warning{}}
 	var eligible, activated int64
@@ -177,7 +174,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 		c := cohorts.row(a)
 		if p.KM {
 			switch {
-			case ok && met <= end && met < p.Range.AsOf:
+			case inWindow && met < p.Range.AsOf:
 				km = append(km, Survival{Time: float64(met - a), Event: true})
 			default:
 				km = append(km, Survival{Time: float64(min(p.Range.AsOf, end) - a), Event: false})

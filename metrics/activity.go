@@ -136,7 +136,7 @@ func (a *Activity) Event(user, name int32, t int64) {
 		}
 	}
 	if a.ret[name] && a.cfg.ReturnEvent != "" {
-		a.retDays[u], _ = addDay(a.retDays[u], nil, d)
+		a.retDays[u] = addDay(a.retDays[u], d)
 	}
 	if a.ret[name] && a.cfg.KeepTimes {
 		a.times[u] = append(a.times[u], t)
@@ -190,7 +190,7 @@ func (a *Activity) Remap(to []int32, n int) {
 			m.packed = append(m.packed, st.packed...) // sorted and merged in Finish
 		}
 		for _, d := range a.retDays[old] {
-			retDays[u], _ = addDay(retDays[u], nil, d)
+			retDays[u] = addDay(retDays[u], d)
 		}
 		if times != nil {
 			times[u] = append(times[u], a.times[old]...)
@@ -243,34 +243,16 @@ func (a *Activity) Finish() {
 	}
 }
 
-// addDay records one event on local day d, keeping days sorted and unique.
-func addDay(days []int32, counts []uint16, d int32) ([]int32, []uint16) {
+// addDay adds local day d to days, keeping them sorted and unique.
+func addDay(days []int32, d int32) []int32 {
 	n := len(days)
-	if n > 0 && days[n-1] == d {
-		if counts != nil && counts[n-1] < 65535 {
-			counts[n-1]++
-		}
-		return days, counts
-	}
 	if n == 0 || days[n-1] < d {
-		days = append(days, d)
-		if counts != nil || n == 0 {
-			counts = append(counts, 1)
-		}
-		return days, counts
+		return append(days, d)
 	}
-	i, found := slices.BinarySearch(days, d)
-	if found {
-		if counts != nil && counts[i] < 65535 {
-			counts[i]++
-		}
-		return days, counts
+	if i, found := slices.BinarySearch(days, d); !found {
+		return slices.Insert(days, i, d)
 	}
-	days = slices.Insert(days, i, d)
-	if counts != nil {
-		counts = slices.Insert(counts, i, 1)
-	}
-	return days, counts
+	return days
 }
 
 // ReturnDays are the local days on which user u did a return event.
@@ -307,13 +289,7 @@ func (a *Activity) StartsByPeriod(u int) map[int]int64 { return a.startPer[u] }
 func (a *Activity) Loc() *time.Location { return a.cfg.Loc }
 
 // AllUsers lists users 0..n-1.
-func (a *Activity) AllUsers() []int32 {
-	out := make([]int32, a.Users)
-	for i := range out {
-		out[i] = int32(i)
-	}
-	return out
-}
+func (a *Activity) AllUsers() []int32 { return allUsers(a.Users) }
 
 // dayCache turns instants into local day numbers (days since 1970-01-01 in
 // the zone), remembering the last day's bounds: events arrive mostly in
@@ -343,67 +319,4 @@ func (c *dayCache) index(t int64) int32 {
 	c.day = int32(civilDays(s))
 	c.start, c.end, c.valid = s.UnixNano(), time.Date(y, m, dd+1, 0, 0, 0, 0, c.loc).UnixNano(), true
 	return c.day
-}
-
-// civilFromDays is the inverse of days since 1970-01-01 (Howard Hinnant).
-func civilFromDays(z int) (y int, m time.Month, d int) {
-	z += 719468
-	era := z
-	if z < 0 {
-		era = z - 146096
-	}
-	era /= 146097
-	doe := z - era*146097
-	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
-	yy := yoe + era*400
-	doy := doe - (365*yoe + yoe/4 - yoe/100)
-	mp := (5*doy + 2) / 153
-	dd := doy - (153*mp+2)/5 + 1
-	mm := mp + 3
-	if mm > 12 {
-		mm -= 12
-	}
-	if mm <= 2 {
-		yy++
-	}
-	return yy, time.Month(mm), dd
-}
-
-// DayPeriod maps a local day number to the calendar's period index (the
-// same numbering as Calendar.Index).
-func (c Calendar) DayPeriod(day int32) int {
-	switch c.Period {
-	case Month:
-		y, m, _ := civilFromDays(int(day))
-		return y*12 + int(m) - 1
-	case Week:
-		// Calendar.Index numbers weeks by the week start's day / 7
-		wd := (int(day)%7 + 7 + 4) % 7 // 1970-01-01 was a Thursday (4)
-		back := (wd - int(c.WeekStart) + 7) % 7
-		return floorDiv(int(day)-back, 7)
-	}
-	return int(day)
-}
-
-// PeriodStart is the start of period index k, as a time in the zone.
-func (c Calendar) PeriodStart(k int) time.Time {
-	switch c.Period {
-	case Month:
-		return time.Date(floorDiv(k, 12), time.Month(k-12*floorDiv(k, 12)+1), 1, 0, 0, 0, 0, c.loc())
-	case Week:
-		// week starts are the days ≡ r (mod 7): 1970-01-01 was a Thursday
-		r := (int(c.WeekStart) - 4 + 7) % 7
-		y, m, d := civilFromDays(k*7 + r)
-		return time.Date(y, m, d, 0, 0, 0, 0, c.loc())
-	}
-	y, m, d := civilFromDays(k)
-	return time.Date(y, m, d, 0, 0, 0, 0, c.loc())
-}
-
-func floorDiv(a, b int) int {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }

@@ -72,6 +72,80 @@ func civilDays(s time.Time) int {
 	return int(u / 86400)
 }
 
+// civilFromDays is the inverse of days since 1970-01-01 (Howard Hinnant).
+func civilFromDays(z int) (y int, m time.Month, d int) {
+	z += 719468
+	era := z
+	if z < 0 {
+		era = z - 146096
+	}
+	era /= 146097
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	yy := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	mm := mp + 3
+	if mm > 12 {
+		mm -= 12
+	}
+	if mm <= 2 {
+		yy++
+	}
+	return yy, time.Month(mm), dd
+}
+
+// DayPeriod maps a local day number to the calendar's period index (the
+// same numbering as Calendar.Index).
+func (c Calendar) DayPeriod(day int32) int {
+	switch c.Period {
+	case Month:
+		y, m, _ := civilFromDays(int(day))
+		return y*12 + int(m) - 1
+	case Week:
+		// Calendar.Index numbers weeks by the week start's day / 7
+		wd := (int(day)%7 + 7 + 4) % 7 // 1970-01-01 was a Thursday (4)
+		back := (wd - int(c.WeekStart) + 7) % 7
+		return floorDiv(int(day)-back, 7)
+	}
+	return int(day)
+}
+
+// PeriodStart is the start of period index k, as a time in the zone.
+func (c Calendar) PeriodStart(k int) time.Time {
+	switch c.Period {
+	case Month:
+		return time.Date(floorDiv(k, 12), time.Month(k-12*floorDiv(k, 12)+1), 1, 0, 0, 0, 0, c.loc())
+	case Week:
+		// week starts are the days ≡ r (mod 7): 1970-01-01 was a Thursday
+		r := (int(c.WeekStart) - 4 + 7) % 7
+		return dayStart(k*7+r, c.loc())
+	}
+	return dayStart(k, c.loc())
+}
+
+// dayStart is the start of local day number d (days since 1970-01-01) in loc.
+func dayStart(d int, loc *time.Location) time.Time {
+	y, m, dd := civilFromDays(d)
+	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+}
+
+// monthStartDay is the day number of the first day of the month k months
+// after day d's (k = 0: d's own month).
+func monthStartDay(d int32, k int) int32 {
+	y, m, _ := civilFromDays(int(d))
+	return int32(civilDays(time.Date(y, m+time.Month(k), 1, 0, 0, 0, 0, time.UTC)))
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
 // Label writes a period as CLI.md says: a day 2024-03-01, a week its first
 // day, a month 2024-03.
 func (c Calendar) Label(s time.Time) string {

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"time"
@@ -21,6 +22,7 @@ const (
 type path struct {
 	times []int64
 	idx   []int
+	done  []bool // per step, for any order (reused between attempts)
 }
 
 func (p *path) reset() { p.times, p.idx = p.times[:0], p.idx[:0] }
@@ -45,7 +47,9 @@ func walk(p *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order
 			p.idx = append(p.idx, i)
 		}
 	case Any:
-		done := make([]bool, len(ids))
+		p.done = slices.Grow(p.done[:0], len(ids))[:len(ids)]
+		clear(p.done)
+		done := p.done
 		done[slices.Index(ids, ns[i0])] = true
 		// events at the same time as the start count (they are "in the window")
 		lo := i0
@@ -180,8 +184,9 @@ type FunnelCohort struct {
 }
 
 type cohortRows struct {
-	cal  *Calendar
-	rows map[int]*cohortRow
+	cal     *Calendar
+	rows    map[int]*cohortRow
+	discard cohortRow // what row returns without a calendar: counted, never listed
 }
 
 type cohortRow struct {
@@ -193,7 +198,7 @@ func newCohortRows(c *Calendar) *cohortRows { return &cohortRows{cal: c, rows: m
 
 func (c *cohortRows) row(t int64) *cohortRow {
 	if c.cal == nil {
-		return &cohortRow{}
+		return &c.discard
 	}
 	k := c.cal.Index(t)
 	r := c.rows[k]
@@ -206,12 +211,7 @@ func (c *cohortRows) row(t int64) *cohortRow {
 
 func (c *cohortRows) list(level float64) []FunnelCohort {
 	out := []FunnelCohort{}
-	keys := make([]int, 0, len(c.rows))
-	for k := range c.rows {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(c.rows)) {
 		r := c.rows[k]
 		st := "complete"
 		if r.censor > 0 {
@@ -225,10 +225,7 @@ func (c *cohortRows) list(level float64) []FunnelCohort {
 // Onboarding computes completion among starters (anchored on each user's
 // first start event) and among signups, and the step funnel.
 func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
-	ids := make([]int32, len(p.Steps))
-	for i, s := range p.Steps {
-		ids[i] = l.NameID(s)
-	}
+	ids := l.NameIDs(p.Steps)
 	n := len(ids)
 	res := OnboardingResult{Denominator: "started", Cohorts: []FunnelCohort{}, Warnings: []Warning{}}
 	if p.Signups {
@@ -239,9 +236,11 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 	signReached := make([]int64, n+1)
 	signGaps := make([][]float64, n+1)
 	var completed, signCompleted int64
-	cohorts := newCohortRows(p.Cohorts)
+	// the cohort table follows the step table's denominator
+	startCohorts, signCohorts := newCohortRows(p.Cohorts), newCohortRows(p.Cohorts)
 	anchors, has := p.Anchor.times(l, users)
 	var pa path
+	reached := make([]bool, n)
 	for ui, u := range users {
 		ts, ns := l.Events(u)
 		// starters: the first start event anchors the user
@@ -250,40 +249,27 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 			if _, j := firstOf(ts, ns, ids[n-1], math.MinInt64, 0); j >= 0 && n > 1 {
 				res.Excluded.CompletedWithoutStart++
 			}
-		} else if start := ts[i0]; p.Range.Contains(start) && !p.Signups {
+		} else if start := ts[i0]; p.Range.Contains(start) {
 			end := p.Window.End(start)
-			row := cohorts.row(start)
+			row := startCohorts.row(start)
 			if !p.Range.Complete(end) {
 				res.Excluded.Censored++
 				row.censor++
 			} else {
 				res.Started++
 				row.n++
-				reached := onboardingPath(&pa, ts, ns, ids, i0, end, p.Order)
+				onboardingPath(&pa, reached, ts, ns, ids, i0, end, p.Order)
 				for j := 0; j < n; j++ {
 					if reached[j] {
 						startReached[j]++
-						if j > 0 && p.Order != Any {
-							startGaps[j] = append(startGaps[j], float64(pa.times[j]-pa.times[j-1])/1e9)
-						} else if j > 0 {
-							startGaps[j] = append(startGaps[j], float64(pa.times[j]-pa.times[0])/1e9)
+						if j > 0 {
+							startGaps[j] = append(startGaps[j], stepGap(&pa, j, p.Order))
 						}
 					}
 				}
 				if reached[n-1] {
 					completed++
 					row.x++
-				}
-			}
-		} else if start := ts[i0]; p.Range.Contains(start) {
-			// --denominator signups: starters are still counted for completion
-			end := p.Window.End(start)
-			if !p.Range.Complete(end) {
-				res.Excluded.Censored++
-			} else {
-				res.Started++
-				if onboardingPath(&pa, ts, ns, ids, i0, end, p.Order)[n-1] {
-					completed++
 				}
 			}
 		}
@@ -293,47 +279,33 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 		}
 		a := anchors[ui]
 		end := p.Window.End(a)
-		var row *cohortRow
-		if p.Signups {
-			row = cohorts.row(a)
-		}
+		row := signCohorts.row(a)
 		if !p.Range.Complete(end) {
 			res.Excluded.SignupsCensored++
-			if row != nil {
-				row.censor++
-			}
+			row.censor++
 			continue
 		}
 		res.Signups++
 		signReached[0]++
-		if row != nil {
-			row.n++
-		}
+		row.n++
 		_, j0 := firstOf(ts, ns, ids[0], a, 0)
 		if j0 < 0 || ts[j0] > end {
 			continue
 		}
-		reached := onboardingPath(&pa, ts, ns, ids, j0, end, p.Order)
+		onboardingPath(&pa, reached, ts, ns, ids, j0, end, p.Order)
 		for j := 0; j < n; j++ {
 			if reached[j] {
 				signReached[j+1]++
-				var g float64
-				switch {
-				case j == 0:
-					g = float64(pa.times[0]-a) / 1e9
-				case p.Order != Any:
-					g = float64(pa.times[j]-pa.times[j-1]) / 1e9
-				default:
-					g = float64(pa.times[j]-pa.times[0]) / 1e9
+				g := float64(pa.times[0]-a) / 1e9 // signup to start
+				if j > 0 {
+					g = stepGap(&pa, j, p.Order)
 				}
 				signGaps[j+1] = append(signGaps[j+1], g)
 			}
 		}
 		if reached[n-1] {
 			signCompleted++
-			if row != nil {
-				row.x++
-			}
+			row.x++
 		}
 	}
 	res.Completion = NewProportion(completed, res.Started, p.Level)
@@ -345,7 +317,10 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 		res.Steps = stepStats(p.Steps, startReached, startGaps)
 		res.Warnings = append(res.Warnings, proportionWarnings("onboarding completion", res.Completion)...)
 	}
-	res.Cohorts = cohorts.list(p.Level)
+	res.Cohorts = startCohorts.list(p.Level)
+	if p.Signups {
+		res.Cohorts = signCohorts.list(p.Level)
+	}
 	if c := res.Excluded.Censored; c > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d starters began less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
 	}
@@ -358,17 +333,17 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 	return res
 }
 
-// onboardingPath reports which steps a starter reached within the window:
-// in order (each step the first occurrence at or after the previous one), or
-// in any order (each step anywhere in [start, end]).
-func onboardingPath(pa *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order) []bool {
-	reached := make([]bool, len(ids))
+// onboardingPath sets reached[j] for the steps a starter reached within the
+// window: in order (each step the first occurrence at or after the previous
+// one), or in any order (each step anywhere in [start, end]).
+func onboardingPath(pa *path, reached []bool, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order) {
+	clear(reached)
 	if order != Any {
 		walk(pa, ts, ns, ids, i0, end, Ordered)
 		for j := range pa.times {
 			reached[j] = true
 		}
-		return reached
+		return
 	}
 	pa.reset()
 	start := ts[i0]
@@ -379,7 +354,16 @@ func onboardingPath(pa *path, ts []int64, ns []int32, ids []int32, i0 int, end i
 		pa.times = append(pa.times, t)
 		reached[j] = k >= 0 && t <= end
 	}
-	return reached
+}
+
+// stepGap is the time to step j ≥ 1 of a path in seconds: from the previous
+// step, or from the start when steps come in any order.
+func stepGap(pa *path, j int, order Order) float64 {
+	from := pa.times[j-1]
+	if order == Any {
+		from = pa.times[0]
+	}
+	return float64(pa.times[j]-from) / 1e9
 }
 
 // ---------------------------------------------------------------------------
@@ -421,10 +405,7 @@ type FunnelExcluded struct {
 
 // Funnel computes an ordered, strict or any-order funnel.
 func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
-	ids := make([]int32, len(p.Steps))
-	for i, s := range p.Steps {
-		ids[i] = l.NameID(s)
-	}
+	ids := l.NameIDs(p.Steps)
 	n := len(ids)
 	var ex []excl
 	for _, e := range p.Exclusions {
@@ -436,17 +417,18 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 	res := FunnelResult{Cohorts: []FunnelCohort{}, Warnings: []Warning{}}
 	var pa path
 	var best path
+	// an attempt starts at step 1, or with any order at any step
+	isStart := func(id int32) bool { return id == ids[0] || p.Order == Any && slices.Contains(ids, id) }
 	for _, u := range users {
 		ts, ns := l.Events(u)
 		bestN, attempts, complete := 0, 0, 0
-		var bestT0 int64
+		var bestT0, firstT0 int64
 		for i := range ts {
-			isStart := ns[i] == ids[0]
-			if p.Order == Any {
-				isStart = slices.Contains(ids, ns[i])
-			}
-			if !isStart || !p.Range.Contains(ts[i]) {
+			if !isStart(ns[i]) || !p.Range.Contains(ts[i]) {
 				continue
+			}
+			if attempts == 0 {
+				firstT0 = ts[i]
 			}
 			attempts++
 			end := p.Window.End(ts[i])
@@ -472,7 +454,7 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 		}
 		if complete == 0 {
 			res.Excluded.Censored++
-			cohorts.row(firstAttempt(ts, ns, ids, p)).censor++
+			cohorts.row(firstT0).censor++
 			continue
 		}
 		if bestN == 0 {
@@ -511,23 +493,15 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 	return res
 }
 
-func firstAttempt(ts []int64, ns []int32, ids []int32, p FunnelParams) int64 {
-	for i := range ts {
-		if (ns[i] == ids[0] || (p.Order == Any && slices.Contains(ids, ns[i]))) && p.Range.Contains(ts[i]) {
-			return ts[i]
-		}
-	}
-	return 0
+// excl is an Exclusion with the event's id and 0-based steps.
+type excl struct {
+	id       int32
+	from, to int
 }
 
 // spoiled reports whether an excluded event falls strictly between the
 // attempt's steps From and To; when the attempt stopped before To, its
 // window end stands in for the missing step (inclusive).
-type excl struct {
-	id       int32
-	from, to int // 0-based steps
-}
-
 func spoiled(pa *path, ts []int64, ns []int32, ex []excl, end int64, n int, order Order) bool {
 	for _, e := range ex {
 		from, to := e.from, e.to

@@ -93,9 +93,20 @@ func (l *Log) NameID(name string) int32 {
 	return -1
 }
 
+// NameIDs returns the ids of event names (-1 for a name the input lacks).
+func (l *Log) NameIDs(names []string) []int32 {
+	ids := make([]int32, len(names))
+	for i, n := range names {
+		ids[i] = l.NameID(n)
+	}
+	return ids
+}
+
 // AllUsers lists every user id 0..n-1.
-func (l *Log) AllUsers() []int32 {
-	out := make([]int32, len(l.Users))
+func (l *Log) AllUsers() []int32 { return allUsers(len(l.Users)) }
+
+func allUsers(n int) []int32 {
+	out := make([]int32, n)
 	for i := range out {
 		out[i] = int32(i)
 	}

@@ -1,7 +1,9 @@
 package metrics
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -88,6 +90,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		censored           []bool
 	}
 	rows := map[int]*acc{}
+	mark := make([]bool, n) // offsets with a return, per user
 	add := func(u int, anchor int64, cohort int) {
 		r := rows[cohort]
 		if r == nil {
@@ -95,7 +98,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			rows[cohort] = r
 		}
 		r.size++
-		mark := make([]bool, n)
+		clear(mark)
 		last := -1 // furthest offset with a return
 		if p.Elapsed {
 			for _, t := range a.ReturnTimes(u) {
@@ -171,14 +174,9 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		}
 		add(u, anchor, p.Cal.Index(anchor))
 	}
-	keys := make([]int, 0, len(rows))
-	for k := range rows {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	sumE, sumR := make([]int64, n), make([]int64, n)
 	small := 0
-	for _, c := range keys {
+	for _, c := range slices.Sorted(maps.Keys(rows)) {
 		r := rows[c]
 		row := RetentionCohort{Cohort: p.Cal.Label(p.Cal.PeriodStart(c)), Size: r.size}
 		for k := 0; k < n; k++ {
@@ -244,18 +242,20 @@ func periodSets(a *Activity, users []int32, cal Calendar) [][]int {
 // periodSpan is the range of period indexes with any activity.
 func periodSpan(sets [][]int) (lo, hi int, ok bool) {
 	for _, s := range sets {
-		if len(s) == 0 {
-			continue
-		}
-		if !ok || s[0] < lo {
-			lo = s[0]
-		}
-		if !ok || s[len(s)-1] > hi {
-			hi = s[len(s)-1]
-		}
-		ok = true
+		lo, hi, ok = widen(lo, hi, ok, s)
 	}
-	return
+	return lo, hi, ok
+}
+
+// widen extends the span [lo, hi] (empty while !ok) to the sorted set s.
+func widen[T cmp.Ordered](lo, hi T, ok bool, s []T) (T, T, bool) {
+	switch {
+	case len(s) == 0:
+		return lo, hi, ok
+	case !ok:
+		return s[0], s[len(s)-1], true
+	}
+	return min(lo, s[0]), max(hi, s[len(s)-1]), true
 }
 
 // ChurnPeriod is one period's activity retention and churn.
@@ -492,27 +492,16 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 		res.StickinessMethod = "mean-of-ratios"
 	}
 	loc := a.Loc()
-	dayCal := Calendar{Period: Day, Loc: loc}
 	// the span of days with activity
 	var lo, hi int32
-	any := false
+	var ok bool
 	for _, uu := range users {
-		if int(uu) >= a.Users {
-			continue
+		if int(uu) < a.Users {
+			days, _ := a.ActiveDays(int(uu))
+			lo, hi, ok = widen(lo, hi, ok, days)
 		}
-		d, _ := a.ActiveDays(int(uu))
-		if len(d) == 0 {
-			continue
-		}
-		if !any || d[0] < lo {
-			lo = d[0]
-		}
-		if !any || d[len(d)-1] > hi {
-			hi = d[len(d)-1]
-		}
-		any = true
 	}
-	if !any {
+	if !ok {
 		return res
 	}
 	n := int(hi-lo) + 1
@@ -523,10 +512,7 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 	if p.MAUWindow == "28" {
 		win = 28
 	}
-	monthEnd := func(d int32) int32 { // last day of d's month, as a day number
-		y, m, _ := civilFromDays(int(d))
-		return int32(civilDays(time.Date(y, m+1, 1, 0, 0, 0, 0, time.UTC))) - 1
-	}
+	monthEnd := func(d int32) int32 { return monthStartDay(d, 1) - 1 }
 	for _, uu := range users {
 		if int(uu) >= a.Users {
 			continue
@@ -553,7 +539,7 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 	var cd, cm []int64
 	for i := 0; i < n; i++ {
 		d := lo + int32(i)
-		start := dayCal.PeriodStart(int(d))
+		start := dayStart(int(d), loc)
 		if !p.Range.Contains(start.UnixNano()) {
 			continue
 		}
@@ -563,11 +549,10 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 		}
 		lookback := d - int32(win) + 1
 		if p.MAUWindow == "calendar-month" {
-			y, m, _ := civilFromDays(int(d))
-			lookback = int32(civilDays(time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)))
+			lookback = monthStartDay(d, 0)
 		}
 		switch {
-		case !p.Range.Complete(dayCal.PeriodStart(int(d) + 1).UnixNano()):
+		case !p.Range.Complete(dayStart(int(d)+1, loc).UnixNano()):
 			day.Status = "incomplete"
 		case lookback < sinceDay:
 			day.Status = "incomplete_lookback"
@@ -657,7 +642,7 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 		}
 		started := false
 		for i, d := range days {
-			start := dayStartNanos(cal, d)
+			start := dayStart(int(d), cal.loc()).UnixNano()
 			if (p.Range.From != nil && start < *p.Range.From) || (p.Range.To != nil && start >= *p.Range.To) {
 				continue
 			}
@@ -685,9 +670,4 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 		out[k-1] = HistogramBin{Intervals: k, Users: counts[k], UsersAtLeast: cum}
 	}
 	return out, max(0, last-first+1)
-}
-
-func dayStartNanos(cal Calendar, d int32) int64 {
-	y, m, dd := civilFromDays(int(d))
-	return time.Date(y, m, dd, 0, 0, 0, 0, cal.loc()).UnixNano()
 }

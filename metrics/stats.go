@@ -5,7 +5,6 @@
 package metrics
 
 import (
-	"encoding/json"
 	"math"
 	"sort"
 
@@ -204,13 +203,6 @@ func KMQuantile(steps []KMStep, q float64) (t float64, ok bool) {
 		}
 	}
 	return math.NaN(), false
-}
-
-// MarshalJSON keeps NaN out of JSON: a Proportion with n = 0 has null
-// value and ci (already nil pointers), so only the struct is written.
-func (p Proportion) MarshalJSON() ([]byte, error) {
-	type plain Proportion
-	return json.Marshal(plain(p))
 }
 
 // Ptr returns a pointer to v, or nil when v is NaN (for JSON null).

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -282,11 +283,9 @@ func SurveyWarnings(what string, n int64, box *Proportion) []Warning {
 	return ws
 }
 
-// SurveyPeriod groups answers by calendar period; answers without a time
-// cannot be placed and are returned separately.
+// SurveyPeriods groups answers by calendar period; answers without a time
+// cannot be placed and are counted apart.
 func SurveyPeriods(answers []Answer, cal Calendar) (labels []string, groups [][]Answer, untimed int64) {
-	idx := map[int]int{}
-	var keys []int
 	starts := map[int]time.Time{}
 	byKey := map[int][]Answer{}
 	for _, a := range answers {
@@ -295,15 +294,12 @@ func SurveyPeriods(answers []Answer, cal Calendar) (labels []string, groups [][]
 			continue
 		}
 		k := cal.Index(a.Time)
-		if _, ok := idx[k]; !ok {
-			idx[k] = len(keys)
-			keys = append(keys, k)
+		if _, ok := starts[k]; !ok {
 			starts[k] = cal.Start(a.Time)
 		}
 		byKey[k] = append(byKey[k], a)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
 		labels = append(labels, cal.Label(starts[k]))
 		groups = append(groups, byKey[k])
 	}

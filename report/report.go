@@ -107,6 +107,9 @@ type Doc struct {
 	Notes []string
 }
 
+// Add appends a summary line.
+func (d *Doc) Add(label, value string) { d.Summary = append(d.Summary, [2]string{label, value}) }
+
 // Heat is a rate shaded by its value on a colour terminal (a heatmap cell),
 // with Mark appended ("*" for an incomplete cell). CSV gets the raw value.
 type Heat struct {

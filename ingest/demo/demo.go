@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -105,25 +106,17 @@ var Shapes = []string{"csv", "jsonl", "mixpanel", "amplitude", "segment"}
 // Write writes the export for n users to w as CSV.
 func Write(w io.Writer, n int, seed uint64) error { return WriteShape(w, n, seed, "csv") }
 
-// WriteJSONL writes the same export as JSON lines, one object per event with
-// the columns other than timestamp, user_id and event nested under
-// "properties", as analytics tools export them.
-func WriteJSONL(w io.Writer, n int, seed uint64) error { return WriteShape(w, n, seed, "jsonl") }
-
-// WriteShape writes the export in one of Shapes.
+// WriteShape writes the export in one of Shapes. JSON lines ("jsonl") nest
+// the columns other than timestamp, user_id and event under "properties",
+// as analytics tools export them.
 func WriteShape(w io.Writer, n int, seed uint64, shape string) error {
 	if !slices.Contains(Shapes, shape) {
 		return fmt.Errorf("unknown demo shape %q", shape)
 	}
-	return write(w, n, seed, shape)
-}
-
-func write(w io.Writer, n int, seed uint64, shape string) error {
-	jsonl := shape != "csv"
 	recs, users := generate(n, seed)
 	bw := bufio.NewWriterSize(w, 1<<20)
-	if !jsonl {
-		bw.WriteString("timestamp,user_id,event,plan,role,company_size,onboarding_variant,signup_source,feature,score,amount\n")
+	if shape == "csv" {
+		bw.WriteString(strings.Join(Header, ",") + "\n")
 	}
 	var line []byte
 	var seq uint64
@@ -145,19 +138,9 @@ func write(w io.Writer, n int, seed uint64, shape string) error {
 			vals[3], vals[10] = plans[r.a], strconv.Itoa(int(r.b))
 		}
 		line = line[:0]
-		if shape != "csv" && shape != "jsonl" {
-			line = vendorLine(line, shape, r, vals, seq)
+		if shape != "csv" {
+			line = jsonLine(line, shape, r, vals, seq)
 			seq++
-		} else if jsonl {
-			line = append(line, `{"timestamp":"`...)
-			line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
-			line = append(line, `","user_id":"u`...)
-			line = appendPadded(line, int(r.user))
-			line = append(line, `","event":"`...)
-			line = append(line, vals[2]...)
-			line = append(line, `","properties":{`...)
-			line = appendProps(line, vals)
-			line = append(line, "}}\n"...)
 		} else {
 			line = time.Unix(r.t, 0).UTC().AppendFormat(line, "2006-01-02T15:04:05Z")
 			line = append(line, ",u"...)
@@ -429,14 +412,23 @@ func Describe() string {
 		DefaultUsers, Start.Format("2006-01-02"), End.Format("2006-01-02"))
 }
 
-// vendorLine writes one event as a Mixpanel, Amplitude or Segment export
-// line, with a deterministic event id.
-func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []byte {
+// jsonLine writes one event as a JSON line: plain, or as a Mixpanel,
+// Amplitude or Segment export line with a deterministic event id.
+func jsonLine(line []byte, shape string, r rec, vals []string, seq uint64) []byte {
 	id := strconv.FormatUint(seq*0x9e3779b97f4a7c15, 16)
 	user := appendPadded([]byte("u"), int(r.user))
-	props := func(line []byte) []byte { return appendProps(line, vals) }
 	t := time.Unix(r.t, 0).UTC()
 	switch shape {
+	case "jsonl":
+		line = append(line, `{"timestamp":"`...)
+		line = t.AppendFormat(line, "2006-01-02T15:04:05Z")
+		line = append(line, `","user_id":"`...)
+		line = append(line, user...)
+		line = append(line, `","event":"`...)
+		line = append(line, vals[2]...)
+		line = append(line, `","properties":{`...)
+		line = appendProps(line, vals)
+		line = append(line, "}}\n"...)
 	case "mixpanel":
 		line = append(line, `{"event":`...)
 		line = strconv.AppendQuote(line, vals[2])
@@ -449,7 +441,7 @@ func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []b
 		line = append(line, `","mp_processing_time_ms":`...)
 		line = strconv.AppendInt(line, r.t*1000+850, 10)
 		line = append(line, `,"mp_lib":"web"`...)
-		if p := props(nil); len(p) > 0 {
+		if p := appendProps(nil, vals); len(p) > 0 {
 			line = append(append(line, ','), p...)
 		}
 		line = append(line, "}}\n"...)
@@ -471,7 +463,7 @@ func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []b
 		line = append(line, `","uuid":"`...)
 		line = append(line, id...)
 		line = append(line, `","event_properties":{`...)
-		line = props(line)
+		line = appendProps(line, vals)
 		line = append(line, "}}\n"...)
 	case "segment":
 		line = append(line, `{"type":"track","event":`...)
@@ -487,7 +479,7 @@ func vendorLine(line []byte, shape string, r rec, vals []string, seq uint64) []b
 		line = append(line, `","receivedAt":"`...)
 		line = t.Add(time.Second).AppendFormat(line, "2006-01-02T15:04:05.000Z")
 		line = append(line, `","integrations":{},"properties":{`...)
-		line = props(line)
+		line = appendProps(line, vals)
 		line = append(line, "}}\n"...)
 	}
 	return line
