@@ -104,12 +104,49 @@ func TestCSVBoundary(t *testing.T) {
 		{"\"x\"junk\ny\n", 10},       // junk after a closing quote ends that record at its line end; y follows
 		{"\"x\"", -1},                // a closing quote at the buffer end may still be "" or a close
 		{"a,\"\"\"\"\n", 7},          // an escaped quote only
+		{"\"x\"\rjunk\ny\n", 11},     // a \r not before \n after a closing quote is junk too
+		{"a\n\"x\"\r", 2},            // a \r at the buffer end may still be \r\n
 	}
 	for _, tt := range tests {
 		if got := csvBoundary([]byte(tt.in), ','); got != tt.want {
 			t.Errorf("csvBoundary(%q) = %d, want %d", tt.in, got, tt.want)
 		}
 	}
+}
+
+// scannerBoundary is csvBoundary by definition: walk the records with the
+// scanner; a record is complete when the scanner ends it at a newline of
+// buf. One that stops at the end of buf (no newline yet, a closing quote
+// that may be half of "", a trailing \r) or whose quoted field is still open
+// may go on in the next read.
+func scannerBoundary(buf []byte, sep byte) int {
+	sc := csvScanner{sep: sep}
+	last := -1
+	for pos := 0; pos < len(buf); {
+		_, next, _, err := sc.next(buf, pos)
+		if err == errUnterminated || buf[next-1] != '\n' {
+			break
+		}
+		pos, last = next, next
+	}
+	return last
+}
+
+// FuzzCSVBoundary holds the fast boundary walk to the scanner's own reading
+// of where records end. Run: go test -fuzz FuzzCSVBoundary ./ingest
+func FuzzCSVBoundary(f *testing.F) {
+	for _, s := range []string{"a,b\n\"c\nd\",e", "\"x\"\rjunk\ny\n", "a\"b\nc\n", "\"x\"\"y\",z\nw", "\"open\n", "a\n\"x\"\r"} {
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, buf []byte, tab bool) {
+		sep := byte(',')
+		if tab {
+			sep = '\t'
+		}
+		if got, want := csvBoundary(buf, sep), scannerBoundary(buf, sep); got != want {
+			t.Fatalf("csvBoundary(%q) = %d, the scanner ends its last whole record at %d", buf, got, want)
+		}
+	})
 }
 
 // FuzzCSV checks the scanner against encoding/csv on every input both

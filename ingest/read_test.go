@@ -255,6 +255,28 @@ func TestReadChunkingInvariant(t *testing.T) {
 	}
 }
 
+// A bad record whose chunk boundary the scanner decides only at its line end
+// ("x" followed by a bare \r) is skipped like any other, however much of the
+// file follows it; the boundary used to wait for more data until the record
+// size limit and then fail the whole file.
+func TestReadBadRecordAcrossChunks(t *testing.T) {
+	oldC, oldM := chunkSize, maxRecordSize
+	defer func() { chunkSize, maxRecordSize = oldC, oldM }()
+	chunkSize, maxRecordSize = 64, 512
+	var b strings.Builder
+	b.WriteString("user_id,event,timestamp\nu0,\"a\"\rX,2024-01-01\n")
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&b, "u%d,e,2024-01-02\n", i%7)
+	}
+	d := mustRead(t, "f.csv", b.String(), Options{SkipInvalid: true, Workers: 2})
+	if d.Stats.Rows != 201 || d.Stats.Skipped != 1 || d.Stats.Events != 200 {
+		t.Fatalf("rows %d, skipped %d, events %d; want 201, 1, 200", d.Stats.Rows, d.Stats.Skipped, d.Stats.Events)
+	}
+	if want := "f.csv:2: extraneous characters after the closing quote"; !strings.HasPrefix(d.Stats.SkipSamples[0], want) {
+		t.Errorf("skip sample %q, want %q…", d.Stats.SkipSamples[0], want)
+	}
+}
+
 func TestReadSeveralFilesAndGzip(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.csv")
