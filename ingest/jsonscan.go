@@ -183,16 +183,35 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 		if node != nil && node.collect && s.onKey != nil {
 			s.onKey(node, key, nonEmptyJSON(b[start:i]))
 		}
-		i = skipWS(b, i)
-		if i < len(b) && b[i] == ',' {
-			i = skipWS(b, i+1)
-			continue
+		var more bool
+		if i, more, err = nextMember(b, i, '}'); !more {
+			return i, err
 		}
-		if i < len(b) && b[i] == '}' {
-			return i + 1, nil
-		}
-		return i, fmt.Errorf("expected ',' or '}' in object, found %s", describeByte(b, i))
 	}
+}
+
+// nextMember steps over what follows a member of an object or an array: a
+// ',' (more is true, i is at the next member) or the closing byte (i is
+// past it); anything else is an error.
+func nextMember(b []byte, i int, close byte) (int, bool, error) {
+	i = skipWS(b, i)
+	if i < len(b) {
+		switch b[i] {
+		case ',':
+			return skipWS(b, i+1), true, nil
+		case close:
+			return i + 1, false, nil
+		}
+	}
+	return i, false, memberError(b, i, close)
+}
+
+func memberError(b []byte, i int, close byte) error {
+	what := "array"
+	if close == '}' {
+		what = "object"
+	}
+	return fmt.Errorf("expected ',' or '%c' in %s, found %s", close, what, describeByte(b, i))
 }
 
 func nonEmptyJSON(v []byte) bool {
@@ -265,15 +284,11 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 				}
 			}
 		}
-		i = skipWS(b, i)
-		if i < len(b) && b[i] == ',' {
-			i = skipWS(b, i+1)
-			continue
+		var more bool
+		var err error
+		if i, more, err = nextMember(b, i, ']'); !more {
+			return i, err
 		}
-		if i < len(b) && b[i] == ']' {
-			return i + 1, nil
-		}
-		return i, fmt.Errorf("expected ',' or ']' in array, found %s", describeByte(b, i))
 	}
 }
 
@@ -339,15 +354,10 @@ func (s *jsonScanner) skip(b []byte, i int) (int, error) {
 			if i, err = s.skip(b, i); err != nil {
 				return i, err
 			}
-			i = skipWS(b, i)
-			if i < len(b) && b[i] == ',' {
-				i = skipWS(b, i+1)
-				continue
+			var more bool
+			if i, more, err = nextMember(b, i, ']'); !more {
+				return i, err
 			}
-			if i < len(b) && b[i] == ']' {
-				return i + 1, nil
-			}
-			return i, fmt.Errorf("expected ',' or ']' in array, found %s", describeByte(b, i))
 		}
 	default:
 		_, j, err := readScalar(b, i)
