@@ -190,6 +190,32 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 	}
 }
 
+// firstMember steps into the object or array at b[i]; more is false for an
+// empty one, which it steps over.
+func firstMember(b []byte, i int, close byte) (int, bool) {
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == close {
+		return i + 1, false
+	}
+	return i, true
+}
+
+// memberKey reads the key of an object member and steps past its ':'.
+func memberKey(b []byte, i int) ([]byte, int, error) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, fmt.Errorf("expected a quoted key, found %s", describeByte(b, i))
+	}
+	key, j, err := readString(b, i)
+	if err != nil {
+		return nil, j, err
+	}
+	i = skipWS(b, j)
+	if i >= len(b) || b[i] != ':' {
+		return nil, i, fmt.Errorf("expected ':' after key %q, found %s", key, describeByte(b, i))
+	}
+	return key, skipWS(b, i+1), nil
+}
+
 // nextMember steps over what follows a member of an object or an array: a
 // ',' (more is true, i is at the next member) or the closing byte (i is
 // past it); anything else is an error.
@@ -230,9 +256,9 @@ func nonEmptyJSON(v []byte) bool {
 // the value is the first non-null of string_value, int_value, float_value
 // and double_value.
 func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return i + 1, nil
+	var more bool
+	if i, more = firstMember(b, i, ']'); !more {
+		return i, nil
 	}
 	for {
 		if i >= len(b) || b[i] != '{' {
@@ -244,17 +270,12 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 		} else {
 			var key, val []byte
 			var err error
-			i = skipWS(b, i+1)
-			for i < len(b) && b[i] == '"' {
+			var inRecord bool
+			for i, inRecord = firstMember(b, i, '}'); inRecord; {
 				var k []byte
-				if k, i, err = readString(b, i); err != nil {
+				if k, i, err = memberKey(b, i); err != nil {
 					return i, err
 				}
-				i = skipWS(b, i)
-				if i >= len(b) || b[i] != ':' {
-					return i, errors.New("expected ':' in a key/value record")
-				}
-				i = skipWS(b, i+1)
 				switch {
 				case string(k) == "key" && i < len(b) && b[i] == '"':
 					key, i, err = readString(b, i)
@@ -266,15 +287,10 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 				if err != nil {
 					return i, err
 				}
-				i = skipWS(b, i)
-				if i < len(b) && b[i] == ',' {
-					i = skipWS(b, i+1)
+				if i, inRecord, err = nextMember(b, i, '}'); err != nil {
+					return i, err
 				}
 			}
-			if i >= len(b) || b[i] != '}' {
-				return i, errors.New("unterminated key/value record")
-			}
-			i++
 			if key != nil {
 				if c := node.child(key); c != nil && c.slot >= 0 {
 					s.slots[c.slot] = val
@@ -284,7 +300,6 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 				}
 			}
 		}
-		var more bool
 		var err error
 		if i, more, err = nextMember(b, i, ']'); !more {
 			return i, err
@@ -296,38 +311,29 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 func typedValue(b []byte, i int) ([]byte, int, error) {
 	var s jsonScanner
 	var out []byte
-	i = skipWS(b, i+1)
-	for i < len(b) && b[i] == '"' {
-		_, j, err := readString(b, i)
-		if err != nil {
-			return nil, j, err
+	var more bool
+	var err error
+	for i, more = firstMember(b, i, '}'); more; {
+		if _, i, err = memberKey(b, i); err != nil {
+			return nil, i, err
 		}
-		j = skipWS(b, j)
-		if j >= len(b) || b[j] != ':' {
-			return nil, j, errors.New("expected ':' in a value object")
-		}
-		j = skipWS(b, j+1)
 		var v []byte
-		if j < len(b) && (b[j] == '{' || b[j] == '[') {
-			j, err = s.skip(b, j)
+		if i < len(b) && (b[i] == '{' || b[i] == '[') {
+			i, err = s.skip(b, i)
 		} else {
-			v, j, err = readValue(b, j)
+			v, i, err = readValue(b, i)
 		}
 		if err != nil {
-			return nil, j, err
+			return nil, i, err
 		}
 		if out == nil && v != nil {
 			out = v
 		}
-		i = skipWS(b, j)
-		if i < len(b) && b[i] == ',' {
-			i = skipWS(b, i+1)
+		if i, more, err = nextMember(b, i, '}'); err != nil {
+			return nil, i, err
 		}
 	}
-	if i >= len(b) || b[i] != '}' {
-		return nil, i, errors.New("unterminated value object")
-	}
-	return out, i + 1, nil
+	return out, i, nil
 }
 
 // skip steps over one value, checking its grammar.
@@ -345,16 +351,15 @@ func (s *jsonScanner) skip(b []byte, i int) (int, error) {
 		if err := s.enter(); err != nil {
 			return i, err
 		}
-		i = skipWS(b, i+1)
-		if i < len(b) && b[i] == ']' {
-			return i + 1, nil
+		var more bool
+		if i, more = firstMember(b, i, ']'); !more {
+			return i, nil
 		}
 		for {
 			var err error
 			if i, err = s.skip(b, i); err != nil {
 				return i, err
 			}
-			var more bool
 			if i, more, err = nextMember(b, i, ']'); !more {
 				return i, err
 			}
@@ -368,6 +373,9 @@ func (s *jsonScanner) skip(b []byte, i int) (int, error) {
 // readValue returns a value's text: a string's unescaped contents, a
 // number's or literal's spelling, a composite's raw JSON, or nil for null.
 func readValue(b []byte, i int) ([]byte, int, error) {
+	if i >= len(b) {
+		return nil, i, errors.New("unexpected end of line, expected a value")
+	}
 	switch b[i] {
 	case '"':
 		return readString(b, i)

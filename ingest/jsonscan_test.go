@@ -49,13 +49,50 @@ func TestJSONScannerErrors(t *testing.T) {
 	}
 }
 
+// kvScan reads line with "a" as a GA4 key/value array whose key "k" fills
+// the slot.
+func kvScan(line string) (string, error) {
+	s := jsonScanner{root: newPathNode(), slots: make([][]byte, 1)}
+	a := s.root.ensure("a")
+	a.kv = true
+	a.add("k", 0)
+	err := s.scan([]byte(line))
+	return string(s.slots[0]), err
+}
+
+func TestJSONScannerKeyValueArrays(t *testing.T) {
+	for line, want := range map[string]string{
+		`{"a":[{"key":"k","value":{"string_value":null,"int_value":"5"}}]}`:                         "5",
+		`{"a":[{"key":"j","value":{"string_value":"x"}},{"value":{"double_value":1.5},"key":"k"}]}`: "1.5",
+		`{"a":[{},7,{"key":"k","value":{}}]}`:                                                       "",
+	} {
+		if got, err := kvScan(line); err != nil || got != want {
+			t.Errorf("%s: %q, %v; want %q", line, got, err, want)
+		}
+	}
+	for _, line := range []string{
+		`{"a":[{"key":"k" "value":{"string_value":"x"}}]}`,  // no comma between members
+		`{"a":[{"key":"k","value":{"string_value":"x",}}]}`, // a trailing comma
+		`{"a":[{"key":"k",}]}`,
+		`{"a":[{"key":"k","value":{"string_value":`, // cut off: an error, not a panic
+		`{"a":[{"key":"k","value":{"string_value"`,
+		`{"a":[{"key":"k","value":{`,
+	} {
+		if _, err := kvScan(line); err == nil {
+			t.Errorf("%s: no error", line)
+		}
+	}
+}
+
 // FuzzJSONL checks that the scanner never panics and accepts every object
 // encoding/json accepts, with the same top-level string values.
 func FuzzJSONL(f *testing.F) {
 	for _, s := range []string{`{"a":"x","b":{"c":1}}`, `{"a":"\u00e9\n"}`, `{"a":[{"b":null}],"c":true}`, `{}`, `{"a":"x"`} {
 		f.Add(s)
 	}
+	f.Add(`{"a":[{"key":"k","value":{"string_value":`)
 	f.Fuzz(func(t *testing.T, line string) {
+		kvScan(line) // "a" read as a key/value array: any error, no panic
 		got, err := scanPaths(t, line, "a")
 		var obj map[string]any
 		if json.Unmarshal([]byte(line), &obj) != nil || obj == nil {

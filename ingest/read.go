@@ -1354,8 +1354,8 @@ func jsonRecords(doc []byte) ([][]byte, []int, error) {
 	var elems [][]byte
 	var lines []int
 	line, at := 1, 0
-	i = skipWS(doc, i+1)
-	for i < len(doc) && doc[i] != ']' {
+	var more bool
+	for i, more = firstMember(doc, i, ']'); more; {
 		end, err := s.skip(doc, i)
 		line += bytes.Count(doc[at:i], nl)
 		at = i
@@ -1364,13 +1364,12 @@ func jsonRecords(doc []byte) ([][]byte, []int, error) {
 		}
 		elems = append(elems, doc[i:end])
 		lines = append(lines, line)
-		i = skipWS(doc, end)
-		if i < len(doc) && doc[i] == ',' {
-			i = skipWS(doc, i+1)
+		if i, more, err = nextMember(doc, end, ']'); err != nil {
+			if i >= len(doc) {
+				return nil, nil, errors.New("unterminated JSON array")
+			}
+			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", 1+bytes.Count(doc[:i], nl), err)
 		}
-	}
-	if i >= len(doc) {
-		return nil, nil, errors.New("unterminated JSON array")
 	}
 	return elems, lines, nil
 }
@@ -1379,17 +1378,12 @@ func jsonRecords(doc []byte) ([][]byte, []int, error) {
 // array whose first element is an object, or -1.
 func firstArrayOfObjects(obj []byte) int {
 	var s jsonScanner
-	i := skipWS(obj, 1)
-	for i < len(obj) && obj[i] == '"' {
-		_, j, err := readString(obj, i)
+	i, more := firstMember(obj, 0, '}')
+	for more {
+		_, j, err := memberKey(obj, i)
 		if err != nil {
 			return -1
 		}
-		j = skipWS(obj, j)
-		if j >= len(obj) || obj[j] != ':' {
-			return -1
-		}
-		j = skipWS(obj, j+1)
 		if j < len(obj) && obj[j] == '[' {
 			if k := skipWS(obj, j+1); k < len(obj) && obj[k] == '{' {
 				return j
@@ -1399,9 +1393,8 @@ func firstArrayOfObjects(obj []byte) int {
 		if err != nil {
 			return -1
 		}
-		i = skipWS(obj, end)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipWS(obj, i+1)
+		if i, more, err = nextMember(obj, end, '}'); err != nil {
+			return -1
 		}
 	}
 	return -1

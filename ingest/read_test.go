@@ -155,6 +155,9 @@ func TestReadProps(t *testing.T) {
 	}
 }
 
+// ga4Line is one GA4 export record with a key/value parameter.
+const ga4Line = `{"event_name":"page_view","event_timestamp":"1709543560412000","user_pseudo_id":"p1","event_params":[{"key":"page","value":{"string_value":"/a","int_value":null}}]}`
+
 func TestReadErrors(t *testing.T) {
 	bigLine := "user_id,event,timestamp\nu1,e," + strings.Repeat("x", 9<<20) + "\n"
 	var gz bytes.Buffer
@@ -181,6 +184,10 @@ func TestReadErrors(t *testing.T) {
 		{"line after multi-line field", "user_id,event,timestamp,note\nu1,e,2024-01-01,\"a\nb\"\nu1,e,nope,x\n", Options{}, `f:4: column "timestamp": "nope" is not a timestamp`},
 		{"invalid utf8", "user_id,event,timestamp\nu\xff1,e,2024-01-01\n", Options{}, `f:2: column "user_id": user id is not valid UTF-8`},
 		{"bad json", `{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"}` + "\n" + `{"user_id":"u1",` + "\n", Options{}, `f:2: invalid JSON: expected a quoted key, found end of line`},
+		{"json array without a comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"} {"user_id":"u2","event":"e","timestamp":"2024-01-01T00:00:00Z"}]`, Options{}, `f: line 1: invalid JSON: expected ',' or ']' in array, found '{'`},
+		{"json array with a trailing comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"},` + "\n]", Options{}, `f: line 2: invalid JSON: expected a value, found ']'`},
+		{"truncated GA4 line", strings.Repeat(ga4Line+"\n", 3) + `{"event_name":"x","event_timestamp":"1709543560412000","user_pseudo_id":"p1","event_params":[{"key":"page","value":{"string_value":` + "\n", Options{}, `f:4: invalid JSON: unexpected end of line, expected a value`},
+		{"GA4 record without a comma", ga4Line + "\n" + strings.Replace(ga4Line, `"key":"page",`, `"key":"page" `, 1) + "\n", Options{}, `f:2: invalid JSON: expected ',' or '}' in object, found '"'`},
 		{"unclosed quote", "user_id,event,timestamp\nu1,e,\"2024-01-01\n", Options{}, `f:2: quoted field is never closed (missing ")`},
 		{"bare quote", "user_id,event,timestamp\nu1,5\" disk,2024-01-01\n", Options{}, `f:2: bare " in a field that is not quoted (quote the whole field, or this is not CSV)`},
 		{"10 MB line", bigLine, Options{}, `f:2: record is longer than 8 MiB (binary data, or the wrong format?)`},
