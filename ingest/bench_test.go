@@ -95,3 +95,27 @@ func BenchmarkReadCSVGzip(b *testing.B) {
 	benchData(b)
 	benchRead(b, benchGz, Need{})
 }
+
+// BenchmarkJSONScan is the JSON scanner alone, one goroutine, on the demo
+// JSONL lines: the part of ReadJSONL that parallel workers and the machine's
+// scheduling do not blur.
+func BenchmarkJSONScan(b *testing.B) {
+	benchData(b)
+	lines := bytes.Split(bytes.TrimSpace(benchJSONL), []byte("\n"))[:100000]
+	s := jsonScanner{root: newPathNode(), slots: make([][]byte, 4)}
+	for i, p := range []string{"timestamp", "user_id", "event", "properties.plan"} {
+		s.root.add(p, i)
+	}
+	var n int64
+	for _, l := range lines {
+		n += int64(len(l))
+	}
+	b.SetBytes(n)
+	for b.Loop() {
+		for _, l := range lines {
+			if err := s.scan(l); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
