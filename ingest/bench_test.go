@@ -97,15 +97,18 @@ func BenchmarkReadCSVGzip(b *testing.B) {
 }
 
 // BenchmarkJSONScan is the JSON scanner alone, one goroutine, on the demo
-// JSONL lines: the part of ReadJSONL that parallel workers and the machine's
-// scheduling do not blur.
+// JSONL lines, configured as inspect configures it (the planned paths and
+// property-key statistics): the part of ReadJSONL that parallel workers and
+// the machine's scheduling do not blur.
 func BenchmarkJSONScan(b *testing.B) {
 	benchData(b)
 	lines := bytes.Split(bytes.TrimSpace(benchJSONL), []byte("\n"))[:100000]
-	s := jsonScanner{root: newPathNode(), slots: make([][]byte, 4)}
-	for i, p := range []string{"timestamp", "user_id", "event", "properties.plan"} {
-		s.root.add(p, i)
+	c := newConsumer(Options{Need: Need{PropertyStats: true}})
+	p, err := c.planJSON("bench", lines[:100])
+	if err != nil {
+		b.Fatal(err)
 	}
+	w := newWorker(p)
 	var n int64
 	for _, l := range lines {
 		n += int64(len(l))
@@ -113,7 +116,8 @@ func BenchmarkJSONScan(b *testing.B) {
 	b.SetBytes(n)
 	for b.Loop() {
 		for _, l := range lines {
-			if err := s.scan(l); err != nil {
+			w.js.keys = w.js.keys[:0]
+			if err := w.js.scan(l); err != nil {
 				b.Fatal(err)
 			}
 		}

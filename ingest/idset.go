@@ -1,5 +1,11 @@
 package ingest
 
+import (
+	"math/bits"
+
+	"github.com/cespare/xxhash/v2"
+)
+
 // idSet is a set of 64-bit dedup keys: open addressing with linear probing
 // in one flat array, 8 bytes a key at up to 3/4 load. A Go map spends most
 // of its time probing control groups on tens of millions of distinct keys;
@@ -62,3 +68,100 @@ func (s *idSet) grow() {
 		}
 	}
 }
+
+// userTable interns user keys to dense ids in first-seen order. Keys come
+// with their 64-bit hash, computed by the parse workers, so the one consumer
+// goroutine does not hash; slots are 8 bytes (the hash's top half and the
+// id), open addressing at up to 1/2 load, and a slot whose tag matches is
+// confirmed against the key itself: ids are exact, whatever the hash does.
+// Lookups are cache misses at 100k+ users; warm overlaps them.
+type userTable struct {
+	slots  []uint64 // tag<<32 | id+1; 0 = empty
+	shift  uint     // home slot = (h * golden) >> shift
+	names  []string // by id
+	hashes []uint64 // by id, for growing
+}
+
+const golden = 0x9e3779b97f4a7c15
+
+func (t *userTable) home(h uint64) uint64 { return (h * golden) >> t.shift }
+
+// intern returns key's id, adding it (isNew) when it was not there.
+func (t *userTable) intern(key []byte, h uint64) (id int32, isNew bool) {
+	if 2*(len(t.names)+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	tag := h >> 32
+	for i := t.home(h); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			id = int32(len(t.names))
+			t.slots[i] = tag<<32 | uint64(id+1)
+			t.names = append(t.names, string(key))
+			t.hashes = append(t.hashes, h)
+			return id, true
+		}
+		if s>>32 == tag {
+			if id := int32(uint32(s) - 1); t.names[id] == string(key) {
+				return id, false
+			}
+		}
+	}
+}
+
+// find returns key's id, if it is there.
+func (t *userTable) find(key string) (int32, bool) {
+	if len(t.slots) == 0 {
+		return 0, false
+	}
+	h := userHash([]byte(key))
+	mask := uint64(len(t.slots) - 1)
+	for i := t.home(h); ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			return 0, false
+		}
+		if s>>32 == h>>32 {
+			if id := int32(uint32(s) - 1); t.names[id] == key {
+				return id, true
+			}
+		}
+	}
+}
+
+// warm loads the home slot of h and, when it holds a matching id, that
+// id's name, and returns the id (or -1) with a value that depends on the
+// loads, so they are not optimised away. Called a few rows ahead of intern,
+// it makes the misses overlap with other work (see idSet.warm).
+func (t *userTable) warm(h uint64) (int32, uint64) {
+	if len(t.slots) == 0 {
+		return -1, 0
+	}
+	s := t.slots[t.home(h)]
+	if s == 0 || s>>32 != h>>32 {
+		return -1, s
+	}
+	id := int32(uint32(s) - 1)
+	if name := t.names[id]; len(name) > 0 {
+		return id, s ^ uint64(name[0])
+	}
+	return id, s
+}
+
+func (t *userTable) grow() {
+	size := max(1<<12, 2*len(t.slots))
+	t.slots = make([]uint64, size)
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	mask := uint64(size - 1)
+	for id, h := range t.hashes {
+		i := t.home(h)
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = (h>>32)<<32 | uint64(id+1)
+	}
+}
+
+// userHash is the hash userTable expects for a key.
+func userHash(key []byte) uint64 { return xxhash.Sum64(key) }

@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -16,51 +18,135 @@ import (
 type jsonScanner struct {
 	root  *pathNode
 	slots [][]byte // value per slot; nil = absent or null
-	// onKey, when set, is called for every key of objects whose node has
-	// collect set (property statistics), with whether its value is non-empty.
-	onKey func(node *pathNode, key []byte, nonEmpty bool)
-	depth int
+	// Property statistics: the keys of objects whose node collects are
+	// counted. resolve gives a key its id (or -1: not counted) the first
+	// time the scanner meets it; the key then becomes a child of the node,
+	// so later lines find the id with the same lookup that finds slots.
+	// keys gets the ids of the keys present with non-empty values.
+	resolve func(node *pathNode, key []byte) int32
+	keys    []uint16
+	depth   int
 }
 
-// pathNode is one level of the trie of wanted paths. Levels have a handful
-// of children, so they are a slice searched linearly: cheaper than hashing
-// every key of every line.
+// pathNode is one level of the trie of wanted paths: children are found by
+// the hash of their key in a small open-addressing index, so a lookup is
+// one hash and one comparison however many keys an object has (Mixpanel
+// properties have dozens).
 type pathNode struct {
-	children []pathChild
-	slot     int    // slot of the value at this path, or -1
-	collect  bool   // report this object's keys to onKey
-	prefix   string // this object's path followed by a dot ("" at the top)
+	key      string // this node's key in its parent
+	hash     uint64 // keyHash(key)
+	children []*pathNode
+	index    []uint16 // children's positions+1 by hash (0 = empty), at most half full
+	slot     int      // slot of the value at this path, or -1
+	collect  bool     // count this object's keys (see jsonScanner.resolve)
+	prefix   string   // this object's path followed by a dot ("" at the top)
 	// kv marks an array of {"key": k, "value": {"string_value": …,
 	// "int_value": …}} (GA4 event_params): its keys are looked up among the
 	// node's children as if it were an object.
 	kv bool
+	// keyID is the statistics id of this key in a collecting parent:
+	// keyUnresolved until the scanner first meets it, -1 when not counted.
+	keyID int32
+	// the layouts of this object seen last (see shape), and one to record into
+	shapes [maxShapes]*shape
+	spare  *shape
 }
 
-type pathChild struct {
-	key  string
-	node *pathNode
+const (
+	keyUnresolved = -2
+	// maxLearned bounds the keys one collecting node learns: past it (an
+	// object keyed by ids, say) keys are resolved on every line instead
+	maxLearned = 1 << 14
+)
+
+func newPathNode() *pathNode { return &pathNode{slot: -1, keyID: keyUnresolved} }
+
+// keyHash hashes a key eight bytes at a time. A short tail is read as a
+// whole word when the slice's capacity allows (keys alias the line, so it
+// nearly always does) and masked to the key's bytes.
+func keyHash(k []byte) uint64 {
+	const prime = 0xff51afd7ed558ccd
+	h := uint64(len(k)) * golden
+	for len(k) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(k)) * prime
+		k = k[8:]
+	}
+	if n := len(k); n > 0 {
+		var w uint64
+		if cap(k) >= 8 {
+			w = binary.LittleEndian.Uint64(k[:8]) & (1<<(8*n) - 1)
+		} else {
+			for i := n - 1; i >= 0; i-- {
+				w = w<<8 | uint64(k[i])
+			}
+		}
+		h = (h ^ w) * prime
+	}
+	return h ^ h>>32
 }
 
-func newPathNode() *pathNode { return &pathNode{slot: -1} }
-
-// child returns the child for key, or nil.
-func (n *pathNode) child(key []byte) *pathNode {
-	for i := range n.children {
-		if n.children[i].key == string(key) {
-			return n.children[i].node
+// child returns the child for key (whose keyHash is h), or nil.
+func (n *pathNode) child(key []byte, h uint64) *pathNode {
+	if len(n.index) == 0 {
+		return nil
+	}
+	mask := uint64(len(n.index) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		c := n.index[i]
+		if c == 0 {
+			return nil
+		}
+		if ch := n.children[c-1]; ch.hash == h && ch.key == string(key) {
+			return ch
 		}
 	}
-	return nil
+}
+
+// insert adds a child (known not to be there).
+func (n *pathNode) insert(c *pathNode) {
+	n.children = append(n.children, c)
+	if 2*len(n.children) <= len(n.index) {
+		n.place(len(n.children) - 1)
+		return
+	}
+	n.index = make([]uint16, max(8, 1<<bits.Len(uint(4*len(n.children)-1))))
+	for i := range n.children {
+		n.place(i)
+	}
+}
+
+func (n *pathNode) place(i int) {
+	mask := uint64(len(n.index) - 1)
+	j := n.children[i].hash & mask
+	for n.index[j] != 0 {
+		j = (j + 1) & mask
+	}
+	n.index[j] = uint16(i + 1)
 }
 
 // ensure returns the child for key, creating it.
 func (n *pathNode) ensure(key string) *pathNode {
-	if c := n.child([]byte(key)); c != nil {
+	h := keyHash([]byte(key))
+	if c := n.child([]byte(key), h); c != nil {
 		return c
 	}
 	c := newPathNode()
-	n.children = append(n.children, pathChild{key, c})
+	c.key, c.hash = key, h
+	n.insert(c)
 	return c
+}
+
+// clone copies the trie for a scanner of its own: scanning writes to the
+// nodes (the keys learned, the shapes seen).
+func (n *pathNode) clone() *pathNode {
+	c := *n
+	c.children = make([]*pathNode, len(n.children))
+	for i, ch := range n.children {
+		c.children[i] = ch.clone()
+	}
+	c.index = append([]uint16(nil), n.index...)
+	c.shapes, c.spare = [maxShapes]*shape{}, nil
+	return &c
 }
 
 // add registers a dotted path for a slot. A key that itself contains a dot
@@ -87,6 +173,34 @@ func (n *pathNode) add(path string, slot int) {
 		if c := n.ensure(path); c.slot < 0 {
 			c.slot = slot
 		}
+	}
+}
+
+// member finds the child of node for key, learning the key when node
+// collects, and counts it when its value is non-empty.
+func (s *jsonScanner) member(node *pathNode, key []byte, h uint64) *pathNode {
+	child := node.child(key, h)
+	if child == nil && node.collect && s.resolve != nil && len(node.children) < maxLearned {
+		child = newPathNode()
+		child.key, child.hash = string(key), h
+		node.insert(child)
+	}
+	return child
+}
+
+// count records key, a member of the collecting node (child is what member
+// returned for it): the key is resolved the first time it is met, and its id
+// goes to s.keys when the value is non-empty.
+func (s *jsonScanner) count(node, child *pathNode, key []byte, nonEmpty bool) {
+	var id int32
+	if child == nil {
+		id = s.resolve(node, key)
+	} else if id = child.keyID; id == keyUnresolved {
+		id = s.resolve(node, key)
+		child.keyID = id
+	}
+	if id >= 0 && nonEmpty {
+		s.keys = append(s.keys, uint16(id))
 	}
 }
 
@@ -137,11 +251,70 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 	if err := s.enter(); err != nil {
 		return i, err
 	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return i + 1, nil
+	var err error
+	k := 0         // members read
+	prev := i      // where the bytes before the next value start: the '{', then each value's end
+	var rec *shape // the layout being recorded, or nil
+	if node != nil {
+		sh, at := node.shapeFor(b[i:])
+		if sh != nil {
+			// a layout seen before: each member is one comparison and its value
+			for ; k < len(sh.members); k++ {
+				m := &sh.members[k]
+				if !bytes.HasPrefix(b[i:], m.lit) || i+len(m.lit) < len(b) && isWS(b[i+len(m.lit)]) {
+					break // other bytes, or more space before the value
+				}
+				i += len(m.lit)
+				start := i
+				j := len(b)
+				if i < len(b) && b[i] == '"' {
+					j = quoteOrEscape(b, i+1)
+				}
+				if j < len(b) && b[j] == '"' {
+					// a string without escapes, which is most values
+					// (written out: a function would not be inlined)
+					if m.slot >= 0 {
+						s.slots[m.slot] = b[i+1 : j]
+					}
+					i = j + 1
+				} else if i, err = s.value(b, i, m.child); err != nil {
+					return i, err
+				}
+				if node.collect && s.resolve != nil {
+					if m.id == keyUnresolved {
+						s.count(node, m.child, m.key, nonEmptyJSON(b[start:i]))
+					} else if m.id >= 0 && nonEmptyJSON(b[start:i]) {
+						s.keys = append(s.keys, uint16(m.id))
+					}
+				}
+			}
+			if k == len(sh.members) && bytes.HasPrefix(b[i:], sh.close) {
+				node.promote(at)
+				return i + len(sh.close), nil
+			}
+		}
+		rec, prev = node.record(sh, k), i
 	}
-	for {
+	// the member-by-member walk, from the object's start or from where the
+	// layout stopped matching
+	for first := k == 0; ; first = false {
+		if first {
+			if i = skipWS(b, i+1); i < len(b) && b[i] == '}' {
+				return i + 1, nil
+			}
+		} else {
+			i = skipWS(b, i)
+			if i < len(b) && b[i] == '}' {
+				if rec != nil {
+					node.install(rec, b[prev:i+1])
+				}
+				return i + 1, nil
+			}
+			if i >= len(b) || b[i] != ',' {
+				return i, memberError(b, i, '}')
+			}
+			i = skipWS(b, i+1)
+		}
 		if i >= len(b) || b[i] != '"' {
 			return i, fmt.Errorf("expected a quoted key, found %s", describeByte(b, i))
 		}
@@ -154,47 +327,156 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 			return i, fmt.Errorf("expected ':' after key %q, found %s", key, describeByte(b, i))
 		}
 		i = skipWS(b, i+1)
-		if i >= len(b) {
-			return i, errors.New("unexpected end of line inside an object")
-		}
 		var child *pathNode
 		if node != nil {
-			child = node.child(key)
+			child = s.member(node, key, keyHash(key))
 		}
 		start := i
-		switch {
-		case child != nil && child.kv && b[i] == '[':
-			i, err = s.kvArray(b, i, child)
-		case child != nil && (child.children != nil || child.collect) && b[i] == '{':
-			i, err = s.object(b, i, child)
-			if err == nil && child.slot >= 0 {
-				s.slots[child.slot] = b[start:i]
-			}
-		case child != nil && child.slot >= 0:
-			var v []byte
-			v, i, err = readValue(b, i)
-			s.slots[child.slot] = v
-		default:
-			i, err = s.skip(b, i)
+		if rec != nil {
+			rec = rec.add(b[prev:start], child, key, node.collect)
 		}
-		if err != nil {
+		if i, err = s.value(b, i, child); err != nil {
 			return i, err
 		}
-		if node != nil && node.collect && s.onKey != nil {
-			s.onKey(node, key, nonEmptyJSON(b[start:i]))
+		if node != nil && node.collect && s.resolve != nil {
+			s.count(node, child, key, nonEmptyJSON(b[start:i]))
 		}
-		// nextMember, written out: this loop runs for every member of every
-		// object, and the call measured 2.6% of BenchmarkJSONScan
-		i = skipWS(b, i)
-		if i < len(b) && b[i] == ',' {
-			i = skipWS(b, i+1)
-			continue
-		}
-		if i < len(b) && b[i] == '}' {
-			return i + 1, nil
-		}
-		return i, memberError(b, i, '}')
+		prev = i
 	}
+}
+
+// value reads the value of a member whose key led to child (nil: an
+// unwanted key): into its slot, down into its object, or skipped.
+func (s *jsonScanner) value(b []byte, i int, child *pathNode) (int, error) {
+	if i >= len(b) {
+		return i, errors.New("unexpected end of line inside an object")
+	}
+	switch {
+	case child == nil:
+	case child.kv && b[i] == '[':
+		return s.kvArray(b, i, child)
+	case (child.children != nil || child.collect) && b[i] == '{':
+		start := i
+		i, err := s.object(b, i, child)
+		if err == nil && child.slot >= 0 {
+			s.slots[child.slot] = b[start:i]
+		}
+		return i, err
+	case child.slot >= 0:
+		v, i, err := readValue(b, i)
+		s.slots[child.slot] = v
+		return i, err
+	}
+	return s.skip(b, i)
+}
+
+// shape is the byte layout of an object walked before: per member, the
+// bytes from the end of the previous value (the '{' for the first) to the
+// start of its value (separators, whitespace, the quoted key, the colon)
+// and the trie child the key leads to; then the bytes from the last value
+// through the '}'. Exports repeat a few layouts line after line, so an
+// object is first matched against its node's shapes, most recent first:
+// a member costs one comparison of its literal bytes instead of reading,
+// hashing and looking up its key. Matching the literal bytes means the keys
+// are the same, so the walk does exactly what the member-by-member walk
+// would; at the first difference that walk takes over and records the new
+// layout.
+type shape struct {
+	buf     []byte  // the members' literals back to back, then the close
+	ends    []int32 // end of member k's literal in buf
+	members []shapeMember
+	close   []byte // in buf
+}
+
+type shapeMember struct {
+	lit   []byte // in buf
+	child *pathNode
+	slot  int   // child's slot, or -1
+	id    int32 // child's statistics id, or keyUnresolved: ask count
+	key   []byte
+}
+
+const (
+	maxShapes       = 4
+	maxShapeMembers = 64
+	maxShapeBytes   = 4 << 10
+)
+
+// add records a member, or gives up (nil) on an object too big to be worth it.
+func (sh *shape) add(lit []byte, child *pathNode, key []byte, collect bool) *shape {
+	if len(sh.members) == maxShapeMembers || len(sh.buf)+len(lit) > maxShapeBytes {
+		return nil
+	}
+	m := shapeMember{child: child, slot: -1, id: keyUnresolved}
+	if child != nil {
+		m.slot = child.slot
+	}
+	if child == nil && collect {
+		m.key = append([]byte(nil), key...) // count needs it
+	}
+	sh.buf = append(sh.buf, lit...)
+	sh.ends = append(sh.ends, int32(len(sh.buf)))
+	sh.members = append(sh.members, m)
+	return sh
+}
+
+// shapeFor returns the most recent shape whose first member matches the
+// start of the object in b, and its place.
+func (n *pathNode) shapeFor(b []byte) (*shape, int) {
+	for at := 0; at < maxShapes && n.shapes[at] != nil; at++ {
+		if sh := n.shapes[at]; bytes.HasPrefix(b, sh.members[0].lit) {
+			return sh, at
+		}
+	}
+	return nil, -1
+}
+
+// promote makes the shape at at the most recent.
+func (n *pathNode) promote(at int) {
+	if at > 0 {
+		sh := n.shapes[at]
+		copy(n.shapes[1:at+1], n.shapes[:at])
+		n.shapes[0] = sh
+	}
+}
+
+// record starts recording a layout into the node's spare shape, beginning
+// with the first k members of from (which matched).
+func (n *pathNode) record(from *shape, k int) *shape {
+	rec := n.spare
+	if rec == nil {
+		rec = &shape{}
+		n.spare = rec
+	}
+	rec.buf, rec.ends, rec.members = rec.buf[:0], rec.ends[:0], rec.members[:0]
+	if k > 0 {
+		rec.buf = append(rec.buf, from.buf[:from.ends[k-1]]...)
+		rec.ends = append(rec.ends, from.ends[:k]...)
+		rec.members = append(rec.members, from.members[:k]...)
+	}
+	return rec
+}
+
+// install makes a recorded shape, closed by close, the most recent; the
+// least recent becomes the spare.
+func (n *pathNode) install(rec *shape, close []byte) {
+	if len(rec.members) == 0 {
+		return
+	}
+	rec.buf = append(rec.buf, close...)
+	from := int32(0)
+	for k := range rec.members {
+		m := &rec.members[k]
+		m.lit = rec.buf[from:rec.ends[k]:rec.ends[k]]
+		from = rec.ends[k]
+		if m.child != nil && m.child.keyID != keyUnresolved {
+			m.id = m.child.keyID
+		}
+	}
+	rec.close = rec.buf[from:]
+	n.spare = n.shapes[maxShapes-1]
+	copy(n.shapes[1:], n.shapes[:maxShapes-1])
+	n.shapes[0] = rec
 }
 
 // firstMember steps into the object or array at b[i]; more is false for an
@@ -299,11 +581,12 @@ func (s *jsonScanner) kvArray(b []byte, i int, node *pathNode) (int, error) {
 				}
 			}
 			if key != nil {
-				if c := node.child(key); c != nil && c.slot >= 0 {
+				c := s.member(node, key, keyHash(key))
+				if c != nil && c.slot >= 0 {
 					s.slots[c.slot] = val
 				}
-				if node.collect && s.onKey != nil {
-					s.onKey(node, key, len(val) > 0)
+				if node.collect && s.resolve != nil {
+					s.count(node, c, key, len(val) > 0)
 				}
 			}
 		}
@@ -454,38 +737,53 @@ func validNumber(b []byte) bool {
 	return i == len(b)
 }
 
-// skipString returns the index after the string starting at b[i] == '"'.
-// Strings in event exports are short, so one byte loop beats IndexByte
-// calls (measured on 10M-line JSONL).
-func skipString(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '"':
-			return j + 1, nil
-		case '\\':
-			j++ // the escaped byte cannot end the string
+// quoteOrEscape returns the index of the first '"' or '\\' in b at or after
+// j, or len(b). It tests eight bytes at a time (SWAR): a byte equal to c
+// makes the word w^c have a zero byte, and (x-0x01…)&^x&0x80… flags the
+// lowest zero byte exactly (higher flags may be false, and are not used).
+func quoteOrEscape(b []byte, j int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; j+8 <= len(b); j += 8 {
+		w := binary.LittleEndian.Uint64(b[j:])
+		q := w ^ (ones * '"')
+		e := w ^ (ones * '\\')
+		if m := ((q-ones)&^q | (e-ones)&^e) & highs; m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
 		}
 	}
-	return len(b), errors.New("unterminated string")
+	for ; j < len(b); j++ {
+		if b[j] == '"' || b[j] == '\\' {
+			return j
+		}
+	}
+	return j
+}
+
+// skipString returns the index after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) (int, error) {
+	for j := i + 1; ; j += 2 { // past a backslash and the byte it escapes
+		if j = quoteOrEscape(b, j); j >= len(b) {
+			return len(b), errors.New("unterminated string")
+		}
+		if b[j] == '"' {
+			return j + 1, nil
+		}
+	}
 }
 
 // readString returns the unescaped contents of the string at b[i] == '"'.
 // Without escapes the result aliases b.
 func readString(b []byte, i int) ([]byte, int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '"':
-			return b[i+1 : j], j + 1, nil
-		case '\\':
-			end, err := skipString(b, i)
-			if err != nil {
-				return nil, end, err
-			}
-			out, err := unescape(b[i+1 : end-1])
-			return out, end, err
-		}
+	j := quoteOrEscape(b, i+1)
+	if j < len(b) && b[j] == '"' {
+		return b[i+1 : j], j + 1, nil
 	}
-	return nil, len(b), errors.New("unterminated string")
+	end, err := skipString(b, i)
+	if err != nil {
+		return nil, end, err
+	}
+	out, err := unescape(b[i+1 : end-1])
+	return out, end, err
 }
 
 func unescape(raw []byte) ([]byte, error) {
@@ -554,11 +852,13 @@ func hex4(raw []byte, i int) (rune, int, error) {
 }
 
 func skipWS(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+	for i < len(b) && isWS(b[i]) {
 		i++
 	}
 	return i
 }
+
+func isWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
 func describeByte(b []byte, i int) string {
 	if i >= len(b) {

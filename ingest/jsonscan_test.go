@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -119,4 +121,113 @@ func isValidUTF8(s string) bool {
 		}
 	}
 	return true
+}
+
+// shapeScanner is configured like inspect's: slots at a few paths, keys
+// counted at the top level and in "properties", ids from one registry so
+// two scanners' ids compare.
+func shapeScanner(ids map[string]int32) *jsonScanner {
+	paths := []string{"event", "user_id", "time", "properties.plan", "properties.n.k", "list", "a.b"}
+	s := &jsonScanner{root: newPathNode(), slots: make([][]byte, len(paths))}
+	for i, p := range paths {
+		s.root.add(p, i)
+	}
+	s.root.collect = true
+	props := s.root.ensure("properties")
+	props.collect, props.prefix = true, "properties."
+	s.resolve = func(n *pathNode, k []byte) int32 {
+		name := n.prefix + string(k)
+		if name == "properties" || name == "time" {
+			return -1 // like the mapped keys inspect excludes
+		}
+		id, ok := ids[name]
+		if !ok {
+			id = int32(len(ids))
+			ids[name] = id
+		}
+		return id
+	}
+	return s
+}
+
+// scanResult is everything a scan tells its caller.
+func scanResult(s *jsonScanner, line []byte) string {
+	s.keys = s.keys[:0]
+	err := s.scan(line)
+	var out strings.Builder
+	for _, v := range s.slots {
+		if v == nil {
+			out.WriteString("<nil>|")
+		} else {
+			fmt.Fprintf(&out, "%q|", v)
+		}
+	}
+	fmt.Fprintf(&out, " keys %v err %v", s.keys, err)
+	return out.String()
+}
+
+// checkShapes scans lines with one scanner, which learns their layouts,
+// and each line again with a fresh scanner: the results must be the same.
+func checkShapes(t *testing.T, lines []string) {
+	t.Helper()
+	ids := map[string]int32{}
+	warm := shapeScanner(ids)
+	for i, l := range lines {
+		got := scanResult(warm, []byte(l))
+		want := scanResult(shapeScanner(ids), []byte(l))
+		if got != want {
+			t.Fatalf("line %d %q:\nwith shapes %s\nfresh       %s", i+1, l, got, want)
+		}
+	}
+}
+
+func TestJSONScannerShapes(t *testing.T) {
+	base := `{"time":"2024-01-01T00:00:00Z","user_id":"u1","event":"signup","properties":{"plan":"team","role":"pm"}}`
+	checkShapes(t, []string{
+		base, base, // the second line is read by its shape
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u2","event":"login","properties":{}}`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u\"2","event":"login","properties":{"plan":""}}`, // an escape in a value
+		`{"time":"2024-01-02T00:00:00Z","user_id":7,"event":null,"properties":{"plan":["x"]}}`,        // other kinds of value
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"plan":"a","role":"b","extra":1}}`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"plan":"a"}}`, // fewer members
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x"}`,
+		`{"time":"2024-01-02T00:00:00Z", "user_id":"u3","event":"x"}`, // other spacing
+		`{"time":"2024-01-02T00:00:00Z","user_id": "u3","event":"x"}`, // space after a colon (a fuzz find)
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3" ,"event":"x" }`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","event":"y"}`, // a repeated key: the last wins
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x",}`,              // errors at every place
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x"`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x"} x`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"n":{"k":"v"},"plan":"p"}}`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"n":{"k":"w"},"plan":"q"}}`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"n":{"k":"w","j":1},"plan":"q"}}`,
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"n":{"k":"w"},"plan":"q"}}`,
+		`{"a.b":"flat","list":[1,{"x":2}],"event":"e"}`,
+		`{"a.b":"flat","list":[1,{"x":2}],"event":"e"}`,
+		`{"a":{"b":"nested"},"event":"e"}`,
+		`{"user_id":"u1"}`, `{"user_id":"u1"}`, `{"user_id":"u1","event":"\u00e9"}`, `{}`, `{"user_id":"u1"}`,
+	})
+	// more layouts of one object than a node keeps, in turn
+	var lines []string
+	for round := 0; round < 3; round++ {
+		for k := 0; k < maxShapes+2; k++ {
+			lines = append(lines, fmt.Sprintf(`{"event":"e","properties":{"k%d":"v","plan":"p%d"}}`, k, round))
+		}
+	}
+	checkShapes(t, lines)
+}
+
+// FuzzJSONShapes: whatever lines come in whatever order, a scanner that
+// remembers layouts reads each line as a fresh scanner does. The input is
+// split into lines; the seeds share layouts so the fuzzer starts where
+// shapes are used.
+func FuzzJSONShapes(f *testing.F) {
+	f.Add("{\"event\":\"a\",\"user_id\":\"u\",\"properties\":{\"plan\":\"x\"}}\n{\"event\":\"b\",\"user_id\":\"v\",\"properties\":{\"plan\":\"y\"}}\n{\"event\":\"b\",\"user_id\":\"v\",\"properties\":{\"plan\":\"y\",\"z\":1}}")
+	f.Add("{\"a.b\":1,\"list\":[]}\n{\"a.b\":2,\"list\":[3]}\n{\"a.b\":2,\"list\":[3]")
+	f.Add("{\"time\":\"t\",\"properties\":{\"n\":{\"k\":\"1\"}}}\n{\"time\":\"t\",\"properties\":{\"n\":{\"k\":\"\\u0041\"}}}")
+	f.Fuzz(func(t *testing.T, in string) {
+		checkShapes(t, strings.Split(in, "\n"))
+	})
 }

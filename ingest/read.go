@@ -246,15 +246,15 @@ type userProp struct {
 
 type consumer struct {
 	opts      Options
-	users     map[string]int32
-	userNames []string
+	users     userTable
 	names     map[string]int32
 	nameList  []string
 	keep      []bool
 	nameCount []int64
 	nameUsers [][]uint64
 	seen      idSet
-	warmed    uint64 // see idSet.warm
+	warmed    uint64  // see idSet.warm
+	ids, eids []int32 // ids of the batch's users and event names
 	events    []Event
 	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
@@ -275,7 +275,6 @@ type consumer struct {
 func newConsumer(opts Options) *consumer {
 	c := &consumer{
 		opts:   opts,
-		users:  map[string]int32{},
 		names:  map[string]int32{},
 		intern: map[string]string{},
 		keys:   &keyRegistry{ids: map[string]uint16{}},
@@ -305,25 +304,75 @@ type link struct {
 // anonPrefix keeps anonymous ids apart from user ids in the user table.
 const anonPrefix = "\x00"
 
-// userID interns the row's user: the identified id, or (with no identified
-// id) the anonymous id, kept apart from user ids until stitching decides.
-func (c *consumer) userID(r *rowRec) (int32, bool) {
-	key := r.user
-	if len(key) == 0 {
-		if c.opts.Identity == "raw" {
-			key = r.anon
+// userKey is a row's key in the user table: the user id or, with none, the
+// anonymous id, marked as such unless identities are raw. buf holds the
+// marked copy.
+func userKey(user, anon []byte, raw bool, buf *[]byte) []byte {
+	switch {
+	case len(user) > 0:
+		return user
+	case raw:
+		return anon
+	}
+	*buf = append(append((*buf)[:0], anonPrefix...), anon...)
+	return *buf
+}
+
+// internUsers gives the batch's users their ids (in the order of their
+// first rows, so ids keep following the file) and folds in their first and
+// last seen. A batch holds each user's key once: 10k rows of an export in
+// time order hold about 2.3k users, and every user-table lookup is a cache
+// miss or two. The duplicates consume drops need no care here: their
+// originals, counted before them, have the same user and time.
+func (c *consumer) internUsers(b *batch) {
+	const ahead = 8 // users whose table slot and state are loaded ahead of use
+	users := b.users.ents
+	for k := range min(ahead, len(users)) {
+		c.warmUser(users[k].h)
+	}
+	c.ids = c.ids[:0]
+	for k := range users {
+		if k+ahead < len(users) {
+			c.warmUser(users[k+ahead].h)
+		}
+		uid, isNew := c.users.intern(b.users.key(k), users[k].h)
+		if fl := b.seen[k]; isNew {
+			c.seenAt = append(c.seenAt, fl)
 		} else {
-			c.kbuf = append(append(c.kbuf[:0], anonPrefix...), r.anon...)
-			key = c.kbuf
+			c.seenAt[uid][0] = min(c.seenAt[uid][0], fl[0])
+			c.seenAt[uid][1] = max(c.seenAt[uid][1], fl[1])
+		}
+		c.ids = append(c.ids, uid)
+	}
+	c.eids = c.eids[:0]
+	for k := range b.names.ents {
+		c.eids = append(c.eids, c.nameID(b.names.key(k)))
+	}
+}
+
+// nameID returns an event name's id, adding the name.
+func (c *consumer) nameID(name []byte) int32 {
+	eid, ok := c.names[string(name)]
+	if !ok {
+		eid = int32(len(c.nameList))
+		s := string(name)
+		c.names[s] = eid
+		c.nameList = append(c.nameList, s)
+		c.keep = append(c.keep, c.opts.Need.AllEvents || c.needSet[s])
+		c.nameCount = append(c.nameCount, 0)
+		c.nameUsers = append(c.nameUsers, nil)
+		if c.opts.Need.Sink != nil {
+			c.opts.Need.Sink.NewName(eid, s, c.internal[s])
 		}
 	}
-	uid, ok := c.users[string(key)]
-	if !ok {
-		uid = int32(len(c.userNames))
-		s := string(key)
-		c.users[s] = uid
-		c.userNames = append(c.userNames, s)
-	}
+	return eid
+}
+
+// userID is the id of a row's user, the identified id or (with no
+// identified id) the anonymous id, kept apart from user ids until stitching
+// decides; a row with both links them.
+func (c *consumer) userID(r *rowRec) int32 {
+	uid := c.ids[r.lu]
 	if len(r.user) > 0 && len(r.anon) > 0 && c.opts.Identity != "raw" {
 		for int(uid) >= len(c.userLink) {
 			c.userLink = append(c.userLink, nil)
@@ -332,7 +381,7 @@ func (c *consumer) userID(r *rowRec) (int32, bool) {
 			c.userLink[uid] = c.link(r.anon, r.user)
 		}
 	}
-	return uid, !ok
+	return uid
 }
 
 // link records that an anonymous id belongs to a user (a row carrying both).
@@ -351,13 +400,13 @@ func (c *consumer) link(anon, user []byte) *link {
 // (or names it after that user, when the user has no events of their own),
 // and returns the new id of every old user and the new user count.
 func (c *consumer) stitch() ([]int32, int) {
-	n := len(c.userNames)
+	n := len(c.users.names)
 	st := &c.stats.Identity
 	st.Mode = c.opts.Identity
 	target := make([]int32, n)
-	names := slices.Clone(c.userNames)
+	names := slices.Clone(c.users.names)
 	renamed := map[string]int32{} // a user with no events of their own, named after their first anonymous id's uid
-	for uid, name := range c.userNames {
+	for uid, name := range c.users.names {
 		target[uid] = int32(uid)
 		if !strings.HasPrefix(name, anonPrefix) {
 			continue
@@ -371,7 +420,7 @@ func (c *consumer) stitch() ([]int32, int) {
 			st.Ambiguous++
 		default:
 			st.Merged++
-			if to, ok := c.users[l.user]; ok {
+			if to, ok := c.users.find(l.user); ok {
 				target[uid] = to
 			} else if to, ok := renamed[l.user]; ok {
 				target[uid] = to // a second anonymous id of the same event-less user
@@ -396,7 +445,7 @@ func (c *consumer) stitch() ([]int32, int) {
 			newID[uid] = newID[target[uid]]
 		}
 	}
-	c.userNames = kept
+	c.users = userTable{names: kept} // no more lookups
 	return newID, k
 }
 
@@ -453,6 +502,16 @@ func (c *consumer) internString(b []byte) string {
 	return s
 }
 
+// warmUser loads what consume will touch for a user a few rows before it
+// does: the user table's slot and name and the user's first and last seen.
+func (c *consumer) warmUser(h uint64) {
+	id, x := c.users.warm(h)
+	if id >= 0 && int(id) < len(c.seenAt) {
+		x ^= uint64(c.seenAt[id][0])
+	}
+	c.warmed ^= x
+}
+
 func (c *consumer) consume(b *batch, fs *FileStats) error {
 	fs.Counts.add(b.counts)
 	c.stats.SkipSamples = append(c.stats.SkipSamples, b.skipMsgs[:min(len(b.skipMsgs), max(0, 5-len(c.stats.SkipSamples)))]...)
@@ -465,6 +524,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			}
 		}
 	})
+	c.internUsers(b)
 	for i := range b.rows {
 		r := &b.rows[i]
 		if r.hasID && c.seen.add(r.hID) {
@@ -483,31 +543,8 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			continue
 		}
 		fs.Events++
-		uid, isNew := c.userID(r)
-		if isNew {
-			c.seenAt = append(c.seenAt, [2]int64{r.t, r.t})
-		} else {
-			fl := &c.seenAt[uid]
-			if r.t < fl[0] {
-				fl[0] = r.t
-			}
-			if r.t > fl[1] {
-				fl[1] = r.t
-			}
-		}
-		eid, ok := c.names[string(r.event)]
-		if !ok {
-			eid = int32(len(c.nameList))
-			s := string(r.event)
-			c.names[s] = eid
-			c.nameList = append(c.nameList, s)
-			c.keep = append(c.keep, c.opts.Need.AllEvents || c.needSet[s])
-			c.nameCount = append(c.nameCount, 0)
-			c.nameUsers = append(c.nameUsers, nil)
-			if c.opts.Need.Sink != nil {
-				c.opts.Need.Sink.NewName(eid, s, c.internal[s])
-			}
-		}
+		uid := c.userID(r)
+		eid := c.eids[r.le]
 		if c.opts.Need.Sink != nil {
 			c.opts.Need.Sink.Event(uid, eid, r.t)
 		}
@@ -584,7 +621,7 @@ func (c *consumer) finish() *Dataset {
 		}
 	}
 	d := &Dataset{
-		Users:        c.userNames,
+		Users:        c.users.names,
 		Names:        c.nameList,
 		Events:       c.events,
 		FirstSeen:    first,
@@ -626,7 +663,7 @@ func (c *consumer) finish() *Dataset {
 	}
 	d.UserProps = map[string][]string{}
 	for j, name := range c.opts.Need.UserProps {
-		vals := make([]string, len(c.userNames))
+		vals := make([]string, len(c.users.names))
 		for u, s := range c.userProps[j] {
 			vals[u] = s.v
 		}
@@ -790,6 +827,7 @@ type plan struct {
 	hasUntil    bool
 	keys        *keyRegistry
 	propStats   bool
+	rawIdentity bool
 }
 
 // zoneFor is the zone of naive timestamps: UTC when the vendor documents
@@ -889,6 +927,7 @@ func (c *consumer) basePlan(name, format string) *plan {
 		dedup:       c.opts.Dedup,
 		keys:        c.keys,
 		propStats:   c.opts.Need.PropertyStats,
+		rawIdentity: c.opts.Identity == "raw",
 	}
 	if c.opts.Since != nil {
 		p.since, p.hasSince = c.opts.Since.UnixNano(), true
@@ -1178,16 +1217,16 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 	var s jsonScanner
 	s.root = newPathNode()
 	s.root.collect = true
-	props := newPathNode()
+	props := s.root.ensure("properties")
 	props.collect = true
 	props.prefix = "properties."
-	s.root.children = []pathChild{{"properties", props}}
-	s.onKey = func(n *pathNode, k []byte, _ bool) {
+	s.resolve = func(n *pathNode, k []byte) int32 {
 		key := n.prefix + string(k)
 		if !seen[key] {
 			seen[key] = true
 			order = append(order, key)
 		}
+		return -1
 	}
 	for _, line := range sample {
 		_ = s.scan(line)
@@ -1412,21 +1451,24 @@ type chunk struct {
 }
 
 type rowRec struct {
-	user, event []byte
-	anon        []byte
-	linkOnly    bool // an identity link (user + anonymous id), not an event
-	t           int64
-	line        int
-	naive       bool
-	hasID       bool
-	hasEx       bool
-	hID, hEx    uint64
-	pOff        int32
-	kOff, kEnd  int32
+	user, anon []byte
+	linkOnly   bool // an identity link (user + anonymous id), not an event
+	t          int64
+	line       int
+	naive      bool
+	hasID      bool
+	hasEx      bool
+	hID, hEx   uint64
+	lu, le     int32 // the row's user in batch.users, event in batch.names
+	pOff       int32
+	kOff, kEnd int32
 }
 
 type batch struct {
 	rows     []rowRec
+	users    batchSet   // the rows' user keys (userKey, userHash)
+	seen     [][2]int64 // per user, the first and last time of its rows
+	names    batchSet   // the rows' event names (keyHash)
 	props    [][]byte
 	keys     []uint16
 	counts   Counts
@@ -1449,6 +1491,9 @@ func getBatch(chunkLen int) *batch {
 		b.rows = make([]rowRec, 0, want)
 	}
 	b.rows = b.rows[:0]
+	b.users.reset()
+	b.seen = b.seen[:0]
+	b.names.reset()
 	b.props = b.props[:0]
 	b.keys = b.keys[:0]
 	b.counts = Counts{}
@@ -1584,24 +1629,20 @@ type worker struct {
 	js   jsonScanner
 	vals [][]byte
 	hbuf []byte
-	// property statistics: key ids per trie node, cached per worker
-	local map[*pathNode]*keyCache
-	cur   *batch
-	// the cache of the object last seen (consecutive keys share it)
-	lastNode  *pathNode
-	lastCache *keyCache
-	_         [64]byte
+	tp   timeParser // the plan's, with a day cache of this worker's own
+	// the current batch's users and event names by hash
+	userIdx, nameIdx batchIndex
+	_                [64]byte
 }
 
 func newWorker(p *plan) *worker {
 	// vals gets spare capacity for the same reason as the padding above
-	w := &worker{p: p, csv: csvScanner{sep: p.sep, fields: make([][]byte, 0, 64)}, vals: make([][]byte, p.nslots, p.nslots+8), cur: &batch{}}
+	w := &worker{p: p, csv: csvScanner{sep: p.sep, fields: make([][]byte, 0, 64)}, vals: make([][]byte, p.nslots, p.nslots+8), tp: p.tp}
 	if p.trie != nil {
-		w.js.root = p.trie
+		w.js.root = p.trie.clone()
 		w.js.slots = w.vals
 		if p.propStats {
-			w.local = map[*pathNode]*keyCache{}
-			w.js.onKey = w.onKey
+			w.js.resolve = w.resolve
 		}
 	}
 	return w
@@ -1609,6 +1650,8 @@ func newWorker(p *plan) *worker {
 
 func (w *worker) parse(ch *chunk) *batch {
 	b := getBatch(len(ch.data))
+	clear(w.userIdx)
+	clear(w.nameIdx)
 	if ch.err != nil {
 		return b
 	}
@@ -1678,76 +1721,25 @@ func (w *worker) parse(ch *chunk) *batch {
 
 func (w *worker) jsonRecord(b *batch, rec []byte, line int) bool {
 	b.counts.Rows++
-	w.cur = b
 	kOff := len(b.keys)
-	if err := w.js.scan(rec); err != nil {
+	w.js.keys = b.keys
+	err := w.js.scan(rec)
+	b.keys = w.js.keys
+	if err != nil {
 		b.keys = b.keys[:kOff]
 		return w.invalid(b, line, "", "invalid JSON: "+err.Error())
 	}
 	return w.emit(b, line, kOff)
 }
 
-func (w *worker) onKey(node *pathNode, key []byte, nonEmpty bool) {
-	if !nonEmpty {
-		return
+// resolve gives a property key its statistics id, or -1 for the keys the
+// mapping uses and the objects properties are counted inside.
+func (w *worker) resolve(node *pathNode, key []byte) int32 {
+	name := node.prefix + string(key)
+	if w.p.excluded[name] {
+		return -1
 	}
-	kc := w.lastCache
-	if w.lastNode != node {
-		kc = w.local[node]
-		if kc == nil {
-			kc = &keyCache{}
-			w.local[node] = kc
-		}
-		w.lastNode, w.lastCache = node, kc
-	}
-	id, ok := kc.get(key)
-	if !ok {
-		name := node.prefix + string(key)
-		id = -1
-		if !w.p.excluded[name] {
-			id = int32(w.p.keys.id(name))
-		}
-		kc.put(string(key), id)
-	}
-	if id >= 0 {
-		w.cur.keys = append(w.cur.keys, uint16(id))
-	}
-}
-
-// keyCache maps property keys of one object to registry ids: a short slice
-// searched linearly, and a map once an object has many distinct keys.
-type keyCache struct {
-	keys []string
-	ids  []int32
-	m    map[string]int32
-}
-
-func (k *keyCache) get(key []byte) (int32, bool) {
-	if k.m != nil {
-		id, ok := k.m[string(key)]
-		return id, ok
-	}
-	for i, s := range k.keys {
-		if s == string(key) {
-			return k.ids[i], true
-		}
-	}
-	return 0, false
-}
-
-func (k *keyCache) put(key string, id int32) {
-	if k.m == nil && len(k.keys) < 32 {
-		k.keys = append(k.keys, key)
-		k.ids = append(k.ids, id)
-		return
-	}
-	if k.m == nil {
-		k.m = make(map[string]int32, 64)
-		for i, s := range k.keys {
-			k.m[s] = k.ids[i]
-		}
-	}
-	k.m[key] = id
+	return int32(w.p.keys.id(name))
 }
 
 // emit turns the filled slots into a row, or counts why not. It returns
@@ -1819,7 +1811,7 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		return w.invalid(b, line, p.mapping.Event.Column(), "event name is not valid UTF-8")
 	}
 	tv := first(vals, p.time)
-	t, naive, err := p.tp.parse(tv)
+	t, naive, err := w.tp.parse(tv)
 	if naive && p.vendor != nil && p.vendor.UTC {
 		naive = false // the vendor documents UTC
 	}
@@ -1838,7 +1830,9 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		drop()
 		return true
 	}
-	r := rowRec{user: user, anon: anon, event: event, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
+	r := rowRec{user: user, anon: anon, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
+	r.lu = w.batchUser(b, userKey(user, anon, p.rawIdentity, &w.hbuf), t)
+	r.le, _ = w.nameIdx.add(&b.names, event, keyHash(event))
 	if p.dedup != DedupOff {
 		who := user
 		if len(who) == 0 {
@@ -1857,6 +1851,77 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	b.rows = append(b.rows, r)
 	return true
+}
+
+// batchSet holds the distinct keys of a batch's rows (users, event names)
+// in the order of their first rows, so the consumer looks each up once per
+// batch rather than once per row: 10k rows of an export in time order hold
+// about 2.3k users and a dozen names, and a lookup in the consumer's tables
+// of all users is a cache miss or two.
+type batchSet struct {
+	ents []batchKey
+	buf  []byte // the keys, back to back
+}
+
+type batchKey struct {
+	off, n uint32
+	h      uint64
+}
+
+func (s *batchSet) key(k int) []byte {
+	e := &s.ents[k]
+	return s.buf[e.off : e.off+e.n]
+}
+
+func (s *batchSet) reset() { s.ents, s.buf = s.ents[:0], s.buf[:0] }
+
+// batchIndex is a worker's index of a batchSet: positions+1 by hash, at
+// most half full, cleared for each batch.
+type batchIndex []int32
+
+// add returns the position of key (whose hash is h) in s, adding it.
+func (x *batchIndex) add(s *batchSet, key []byte, h uint64) (k int32, isNew bool) {
+	if 2*(len(s.ents)+1) > len(*x) {
+		*x = make(batchIndex, max(64, 2*len(*x)))
+		for k := range s.ents {
+			x.place(s.ents[k].h, int32(k))
+		}
+	}
+	mask := uint64(len(*x) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		k := (*x)[i] - 1
+		if k < 0 {
+			(*x)[i] = int32(len(s.ents)) + 1
+			s.ents = append(s.ents, batchKey{off: uint32(len(s.buf)), n: uint32(len(key)), h: h})
+			s.buf = append(s.buf, key...)
+			return int32(len(s.ents) - 1), true
+		}
+		if e := &s.ents[k]; e.h == h && string(s.buf[e.off:e.off+e.n]) == string(key) {
+			return k, false
+		}
+	}
+}
+
+func (x batchIndex) place(h uint64, k int32) {
+	mask := uint64(len(x) - 1)
+	i := h & mask
+	for x[i] != 0 {
+		i = (i + 1) & mask
+	}
+	x[i] = k + 1
+}
+
+// batchUser returns the position of key's user in b.users and folds t into
+// its first and last seen.
+func (w *worker) batchUser(b *batch, key []byte, t int64) int32 {
+	k, isNew := w.userIdx.add(&b.users, key, userHash(key))
+	if isNew {
+		b.seen = append(b.seen, [2]int64{t, t})
+	} else {
+		fl := &b.seen[k]
+		fl[0], fl[1] = min(fl[0], t), max(fl[1], t)
+	}
+	return k
 }
 
 // link records an identity link (a user and an anonymous id, no event); a
