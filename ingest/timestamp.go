@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -62,6 +63,18 @@ type timeParser struct {
 	unit     epochUnit      // for numeric cells
 	dayFirst bool           // for slash dates: 02/01/2006 rather than 01/02/2006
 	naiveLoc *time.Location // zone for timestamps written without one; nil = UTC
+	day      dayCache       // writes on every parse: one timeParser per goroutine
+}
+
+// dayCache remembers the last YYYY-MM-DD read: exports come in time order,
+// so most timestamps share their date with the one before, and the date's
+// checks and day number are done once for all of them.
+type dayCache struct {
+	ok       bool
+	lo       uint64 // the date's bytes 0-7
+	hi       uint16 // and 8-9
+	y, mo, d int
+	days     int64
 }
 
 // errTime is returned for a cell that is not a timestamp in any known form.
@@ -178,12 +191,17 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
 		return 0, false, false
 	}
-	y, ok1 := digits(b[0:4])
-	mo, ok2 := digits(b[5:7])
-	d, ok3 := digits(b[8:10])
-	if !ok1 || !ok2 || !ok3 || !validDate(y, mo, d) {
-		return 0, false, false
+	c := &p.day
+	if lo, hi := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint16(b[8:]); !c.ok || lo != c.lo || hi != c.hi {
+		y, ok1 := digits(b[0:4])
+		mo, ok2 := digits(b[5:7])
+		d, ok3 := digits(b[8:10])
+		if !ok1 || !ok2 || !ok3 || !validDate(y, mo, d) {
+			return 0, false, false
+		}
+		*c = dayCache{ok: true, lo: lo, hi: hi, y: y, mo: mo, d: d, days: daysFromCivil(y, mo, d)}
 	}
+	y, mo, d := c.y, c.mo, c.d
 	i := 10
 	var h, mi, s, nsec int
 	if i < len(b) && (b[i] == 'T' || b[i] == 't' || b[i] == ' ') && i+6 <= len(b) && b[i+3] == ':' {
@@ -262,7 +280,7 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 		ns, err := p.civil(y, mo, d, h, mi, s, nsec)
 		return ns, true, err == nil
 	}
-	sec := daysFromCivil(y, mo, d)*86400 + int64(h*3600+mi*60+s) - int64(offset)
+	sec := c.days*86400 + int64(h*3600+mi*60+s) - int64(offset)
 	return sec*1e9 + int64(nsec), naive, true
 }
 
