@@ -155,14 +155,36 @@ func TestDaysFromCivil(t *testing.T) {
 	}
 }
 
+// TestParseTimestampDayCache: one parser reading a series (as a worker
+// does) gives what a fresh parser gives for each value, across date
+// changes, invalid dates with a valid neighbour's bytes, and zones.
+func TestParseTimestampDayCache(t *testing.T) {
+	series := []string{"2024-02-28T23:59:59Z", "2024-02-28T00:00:01+01:00", "2024-02-29T12:00:00Z", "2023-02-29T12:00:00Z",
+		"2023-02-28T12:00:00Z", "2023-02-28 12:00", "2023-02-28", "2023-02-2x", "2023-13-28T00:00:00Z", "2023-02-28T24:00:00Z", "2023-02-28T23:00:00Z"}
+	var warm timeParser
+	for _, s := range series {
+		var fresh timeParser
+		g, n, e := warm.parse([]byte(s))
+		w, wn, we := fresh.parse([]byte(s))
+		if g != w || n != wn || (e == nil) != (we == nil) {
+			t.Errorf("%q: %d %v %v in a series, %d %v %v fresh", s, g, n, e, w, wn, we)
+		}
+	}
+}
+
 func FuzzTimestamp(f *testing.F) {
 	for _, s := range []string{"2024-03-04T09:16:10.580Z", "2024-03-04 09:16:10 UTC", "1709543770", "03/12/2024 11:04:33 AM",
 		"2024-03-04T09:16:10+05:30", "20240304", "-1.5", "2024-03-04T09:16:10.9999999999Z"} {
 		f.Add(s)
 	}
+	warm := timeParser{} // keeps its day cache across inputs
 	f.Fuzz(func(t *testing.T, s string) {
 		p := timeParser{}
 		got, naive, err := p.parse([]byte(s))
+		// a parser that read other timestamps before reads this one the same
+		if g, n, e := warm.parse([]byte(s)); g != got || n != naive || (e == nil) != (err == nil) {
+			t.Errorf("%q: %d %v %v after other inputs, %d %v %v fresh", s, g, n, e, got, naive, err)
+		}
 		if err != nil {
 			return
 		}
