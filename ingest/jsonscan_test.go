@@ -187,7 +187,7 @@ func TestJSONScannerShapes(t *testing.T) {
 		base, base, // the second line is read by its shape
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u2","event":"login","properties":{}}`,
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u\"2","event":"login","properties":{"plan":""}}`, // an escape in a value
-		`{"time":"2024-01-02T00:00:00Z","user_id":7,"event":null,"properties":{"plan":["x"]}}`,        // other kinds of value
+		`{"time":"2024-01-02T00:00:00Z","user_id":7,"event":null,"properties":{"plan":["x"]}}`,      // other kinds of value
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"plan":"a","role":"b","extra":1}}`,
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","properties":{"plan":"a"}}`, // fewer members
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x"}`,
@@ -195,7 +195,7 @@ func TestJSONScannerShapes(t *testing.T) {
 		`{"time":"2024-01-02T00:00:00Z","user_id": "u3","event":"x"}`, // space after a colon (a fuzz find)
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3" ,"event":"x" }`,
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x","event":"y"}`, // a repeated key: the last wins
-		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x",}`,              // errors at every place
+		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x",}`,            // errors at every place
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x"`,
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":"x`,
 		`{"time":"2024-01-02T00:00:00Z","user_id":"u3","event":`,
