@@ -74,7 +74,7 @@ func (s *idSet) grow() {
 // goroutine does not hash; slots are 8 bytes (the hash's top half and the
 // id), open addressing at up to 1/2 load, and a slot whose tag matches is
 // confirmed against the key itself: ids are exact, whatever the hash does.
-// Lookups are cache misses at 100k+ users; warm overlaps them.
+// Lookups are cache misses at 100k+ users; see slot for overlapping them.
 type userTable struct {
 	slots  []uint64 // tag<<32 | id+1; 0 = empty
 	shift  uint     // home slot = (h * golden) >> shift
@@ -130,23 +130,28 @@ func (t *userTable) find(key string) (int32, bool) {
 	}
 }
 
-// warm loads the home slot of h and, when it holds a matching id, that
-// id's name, and returns the id (or -1) with a value that depends on the
-// loads, so they are not optimised away. Called a few rows ahead of intern,
-// it makes the misses overlap with other work (see idSet.warm).
-func (t *userTable) warm(h uint64) (int32, uint64) {
+// slot, peek and nameByte let a caller load what intern will touch ahead
+// of it (see consumer.internUsers): the home slot of h, the id a matching
+// slot holds (or -1), and a byte of that id's name.
+func (t *userTable) slot(h uint64) uint64 {
 	if len(t.slots) == 0 {
-		return -1, 0
+		return 0
 	}
-	s := t.slots[t.home(h)]
-	if s == 0 || s>>32 != h>>32 {
-		return -1, s
+	return t.slots[t.home(h)]
+}
+
+func (t *userTable) peek(h uint64) int32 {
+	if s := t.slot(h); s != 0 && s>>32 == h>>32 {
+		return int32(uint32(s) - 1)
 	}
-	id := int32(uint32(s) - 1)
+	return -1
+}
+
+func (t *userTable) nameByte(id int32) uint64 {
 	if name := t.names[id]; len(name) > 0 {
-		return id, s ^ uint64(name[0])
+		return uint64(name[0])
 	}
-	return id, s
+	return 0
 }
 
 func (t *userTable) grow() {

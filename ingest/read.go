@@ -268,7 +268,6 @@ type consumer struct {
 	// identity stitching: anonymous id → the user it is linked to
 	links    map[string]*link
 	userLink []*link // per user, the last link seen: most rows repeat it
-	kbuf     []byte
 	needSet  map[string]bool
 }
 
@@ -325,16 +324,24 @@ func userKey(user, anon []byte, raw bool, buf *[]byte) []byte {
 // miss or two. The duplicates consume drops need no care here: their
 // originals, counted before them, have the same user and time.
 func (c *consumer) internUsers(b *batch) {
-	const ahead = 8 // users whose table slot and state are loaded ahead of use
+	// Load what the lookups will touch in passes whose loads do not wait
+	// on each other, so their cache misses overlap: the users' home slots,
+	// then the names and first/last seen of the ids found there. A batch's
+	// worth fits in the core's cache.
 	users := b.users.ents
-	for k := range min(ahead, len(users)) {
-		c.warmUser(users[k].h)
+	for k := range users {
+		c.warmed ^= c.users.slot(users[k].h)
+	}
+	for k := range users {
+		if id := c.users.peek(users[k].h); id >= 0 {
+			c.warmed ^= c.users.nameByte(id)
+			if int(id) < len(c.seenAt) {
+				c.warmed ^= uint64(c.seenAt[id][0])
+			}
+		}
 	}
 	c.ids = c.ids[:0]
 	for k := range users {
-		if k+ahead < len(users) {
-			c.warmUser(users[k+ahead].h)
-		}
 		uid, isNew := c.users.intern(b.users.key(k), users[k].h)
 		if fl := b.seen[k]; isNew {
 			c.seenAt = append(c.seenAt, fl)
@@ -500,16 +507,6 @@ func (c *consumer) internString(b []byte) string {
 	s := string(b)
 	c.intern[s] = s
 	return s
-}
-
-// warmUser loads what consume will touch for a user a few rows before it
-// does: the user table's slot and name and the user's first and last seen.
-func (c *consumer) warmUser(h uint64) {
-	id, x := c.users.warm(h)
-	if id >= 0 && int(id) < len(c.seenAt) {
-		x ^= uint64(c.seenAt[id][0])
-	}
-	c.warmed ^= x
 }
 
 func (c *consumer) consume(b *batch, fs *FileStats) error {
@@ -1629,6 +1626,7 @@ type worker struct {
 	js   jsonScanner
 	vals [][]byte
 	hbuf []byte
+	kbuf []byte     // a user key marked as anonymous (userKey)
 	tp   timeParser // the plan's, with a day cache of this worker's own
 	// the current batch's users and event names by hash
 	userIdx, nameIdx batchIndex
@@ -1798,15 +1796,19 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 			return w.invalid(b, line, p.mapping.Event.Column(), "empty event name")
 		}
 	}
+	// the batch's users and names were valid UTF-8 when added
+	ukey := userKey(user, anon, p.rawIdentity, &w.kbuf)
+	uref := w.userIdx.find(&b.users, ukey, userHash(ukey))
+	eref := w.nameIdx.find(&b.names, event, keyHash(event))
 	if !utf8.Valid(anon) {
 		drop()
 		return w.invalid(b, line, p.mapping.Anon.Column(), "anonymous id is not valid UTF-8")
 	}
-	if !utf8.Valid(user) {
+	if uref.k < 0 && !utf8.Valid(user) {
 		drop()
 		return w.invalid(b, line, p.mapping.User.Column(), "user id is not valid UTF-8")
 	}
-	if !utf8.Valid(event) {
+	if eref.k < 0 && !utf8.Valid(event) {
 		drop()
 		return w.invalid(b, line, p.mapping.Event.Column(), "event name is not valid UTF-8")
 	}
@@ -1831,8 +1833,11 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		return true
 	}
 	r := rowRec{user: user, anon: anon, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
-	r.lu = w.batchUser(b, userKey(user, anon, p.rawIdentity, &w.hbuf), t)
-	r.le, _ = w.nameIdx.add(&b.names, event, keyHash(event))
+	r.lu = w.batchUser(b, uref, t)
+	r.le = eref.k
+	if r.le < 0 {
+		r.le = w.nameIdx.add(&b.names, eref)
+	}
 	if p.dedup != DedupOff {
 		who := user
 		if len(who) == 0 {
@@ -1879,8 +1884,17 @@ func (s *batchSet) reset() { s.ents, s.buf = s.ents[:0], s.buf[:0] }
 // most half full, cleared for each batch.
 type batchIndex []int32
 
-// add returns the position of key (whose hash is h) in s, adding it.
-func (x *batchIndex) add(s *batchSet, key []byte, h uint64) (k int32, isNew bool) {
+// batchRef is a key looked up in a batchSet: its position, or -1 with the
+// index slot where add puts it.
+type batchRef struct {
+	k    int32
+	slot uint64
+	key  []byte
+	h    uint64
+}
+
+// find looks key (whose hash is h) up in s.
+func (x *batchIndex) find(s *batchSet, key []byte, h uint64) batchRef {
 	if 2*(len(s.ents)+1) > len(*x) {
 		*x = make(batchIndex, max(64, 2*len(*x)))
 		for k := range s.ents {
@@ -1891,15 +1905,21 @@ func (x *batchIndex) add(s *batchSet, key []byte, h uint64) (k int32, isNew bool
 	for i := h & mask; ; i = (i + 1) & mask {
 		k := (*x)[i] - 1
 		if k < 0 {
-			(*x)[i] = int32(len(s.ents)) + 1
-			s.ents = append(s.ents, batchKey{off: uint32(len(s.buf)), n: uint32(len(key)), h: h})
-			s.buf = append(s.buf, key...)
-			return int32(len(s.ents) - 1), true
+			return batchRef{k: -1, slot: i, key: key, h: h}
 		}
 		if e := &s.ents[k]; e.h == h && string(s.buf[e.off:e.off+e.n]) == string(key) {
-			return k, false
+			return batchRef{k: k}
 		}
 	}
+}
+
+// add puts a key find did not find into s (no other key in between) and
+// returns its position.
+func (x batchIndex) add(s *batchSet, r batchRef) int32 {
+	x[r.slot] = int32(len(s.ents)) + 1
+	s.ents = append(s.ents, batchKey{off: uint32(len(s.buf)), n: uint32(len(r.key)), h: r.h})
+	s.buf = append(s.buf, r.key...)
+	return int32(len(s.ents) - 1)
 }
 
 func (x batchIndex) place(h uint64, k int32) {
@@ -1911,17 +1931,16 @@ func (x batchIndex) place(h uint64, k int32) {
 	x[i] = k + 1
 }
 
-// batchUser returns the position of key's user in b.users and folds t into
-// its first and last seen.
-func (w *worker) batchUser(b *batch, key []byte, t int64) int32 {
-	k, isNew := w.userIdx.add(&b.users, key, userHash(key))
-	if isNew {
+// batchUser returns the position of the user in b.users, adding it, and
+// folds t into its first and last seen.
+func (w *worker) batchUser(b *batch, u batchRef, t int64) int32 {
+	if u.k < 0 {
 		b.seen = append(b.seen, [2]int64{t, t})
-	} else {
-		fl := &b.seen[k]
-		fl[0], fl[1] = min(fl[0], t), max(fl[1], t)
+		return w.userIdx.add(&b.users, u)
 	}
-	return k
+	fl := &b.seen[u.k]
+	fl[0], fl[1] = min(fl[0], t), max(fl[1], t)
+	return u.k
 }
 
 // link records an identity link (a user and an anonymous id, no event); a

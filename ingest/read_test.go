@@ -220,6 +220,23 @@ func TestReadSkipInvalid(t *testing.T) {
 	}
 }
 
+// A batch checks a user id or event name for valid UTF-8 only when it is
+// new to the batch: invalid ones never join it, so each of their rows is
+// caught.
+func TestReadSkipInvalidUTF8Repeats(t *testing.T) {
+	data := "user_id,event,timestamp\nu1,e,2024-01-01\nu\xff,e,2024-01-02\nu\xff,e,2024-01-03\n" +
+		"u1,e\xfe,2024-01-04\nu1,e\xfe,2024-01-05\nu1,e,2024-01-06\n"
+	d := mustRead(t, "s.csv", data, Options{SkipInvalid: true})
+	if d.Stats.Skipped != 4 || d.Stats.Events != 2 {
+		t.Errorf("counts %+v", d.Stats.Counts)
+	}
+	want := []string{`s.csv:3: column "user_id": user id is not valid UTF-8`, `s.csv:4: column "user_id": user id is not valid UTF-8`,
+		`s.csv:5: column "event": event name is not valid UTF-8`, `s.csv:6: column "event": event name is not valid UTF-8`}
+	if diff := cmp.Diff(want, d.Stats.SkipSamples); diff != "" {
+		t.Errorf("skip messages (-want +got)\n%s", diff)
+	}
+}
+
 // The parallel reader must give exactly the sequential result, whatever the
 // chunking: tiny chunks put boundaries everywhere, inside quoted newlines too.
 func TestReadChunkingInvariant(t *testing.T) {
