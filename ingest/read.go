@@ -378,14 +378,15 @@ func (c *consumer) nameID(name []byte) int32 {
 // userID is the id of a row's user, the identified id or (with no
 // identified id) the anonymous id, kept apart from user ids until stitching
 // decides; a row with both links them.
-func (c *consumer) userID(r *rowRec) int32 {
+func (c *consumer) userID(b *batch, r *rowRec) int32 {
 	uid := c.ids[r.lu]
-	if len(r.user) > 0 && len(r.anon) > 0 && c.opts.Identity != "raw" {
+	if r.link >= 0 && c.opts.Identity != "raw" {
+		user, anon := b.links[r.link][0], b.links[r.link][1]
 		for int(uid) >= len(c.userLink) {
 			c.userLink = append(c.userLink, nil)
 		}
-		if l := c.userLink[uid]; l == nil || l.anon != string(r.anon) {
-			c.userLink[uid] = c.link(r.anon, r.user)
+		if l := c.userLink[uid]; l == nil || l.anon != string(anon) {
+			c.userLink[uid] = c.link(anon, user)
 		}
 	}
 	return uid
@@ -534,13 +535,13 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 		}
 		if r.linkOnly {
 			fs.Links++
-			if len(r.user) > 0 && len(r.anon) > 0 && c.opts.Identity != "raw" {
-				c.link(r.anon, r.user)
+			if c.opts.Identity != "raw" {
+				c.link(b.links[r.link][1], b.links[r.link][0])
 			}
 			continue
 		}
 		fs.Events++
-		uid := c.userID(r)
+		uid := c.userID(b, r)
 		eid := c.eids[r.le]
 		if c.opts.Need.Sink != nil {
 			c.opts.Need.Sink.Event(uid, eid, r.t)
@@ -1447,25 +1448,29 @@ type chunk struct {
 	out  chan *batch
 }
 
+// rowRec is one row for the consumer: 64 bytes, no pointers (a batch's
+// rows are written by one core and read by another, and the garbage
+// collector need not look at them).
 type rowRec struct {
-	user, anon []byte
-	linkOnly   bool // an identity link (user + anonymous id), not an event
 	t          int64
 	line       int
+	hID, hEx   uint64
+	lu, le     int32 // the row's user in batch.users, event in batch.names
+	link       int32 // its user and anonymous id in batch.links, or -1
+	pOff       int32
+	kOff, kEnd int32
+	linkOnly   bool // an identity link (user + anonymous id), not an event
 	naive      bool
 	hasID      bool
 	hasEx      bool
-	hID, hEx   uint64
-	lu, le     int32 // the row's user in batch.users, event in batch.names
-	pOff       int32
-	kOff, kEnd int32
 }
 
 type batch struct {
 	rows     []rowRec
-	users    batchSet   // the rows' user keys (userKey, userHash)
-	seen     [][2]int64 // per user, the first and last time of its rows
-	names    batchSet   // the rows' event names (keyHash)
+	users    batchSet    // the rows' user keys (userKey, userHash)
+	seen     [][2]int64  // per user, the first and last time of its rows
+	names    batchSet    // the rows' event names (keyHash)
+	links    [][2][]byte // user and anonymous id of rows with both
 	props    [][]byte
 	keys     []uint16
 	counts   Counts
@@ -1491,6 +1496,7 @@ func getBatch(chunkLen int) *batch {
 	b.users.reset()
 	b.seen = b.seen[:0]
 	b.names.reset()
+	b.links = b.links[:0]
 	b.props = b.props[:0]
 	b.keys = b.keys[:0]
 	b.counts = Counts{}
@@ -1832,7 +1838,11 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		drop()
 		return true
 	}
-	r := rowRec{user: user, anon: anon, t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys))}
+	r := rowRec{t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys)), link: -1}
+	if len(user) > 0 && len(anon) > 0 {
+		b.links = append(b.links, [2][]byte{user, anon})
+		r.link = int32(len(b.links) - 1)
+	}
 	r.lu = w.batchUser(b, uref, t)
 	r.le = eref.k
 	if r.le < 0 {
@@ -1950,7 +1960,8 @@ func (w *worker) link(b *batch, user, anon []byte, line int) {
 		b.counts.Links++
 		return
 	}
-	b.rows = append(b.rows, rowRec{user: user, anon: anon, linkOnly: true, line: line})
+	b.links = append(b.links, [2][]byte{user, anon})
+	b.rows = append(b.rows, rowRec{link: int32(len(b.links) - 1), linkOnly: true, line: line})
 }
 
 // hash keys dedup: (user, event, id, time) for event ids, as Mixpanel
