@@ -317,6 +317,28 @@ func userKey(user, anon []byte, raw bool, buf *[]byte) []byte {
 	return *buf
 }
 
+// dedup marks the batch's rows whose event id (or, for exact dedup, user,
+// event and time) was seen before, in row order. The set is far larger
+// than the caches, so a block of rows has its slots loaded first, in loads
+// that overlap, then added; a block's lines stay in the core's cache.
+func (c *consumer) dedup(b *batch) {
+	const block = 512
+	for lo := 0; lo < len(b.rows); lo += block {
+		rows := b.rows[lo:min(lo+block, len(b.rows))]
+		for i := range rows {
+			if r := &rows[i]; r.hasID {
+				c.warmed ^= c.seen.warm(r.hID)
+			} else if r.hasEx {
+				c.warmed ^= c.seen.warm(r.hEx)
+			}
+		}
+		for i := range rows {
+			r := &rows[i]
+			r.dup = r.hasID && c.seen.add(r.hID) || r.hasEx && c.seen.add(r.hEx)
+		}
+	}
+}
+
 // internUsers gives the batch's users their ids (in the order of their
 // first rows, so ids keep following the file) and folds in their first and
 // last seen. A batch holds each user's key once: 10k rows of an export in
@@ -515,21 +537,11 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 	c.stats.SkipSamples = append(c.stats.SkipSamples, b.skipMsgs[:min(len(b.skipMsgs), max(0, 5-len(c.stats.SkipSamples)))]...)
 	nEP := len(c.opts.Need.EventProps)
 	nUP := len(c.opts.Need.UserProps)
-	c.warmed ^= c.seen.warm(func(yield func(uint64)) {
-		for i := range b.rows {
-			if r := &b.rows[i]; r.hasID {
-				yield(r.hID)
-			}
-		}
-	})
+	c.dedup(b)
 	c.internUsers(b)
 	for i := range b.rows {
 		r := &b.rows[i]
-		if r.hasID && c.seen.add(r.hID) {
-			fs.Duplicates++
-			continue
-		}
-		if r.hasEx && c.seen.add(r.hEx) {
+		if r.dup {
 			fs.Duplicates++
 			continue
 		}
@@ -1463,6 +1475,7 @@ type rowRec struct {
 	naive      bool
 	hasID      bool
 	hasEx      bool
+	dup        bool // set by the consumer: seen before (see consumer.dedup)
 }
 
 type batch struct {
