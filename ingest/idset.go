@@ -61,6 +61,7 @@ func (s *idSet) grow() {
 	old := s.slots
 	size := max(1<<16, 2*len(old))
 	s.slots = make([]uint64, size)
+	hugePages(s.slots)
 	s.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	mask := uint64(size - 1)
 	for _, k := range old {
