@@ -80,8 +80,9 @@ type Sink interface {
 	// NewName is called once per event name, before its first Event;
 	// internal says the vendor (or convention) marks it as not user activity.
 	NewName(id int32, name string, internal bool)
-	// Event is one event: interned user and name, Unix-ns time.
-	Event(user, name int32, t int64)
+	// Events is the next events, in file order: interned user and name,
+	// Unix-ns time. The slice is reused after the call.
+	Events(evs []Event)
 	// Remap is called once at the end when identity stitching merged users:
 	// user u becomes to[u], and there are n users.
 	Remap(to []int32, n int)
@@ -255,6 +256,7 @@ type consumer struct {
 	seen      idSet
 	warmed    uint64  // see idSet.warm
 	ids, eids []int32 // ids of the batch's users and event names
+	sinkBuf   []Event // the batch's events for Need.Sink
 	events    []Event
 	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
@@ -556,7 +558,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 		uid := c.userID(b, r)
 		eid := c.eids[r.le]
 		if c.opts.Need.Sink != nil {
-			c.opts.Need.Sink.Event(uid, eid, r.t)
+			c.sinkBuf = append(c.sinkBuf, Event{Time: r.t, User: uid, Name: eid})
 		}
 		c.nameCount[eid]++
 		bs := c.nameUsers[eid]
@@ -598,6 +600,10 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 				c.sources = append(c.sources, fmt.Sprintf("%s:%d", fs.Name, r.line))
 			}
 		}
+	}
+	if len(c.sinkBuf) > 0 {
+		c.opts.Need.Sink.Events(c.sinkBuf)
+		c.sinkBuf = c.sinkBuf[:0]
 	}
 	if c.opts.Progress != nil {
 		c.opts.Progress.Rows.Add(b.counts.Rows)

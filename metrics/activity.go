@@ -46,6 +46,7 @@ type Activity struct {
 	FirstSeen []int64
 	day       dayCache
 	finished  bool
+	warmed    int64 // see Events
 }
 
 type userState struct {
@@ -98,7 +99,25 @@ func (a *Activity) NewName(id int32, name string, internal bool) {
 
 const noTime = int64(1<<63 - 1)
 
-// Event implements ingest.Sink.
+// Events implements ingest.Sink. Users' state is spread over megabytes at
+// 100k+ users, so each block of events first loads the state of its users
+// (loads that overlap), then applies the events in order.
+func (a *Activity) Events(evs []Event) {
+	const block = 256
+	for lo := 0; lo < len(evs); lo += block {
+		blk := evs[lo:min(lo+block, len(evs))]
+		for _, e := range blk {
+			if int(e.User) < len(a.state) {
+				a.warmed ^= a.state[e.User].first
+			}
+		}
+		for _, e := range blk {
+			a.Event(e.User, e.Name, e.Time)
+		}
+	}
+}
+
+// Event adds one event.
 func (a *Activity) Event(user, name int32, t int64) {
 	u := int(user)
 	for u >= a.Users {
