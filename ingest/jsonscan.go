@@ -52,12 +52,12 @@ type pathNode struct {
 	spare  *shape
 }
 
-const (
-	keyUnresolved = -2
-	// maxLearned bounds the keys one collecting node learns: past it (an
-	// object keyed by ids, say) keys are resolved on every line instead
-	maxLearned = 1 << 14
-)
+const keyUnresolved = -2
+
+// maxLearned bounds the keys one collecting node learns: past it (an object
+// keyed by ids, say) keys are resolved on every line instead. A variable so
+// tests can reach that path.
+var maxLearned = 1 << 14
 
 func newPathNode() *pathNode { return &pathNode{slot: -1, keyID: keyUnresolved} }
 

@@ -220,6 +220,28 @@ func TestReadSkipInvalid(t *testing.T) {
 	}
 }
 
+// Property statistics are the same when a collecting object stops learning
+// its keys (an object keyed by ids) and every key is resolved on every line.
+func TestReadPropertyStatsPastLearnedKeys(t *testing.T) {
+	var b strings.Builder
+	for i := 0; i < 200; i++ {
+		fmt.Fprintf(&b, `{"user_id":"u%d","event":"e","timestamp":"2024-01-01T00:00:%02dZ","properties":{"k%d":"v","plan":"p","empty":""}}`+"\n", i%7, i%60, i%9)
+	}
+	read := func() []PropStat {
+		return mustRead(t, "p.jsonl", b.String(), Options{Need: Need{PropertyStats: true}}).Stats.Props
+	}
+	want := read()
+	old := maxLearned
+	defer func() { maxLearned = old }()
+	maxLearned = 2
+	if diff := cmp.Diff(want, read()); diff != "" {
+		t.Errorf("property statistics past %d learned keys (-learned +resolved)\n%s", maxLearned, diff)
+	}
+	if len(want) != 10 || want[0].Name != "properties.k0" || want[0].Rows != 23 || want[9].Name != "properties.plan" || want[9].Rows != 200 {
+		t.Errorf("props %+v", want)
+	}
+}
+
 // A batch checks a user id or event name for valid UTF-8 only when it is
 // new to the batch: invalid ones never join it, so each of their rows is
 // caught.
