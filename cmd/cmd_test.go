@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
@@ -150,6 +151,26 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("stdout not empty on failure: %q", out)
 			}
 		})
+	}
+}
+
+// Events dated before 2005 or after the run are counted and warned about
+// (FORMATS.md §6.5): here a column of day numbers read as epoch seconds,
+// and a row from "next year" against a fixed clock.
+func TestTimestampSanityWarnings(t *testing.T) {
+	ios, in, out, errOut := Test()
+	ios.Now = func() time.Time { return time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC) }
+	in.WriteString("user_id,event,time\nu1,signup,1\nu2,signup,2\nu3,signup,1709290800\nu4,signup,1741000000\n")
+	if code := Main(ios, []string{"inspect", "-", "--format", "csv"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "warning: 2 events are dated before 2005 (the earliest 1970-01-01T00:00:01Z): is the time column, its epoch unit or its zone right? inspect shows how it was read [timestamps_before_2005]\n" +
+		"warning: 1 events are dated after the time of this run (the latest 2025-03-03T11:06:40Z): is the time column, its epoch unit or its zone right? inspect shows how it was read [timestamps_in_the_future]\n"
+	if errOut.String() != want {
+		t.Errorf("stderr\n got: %q\nwant: %q", errOut.String(), want)
+	}
+	if !strings.Contains(out.String(), "signup,4,4") {
+		t.Errorf("stdout %q", out.String())
 	}
 }
 

@@ -104,7 +104,7 @@ func (f *InputFlags) inputs(args []string, stdin interface{ Read([]byte) (int, e
 }
 
 // options builds ingest options; errors are usage errors.
-func (f *InputFlags) options(need ingest.Need) (ingest.Options, error) {
+func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, error) {
 	loc, err := loadZone(f.AssumeTZ, "--assume-tz")
 	if err != nil {
 		return ingest.Options{}, err
@@ -120,6 +120,7 @@ func (f *InputFlags) options(need ingest.Need) (ingest.Options, error) {
 		Dedup:       ingest.DedupMode(f.Dedup),
 		Identity:    f.Identity,
 		Need:        need,
+		Now:         now,
 	}
 	for _, w := range f.Where {
 		flt, err := ingest.ParseFilter(w)
@@ -146,7 +147,7 @@ func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need, since
 	if err != nil {
 		return nil, err
 	}
-	opts, err := f.options(need)
+	opts, err := f.options(need, ios.now())
 	if err != nil {
 		return nil, err
 	}
@@ -203,6 +204,16 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 	}
 	if n := d.Stats.MissingUser; n > 0 {
 		ws = append(ws, report.Warning{Code: "missing_user_id", Message: fmt.Sprintf("%s rows have no user id and were not used", report.Thousands(n))})
+	}
+	if n := d.Stats.Early; n > 0 && d.Stats.SuspectEarly {
+		ws = append(ws, report.Warning{Code: "timestamps_before_2005", Message: fmt.Sprintf(
+			"%s events are dated before 2005 (the earliest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",
+			report.Thousands(n), time.Unix(0, d.Stats.First).UTC().Format(time.RFC3339))})
+	}
+	if n := d.Stats.Future; n > 0 {
+		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(
+			"%s events are dated after the time of this run (the latest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",
+			report.Thousands(n), time.Unix(0, d.Stats.Last).UTC().Format(time.RFC3339))})
 	}
 	return ws
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -18,6 +19,17 @@ type IOStreams struct {
 	StdoutTTY bool // bordered tables and colour on stdout
 	StderrTTY bool // progress on stderr
 	NoColor   bool // NO_COLOR set, TERM=dumb, or --no-color
+
+	// Now is the time of the run (nil: the clock), against which events
+	// dated in the future are counted.
+	Now func() time.Time
+}
+
+func (s *IOStreams) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // System binds IOStreams to the real process.

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -57,6 +58,9 @@ type Options struct {
 	// Identity is "stitch" (default: anonymous ids linked to exactly one
 	// user are merged into that user) or "raw" (anonymous ids stay users).
 	Identity string
+	// Now is the time of reading: events dated after it are counted in
+	// Stats.Future. Zero: not counted.
+	Now time.Time
 }
 
 // Need declares what a command uses, so that nothing else is kept.
@@ -123,8 +127,16 @@ type Stats struct {
 	Counts
 	// Naive counts events whose timestamp had no zone and were read in
 	// AssumeTZ (or the vendor's zone).
-	Naive       int64
-	First, Last int64 // time range of the events (valid when Events > 0)
+	Naive int64
+	// Early and Future count events dated before 2005 or after
+	// Options.Now: a wrong time column, epoch unit or zone, more often
+	// than real events (FORMATS.md §6.5). Suspect says whether the early
+	// ones are: some events are later, or some fall before 1980 (near the
+	// epoch's zero). A history all before 2005 (CDNOW's 1997-98
+	// purchases) is not suspect.
+	Early, Future int64
+	SuspectEarly  bool
+	First, Last   int64 // time range of the events (valid when Events > 0)
 	// NameCounts and NameUsers are per event name: events and distinct users.
 	NameCounts []int64
 	NameUsers  []int64
@@ -256,6 +268,7 @@ type consumer struct {
 	seen      idSet
 	warmed    uint64  // see idSet.warm
 	ids, eids []int32 // ids of the batch's users and event names
+	future    int64   // Options.Now, or never
 	sinkBuf   []Event // the batch's events for Need.Sink
 	events    []Event
 	seenAt    [][2]int64 // first and last event time per user
@@ -292,6 +305,10 @@ func newConsumer(opts Options) *consumer {
 	for _, e := range opts.Need.Events {
 		c.needSet[e] = true
 	}
+	c.future = math.MaxInt64
+	if !opts.Now.IsZero() {
+		c.future = opts.Now.UnixNano()
+	}
 	c.evProps = make([][]string, len(opts.Need.EventProps))
 	c.userProps = make([][]userProp, len(opts.Need.UserProps))
 	return c
@@ -301,6 +318,10 @@ type link struct {
 	anon, user string
 	conflict   bool
 }
+
+// early is 2005-01-01T00:00:00Z: analytics events dated before it are
+// nearly always a misread time column (FORMATS.md §6.5).
+var early = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 
 // anonPrefix keeps anonymous ids apart from user ids in the user table.
 const anonPrefix = "\x00"
@@ -555,6 +576,13 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			continue
 		}
 		fs.Events++
+		if r.t < early || r.t > c.future {
+			if r.t < early {
+				c.stats.Early++
+			} else {
+				c.stats.Future++
+			}
+		}
 		uid := c.userID(b, r)
 		eid := c.eids[r.le]
 		if c.opts.Need.Sink != nil {
@@ -654,6 +682,9 @@ func (c *consumer) finish() *Dataset {
 	}
 	for _, f := range d.Stats.Files {
 		d.Stats.Counts.add(f.Counts)
+	}
+	if s := &d.Stats; s.Early > 0 {
+		s.SuspectEarly = s.Early < s.Events || s.First < time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 	}
 	d.Stats.NameCounts = c.nameCount
 	d.Stats.NameUsers = make([]int64, len(c.nameUsers))

@@ -242,6 +242,33 @@ func TestReadPropertyStatsPastLearnedKeys(t *testing.T) {
 	}
 }
 
+// Events before 2005 or after Options.Now are counted; the early ones are
+// suspect unless the whole history lies before 2005 (and after 1980).
+func TestReadImplausibleDates(t *testing.T) {
+	now := time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name, rows    string
+		early, future int64
+		suspect       bool
+	}{
+		{"fine", "u1,e,2024-03-01\nu2,e,2024-03-09T23:59:59Z\n", 0, 0, false},
+		{"future", "u1,e,2024-03-01\nu2,e,2024-03-10T00:00:01Z\n", 0, 1, false},
+		{"some early", "u1,e,2004-12-31T23:59:59Z\nu2,e,2024-03-01\n", 1, 0, true},
+		{"all history before 2005", "u1,e,1997-01-01\nu2,e,1998-06-30\n", 2, 0, false},
+		{"near the epoch", "u1,e,1970-01-01T00:00:01Z\nu2,e,1970-01-01T00:00:02Z\n", 2, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := mustRead(t, "d.csv", "user_id,event,timestamp\n"+tt.rows, Options{Now: now})
+			if s := d.Stats; s.Early != tt.early || s.Future != tt.future || s.SuspectEarly != tt.suspect {
+				t.Errorf("early %d future %d suspect %v; want %d %d %v", s.Early, s.Future, s.SuspectEarly, tt.early, tt.future, tt.suspect)
+			}
+		})
+	}
+	if d := mustRead(t, "d.csv", "user_id,event,timestamp\nu1,e,2099-01-01\n", Options{}); d.Stats.Future != 0 {
+		t.Errorf("no Now, yet %d events in the future", d.Stats.Future)
+	}
+}
+
 // A batch checks a user id or event name for valid UTF-8 only when it is
 // new to the batch: invalid ones never join it, so each of their rows is
 // caught.
