@@ -49,6 +49,7 @@ type InputFlags struct {
 	EventName   string
 	Where       []string
 	AssumeTZ    string
+	SourceTZ    string
 	OnInvalid   string
 	Dedup       string
 	Identity    string
@@ -65,12 +66,14 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.EventName, "event-name", "", "Every row is this event (for files without an event column)")
 	fl.StringArrayVar(&f.Where, "where", nil, "Keep rows matching `FIELD OP VALUE` (OP: = != < <= > >= ~ !~); repeatable, AND-ed")
 	fl.StringVar(&f.AssumeTZ, "assume-tz", "UTC", "`Zone` of timestamps written without one")
+	fl.StringVar(&f.SourceTZ, "source-tz", "", "`Zone` whose wall clock epoch-number times count instead of UTC (Mixpanel projects created before 2023)")
 	enumFlag(cmd, &f.OnInvalid, "on-invalid", "fail", []string{"fail", "skip"}, "What a bad row does")
 	enumFlag(cmd, &f.Dedup, "dedup", "auto", []string{"auto", "exact", "off"}, "Drop repeated events: by event id (auto), also identical user+event+time (exact), or not at all")
 	enumFlag(cmd, &f.Identity, "identity", "stitch", []string{"stitch", "raw"}, "Merge anonymous ids into the user they are linked to, or keep them apart")
 	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress on stderr")
 	cmd.MarkFlagsMutuallyExclusive("event-col", "event-name")
 	_ = cmd.RegisterFlagCompletionFunc("assume-tz", completeZones)
+	_ = cmd.RegisterFlagCompletionFunc("source-tz", completeZones)
 }
 
 func completeZones(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
@@ -109,7 +112,14 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 	if err != nil {
 		return ingest.Options{}, err
 	}
+	var src *time.Location
+	if f.SourceTZ != "" {
+		if src, err = loadZone(f.SourceTZ, "--source-tz"); err != nil {
+			return ingest.Options{}, err
+		}
+	}
 	o := ingest.Options{
+		SourceTZ:    src,
 		Format:      f.InputFormat,
 		UserCol:     f.UserCol,
 		EventCol:    f.EventCol,
@@ -192,6 +202,21 @@ func naiveWarning(n int64, assumeTZ string) []report.Warning {
 	return []report.Warning{{Code: code, Message: fmt.Sprintf("%s timestamps had no zone and were read as %s (set the zone with --assume-tz)", report.Thousands(n), assumeTZ)}}
 }
 
+// offsetText writes the size of a duration in hours and minutes.
+func offsetText(d time.Duration) string {
+	d = d.Abs().Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// aheadOrBehind says where event times stand against a server time that is
+// d later than them.
+func aheadOrBehind(d time.Duration) string {
+	if d < 0 {
+		return "ahead of"
+	}
+	return "behind"
+}
+
 // inputWarnings are the caveats every command inherits from ingest.
 func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 	ws := naiveWarning(d.Stats.Naive, f.AssumeTZ)
@@ -209,6 +234,13 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 		ws = append(ws, report.Warning{Code: "timestamps_before_2005", Message: fmt.Sprintf(
 			"%s events are dated before 2005 (the earliest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",
 			report.Thousands(n), time.Unix(0, d.Stats.First).UTC().Format(time.RFC3339))})
+	}
+	for _, f := range d.Stats.Files {
+		if o := f.ServerOffset; o != nil && (o.Median > time.Hour || o.Median < -time.Hour) {
+			ws = append(ws, report.Warning{Code: "time_offset_from_server_time", Message: fmt.Sprintf(
+				"%s: event times are a median %s %s %s (the vendor's receiving time, over %d records): a Mixpanel project created before 2023 exports times in the project's zone; give that zone with --source-tz",
+				f.Name, offsetText(o.Median), aheadOrBehind(o.Median), o.Field, o.Records)})
+		}
 	}
 	if n := d.Stats.Future; n > 0 {
 		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(

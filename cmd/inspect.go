@@ -121,7 +121,7 @@ func runInspect(opts *InspectOptions) error {
 	env := report.Envelope{
 		Metric: "inspect",
 		Params: map[string]any{
-			"input_format": opts.Input.InputFormat, "assume_tz": opts.Input.AssumeTZ,
+			"input_format": opts.Input.InputFormat, "assume_tz": opts.Input.AssumeTZ, "source_tz": opts.Input.SourceTZ,
 			"dedup": opts.Input.Dedup, "on_invalid": opts.Input.OnInvalid,
 			"where": append([]string{}, opts.Input.Where...), "event_name": opts.Input.EventName,
 		},

@@ -47,7 +47,11 @@ type Options struct {
 	EventName string // every row is this event (files without an event column)
 	Where     []Filter
 	// AssumeTZ is the zone of timestamps written without one (default UTC).
-	AssumeTZ    *time.Location
+	AssumeTZ *time.Location
+	// SourceTZ, when set, is the zone whose wall clock epoch numbers in the
+	// time column count (Mixpanel projects created before 2023 export
+	// project time as if it were UTC).
+	SourceTZ    *time.Location
 	SkipInvalid bool
 	Dedup       DedupMode
 	// Since and Until bound the events read to [Since, Until) when non-nil.
@@ -188,7 +192,20 @@ type FileStats struct {
 	// Detected says why the vendor was chosen (or that none matched).
 	Detected string
 	Mapping  Mapping
+	// ServerOffset, when the vendor records when its servers received each
+	// event (Mixpanel's mp_processing_time_ms), is the median of that minus
+	// the event time over the file's first records. Hours mean the event
+	// times are in another zone (a legacy Mixpanel project: --source-tz).
+	ServerOffset *ServerOffset
 	Counts
+}
+
+// ServerOffset is the median gap between a vendor's server-side time and
+// the event time.
+type ServerOffset struct {
+	Field   string        // the server-time field
+	Median  time.Duration // server time minus event time
+	Records int           // records it is the median of
 }
 
 // PropStat is the number of kept events carrying a non-empty property.
@@ -805,6 +822,7 @@ func (c *consumer) readInput(in Input) error {
 	}
 	fs.Mapping = p.mapping
 	fs.Vendor, fs.Detected = p.vendorName(), p.detected
+	fs.ServerOffset = p.serverOffset
 	if err := c.pipeline(p, o, &fs); err != nil {
 		return err
 	}
@@ -875,6 +893,8 @@ type plan struct {
 	keys        *keyRegistry
 	propStats   bool
 	rawIdentity bool
+	// serverOffset: see FileStats
+	serverOffset *ServerOffset
 }
 
 // zoneFor is the zone of naive timestamps: UTC when the vendor documents
@@ -1199,7 +1219,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 			samples = append(samples, string(v))
 		}
 	}
-	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.zoneFor(p))
+	c.timeColumn(p, samples)
 	if _, err := o.r.Discard(hdrLen); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -1370,9 +1390,63 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 			}
 		}
 	}
-	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.zoneFor(p))
+	c.timeColumn(p, samples)
+	p.serverOffset = c.serverOffset(p, sample)
 	p.startLine = 1
 	return p, nil
+}
+
+// timeColumn decides how the time column is read from its first values;
+// epoch numbers count wall-clock time in --source-tz when it is given.
+func (c *consumer) timeColumn(p *plan, samples []string) {
+	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.zoneFor(p))
+	if loc := c.opts.SourceTZ; loc != nil && p.tp.unit != unitUnknown && p.tp.unit != unitYYYYMMDD {
+		p.tp.epochLoc = loc
+		p.mapping.TimeForm += " of wall-clock time in " + loc.String() + " (--source-tz)"
+	}
+}
+
+// serverOffset measures, over the sample records, the median of the
+// vendor's server-side time minus the event time (see FileStats).
+func (c *consumer) serverOffset(p *plan, sample [][]byte) *ServerOffset {
+	if p.vendor == nil || p.vendor.ServerTime == "" {
+		return nil
+	}
+	// slots: the time column's paths (the first non-empty wins, as in
+	// emit), then the server time
+	paths := p.mapping.Time.Paths
+	s := jsonScanner{root: newPathNode(), slots: make([][]byte, len(paths)+1)}
+	timeSlots := make([]int, len(paths))
+	for i, path := range paths {
+		s.root.add(path, i)
+		timeSlots[i] = i
+	}
+	s.root.add(p.vendor.ServerTime, len(paths))
+	var events, servers []string
+	for _, line := range sample {
+		if s.scan(line) != nil {
+			continue
+		}
+		if e, v := first(s.slots, timeSlots), s.slots[len(paths)]; len(e) > 0 && len(v) > 0 {
+			events = append(events, string(e))
+			servers = append(servers, string(v))
+		}
+	}
+	st, _ := sampleTimeColumn(servers, time.UTC)
+	et := p.tp
+	var gaps []int64
+	for i := range events {
+		e, _, err1 := et.parse([]byte(events[i]))
+		v, _, err2 := st.parse([]byte(servers[i]))
+		if err1 == nil && err2 == nil {
+			gaps = append(gaps, v-e)
+		}
+	}
+	if len(gaps) == 0 {
+		return nil
+	}
+	slices.Sort(gaps)
+	return &ServerOffset{Field: p.vendor.ServerTime, Median: time.Duration(gaps[len(gaps)/2]), Records: len(gaps)}
 }
 
 // readJSONDoc reads a whole JSON document: an array of objects, an object
@@ -1396,6 +1470,7 @@ func (c *consumer) readJSONDoc(name string, o *opened, fs *FileStats) error {
 	p.format = "json"
 	fs.Format = "json"
 	fs.Mapping = p.mapping
+	fs.ServerOffset = p.serverOffset
 	fs.Vendor, fs.Detected = p.vendorName(), p.detected
 	w := newWorker(p)
 	for start := 0; start < len(elems); start += 4096 {

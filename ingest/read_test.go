@@ -473,3 +473,52 @@ func FuzzReadChunking(f *testing.F) {
 		}
 	})
 }
+
+// A legacy Mixpanel project's export counts project wall-clock seconds:
+// the processing-time check sees the zone's offset, and --source-tz reads
+// the file back to the same events as the UTC export, across the DST change
+// of 2024-03-10 in the sample's week.
+func TestReadMixpanelSourceTZ(t *testing.T) {
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(file string, src *time.Location) *Dataset {
+		t.Helper()
+		path := filepath.Join("..", "testdata", "formats", file)
+		d, err := Read([]Input{FileInput(path, nil)}, Options{SourceTZ: src, Need: Need{AllEvents: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	offset := func(d *Dataset) time.Duration {
+		t.Helper()
+		o := d.Stats.Files[0].ServerOffset
+		if o == nil || o.Field != "properties.mp_processing_time_ms" || o.Records != 22 {
+			t.Fatalf("server offset %+v", o)
+		}
+		return o.Median
+	}
+	utc := read("mixpanel.jsonl", nil)
+	legacy := read("mixpanel_legacy_la.jsonl", nil)
+	fixed := read("mixpanel_legacy_la.jsonl", la)
+	if o := offset(utc); o < 0 || o > time.Minute {
+		t.Errorf("UTC export: median offset %v", o)
+	}
+	if o := offset(legacy); o < 8*time.Hour || o > 8*time.Hour+time.Minute {
+		t.Errorf("legacy export: median offset %v, want about 8h", o)
+	}
+	if o := offset(fixed); o < 0 || o > time.Minute {
+		t.Errorf("legacy export with --source-tz: median offset %v", o)
+	}
+	if diff := cmp.Diff(utc.Events, fixed.Events); diff != "" {
+		t.Errorf("events (-UTC export +legacy with --source-tz)\n%s", diff)
+	}
+	if cmp.Equal(utc.Events, legacy.Events) {
+		t.Error("the legacy file reads like the UTC one without --source-tz")
+	}
+	if tf := fixed.Stats.Files[0].Mapping.TimeForm; tf != "unix seconds of wall-clock time in America/Los_Angeles (--source-tz)" {
+		t.Errorf("time form %q", tf)
+	}
+}

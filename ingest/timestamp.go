@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -63,7 +64,45 @@ type timeParser struct {
 	unit     epochUnit      // for numeric cells
 	dayFirst bool           // for slash dates: 02/01/2006 rather than 01/02/2006
 	naiveLoc *time.Location // zone for timestamps written without one; nil = UTC
-	day      dayCache       // writes on every parse: one timeParser per goroutine
+	// epochLoc, when set, is the zone whose wall clock epoch numbers count
+	// (--source-tz: Mixpanel projects created before 2023 export project
+	// time as if it were UTC); nil = epoch numbers are UTC.
+	epochLoc *time.Location
+	day      dayCache  // writes on every parse: one timeParser per goroutine
+	zone     zoneCache // likewise
+}
+
+// zoneCache turns wall-clock times in a zone into instants. time.Date with
+// a zone costs ~100 ns; consecutive rows nearly always fall in the zone
+// period (offset) of the one before, so that period is remembered. Wall
+// times within a day of the period's ends, where a change of offset can
+// make a wall time ambiguous or missing, always go to time.Date, so the
+// result is time.Date's whatever rows came before.
+type zoneCache struct {
+	loc        *time.Location
+	off        int64 // the period's offset, ns
+	start, end int64 // the instants it covers, [start, end)
+}
+
+func (z *zoneCache) instant(wall int64, loc *time.Location) int64 {
+	const day = 86400 * int64(time.Second)
+	if z.loc == loc {
+		if t := wall - z.off; t-day >= z.start && t+day < z.end {
+			return t
+		}
+	}
+	w := time.Unix(0, wall).UTC()
+	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	_, off := t.Zone()
+	start, end := t.ZoneBounds()
+	*z = zoneCache{loc: loc, off: int64(off) * int64(time.Second), start: math.MinInt64 + day, end: math.MaxInt64 - day}
+	if !start.IsZero() {
+		z.start = start.UnixNano()
+	}
+	if !end.IsZero() {
+		z.end = end.UnixNano()
+	}
+	return t.UnixNano()
 }
 
 // dayCache remembers the last YYYY-MM-DD read: exports come in time order,
@@ -182,6 +221,9 @@ func (p *timeParser) parseNumber(b []byte) (int64, bool, error) {
 	if neg {
 		ns = -ns
 	}
+	if p.epochLoc != nil && p.epochLoc != time.UTC {
+		ns = p.zone.instant(ns, p.epochLoc)
+	}
 	return ns, false, nil
 }
 
@@ -286,10 +328,11 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 
 // civil converts a wall time without zone to an instant in p.naiveLoc.
 func (p *timeParser) civil(y, mo, d, h, mi, s, nsec int) (int64, error) {
+	wall := (daysFromCivil(y, mo, d)*86400+int64(h*3600+mi*60+s))*1e9 + int64(nsec)
 	if p.naiveLoc == nil || p.naiveLoc == time.UTC {
-		return (daysFromCivil(y, mo, d)*86400+int64(h*3600+mi*60+s))*1e9 + int64(nsec), nil
+		return wall, nil
 	}
-	return time.Date(y, time.Month(mo), d, h, mi, s, nsec, p.naiveLoc).UnixNano(), nil
+	return p.zone.instant(wall, p.naiveLoc), nil
 }
 
 // slowLayouts are tried in order when the fast path fails. Layouts with a

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -195,4 +196,36 @@ func FuzzTimestamp(f *testing.F) {
 			}
 		}
 	})
+}
+
+// zoneCache gives time.Date's instant for every wall time, in any order:
+// across DST changes (gaps and overlaps), a half-hour DST, a zone without
+// DST and UTC.
+func TestZoneCacheMatchesTimeDate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, name := range []string{"America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var z zoneCache
+		from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+		step := int64(17 * time.Minute)
+		walls := make([]int64, 0, 70000)
+		for w := from; w < from+2*365*86400e9; w += step {
+			walls = append(walls, w)
+		}
+		for pass := 0; pass < 2; pass++ { // in time order, then shuffled
+			if pass == 1 {
+				rng.Shuffle(len(walls), func(i, j int) { walls[i], walls[j] = walls[j], walls[i] })
+			}
+			for _, w := range walls {
+				u := time.Unix(0, w).UTC()
+				want := time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UnixNano()
+				if got := z.instant(w, loc); got != want {
+					t.Fatalf("%s: wall %s: %d, time.Date says %d", name, u.Format(time.DateTime), got, want)
+				}
+			}
+		}
+	}
 }

@@ -45,6 +45,10 @@ type Vendor struct {
 	// LinksOnly: every record links an anonymous id to a user (Heap's users
 	// table); there are no events.
 	LinksOnly bool
+	// ServerTime is a field with the time the vendor's servers received the
+	// event, compared with the event time to catch a zone shift (FORMATS.md
+	// §6.5).
+	ServerTime string
 }
 
 // fieldSet is a decoded JSON record or a CSV header, asked for its fields
@@ -138,7 +142,7 @@ var Vendors = []*Vendor{
 		},
 		User: []string{"properties.$user_id", "properties.distinct_id"}, Anon: []string{"properties.$device_id"},
 		Event: []string{"event"}, Time: []string{"properties.time"}, ID: []string{"properties.$insert_id"},
-		AnonPrefix: "$device:", PropPrefixes: []string{"properties."},
+		AnonPrefix: "$device:", PropPrefixes: []string{"properties."}, ServerTime: "properties.mp_processing_time_ms",
 		Internal: []string{"$identify", "$create_alias", "$merge", "$mp_session_record"}},
 	{Name: "amplitude", UTC: true, JSON: true,
 		scoreJSON: func(m record) (int, []string) {
