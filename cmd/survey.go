@@ -394,7 +394,7 @@ func runSurvey(opts *SurveyOptions) error {
 	}
 	params := map[string]any{"score_col": opts.ScoreCol, "event": opts.Event, "score_prop": opts.ScoreProp, "period": opts.Period,
 		"week_start": opts.WeekStart, "survey_dedupe": opts.Dedupe, "scale": scale.Name, "tz": r.TZ, "conf": r.Conf, "by": r.By,
-		"from": nullable(r.from), "to": nullable(r.to)}
+		"from": nullable(r.from), "to": nullable(r.to), "since": nullable(r.sinc), "as_of": nil}
 	switch opts.Kind {
 	case "nps":
 		params["nps_ci"] = opts.NPSCI
@@ -406,8 +406,10 @@ func runSurvey(opts *SurveyOptions) error {
 	asOf := ""
 	if r.asOf != nil {
 		asOf = r.asOf.Format(time.RFC3339Nano)
+		params["as_of"] = r.asOf.UTC().Format(time.RFC3339Nano)
 	} else if t, ok := lastTime(raws); ok {
 		asOf = time.Unix(0, t+1).In(r.loc).Format(time.RFC3339Nano)
+		params["as_of"] = time.Unix(0, t+1).UTC().Format(time.RFC3339Nano)
 	}
 	env := report.Envelope{Metric: opts.Kind, Params: params, Input: in, AsOf: asOf, TZ: r.TZ, Result: res, Warnings: ws}
 	return r.Out.write(opts.IO, env, opts.doc(res, ex, scale), r.loc)
