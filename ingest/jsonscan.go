@@ -50,6 +50,10 @@ type pathNode struct {
 	// the layouts of this object seen last (see shape), and one to record into
 	shapes [maxShapes]*shape
 	spare  *shape
+	// recording backs off when layouts keep changing: installs counts the
+	// layouts recorded since one last matched in full, pause the objects
+	// still to be read without recording
+	installs, pause int
 }
 
 const keyUnresolved = -2
@@ -145,7 +149,7 @@ func (n *pathNode) clone() *pathNode {
 		c.children[i] = ch.clone()
 	}
 	c.index = append([]uint16(nil), n.index...)
-	c.shapes, c.spare = [maxShapes]*shape{}, nil
+	c.shapes, c.spare, c.installs, c.pause = [maxShapes]*shape{}, nil, 0, 0
 	return &c
 }
 
@@ -290,10 +294,15 @@ func (s *jsonScanner) object(b []byte, i int, node *pathNode) (int, error) {
 			}
 			if k == len(sh.members) && bytes.HasPrefix(b[i:], sh.close) {
 				node.promote(at)
+				node.installs = 0
 				return i + len(sh.close), nil
 			}
 		}
-		rec, prev = node.record(sh, k), i
+		if prev = i; node.pause > 0 {
+			node.pause--
+		} else {
+			rec = node.record(sh, k)
+		}
 	}
 	// the member-by-member walk, from the object's start or from where the
 	// layout stopped matching
@@ -398,8 +407,14 @@ type shapeMember struct {
 
 const (
 	maxShapes       = 4
-	maxShapeMembers = 64
-	maxShapeBytes   = 4 << 10
+	maxShapeMembers = 1024
+	maxShapeBytes   = 64 << 10
+	// after shapeBackoff layouts recorded with none matching in full, the
+	// next shapePause objects are read without recording (objects whose
+	// keys come in a new order every time: recording a wide one copies
+	// kilobytes for nothing)
+	shapeBackoff = 16
+	shapePause   = 256
 )
 
 // add records a member, or gives up (nil) on an object too big to be worth it.
@@ -474,6 +489,9 @@ func (n *pathNode) install(rec *shape, close []byte) {
 		}
 	}
 	rec.close = rec.buf[from:]
+	if n.installs++; n.installs == shapeBackoff {
+		n.installs, n.pause = 0, shapePause
+	}
 	n.spare = n.shapes[maxShapes-1]
 	copy(n.shapes[1:], n.shapes[:maxShapes-1])
 	n.shapes[0] = rec

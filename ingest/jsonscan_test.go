@@ -217,6 +217,17 @@ func TestJSONScannerShapes(t *testing.T) {
 		}
 	}
 	checkShapes(t, lines)
+	// a new layout on every line until recording pauses, then one layout
+	// over and over (read member by member while paused, then by shape)
+	lines = lines[:0]
+	for k := 0; k < shapeBackoff+shapePause+40; k++ {
+		if k < 3*shapeBackoff {
+			lines = append(lines, fmt.Sprintf(`{"event":"e%d","properties":{"k%d":"v","plan":"p"}}`, k, k))
+		} else {
+			lines = append(lines, fmt.Sprintf(`{"event":"e%d","properties":{"plan":"p%d","role":"r"}}`, k, k))
+		}
+	}
+	checkShapes(t, lines)
 }
 
 // FuzzJSONShapes: whatever lines come in whatever order, a scanner that
