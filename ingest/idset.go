@@ -138,7 +138,7 @@ func (t *userTable) find(key string) (int32, bool) {
 }
 
 // slot, peek and nameByte let a caller load what intern will touch ahead
-// of it (see consumer.internUsers): the home slot of h, the id a matching
+// of it (see consumer.warmUsers): the home slot of h, the id a matching
 // slot holds (or -1), and a byte of that id's name.
 func (t *userTable) slot(h uint64) uint64 {
 	if len(t.slots) == 0 {

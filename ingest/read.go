@@ -379,17 +379,15 @@ func (c *consumer) dedup(b *batch) {
 	}
 }
 
-// internUsers gives the batch's users their ids (in the order of their
-// first rows, so ids keep following the file) and folds in their first and
-// last seen. A batch holds each user's key once: 10k rows of an export in
-// time order hold about 2.3k users, and every user-table lookup is a cache
-// miss or two. The duplicates consume drops need no care here: their
-// originals, counted before them, have the same user and time.
-func (c *consumer) internUsers(b *batch) {
-	// Load what the lookups will touch in passes whose loads do not wait
-	// on each other, so their cache misses overlap: the users' home slots,
-	// then the names and first/last seen of the ids found there. A batch's
-	// worth fits in the core's cache.
+// warmUsers loads what looking up the batch's users will touch, in passes
+// whose loads do not wait on each other, so their cache misses overlap: the
+// users' home slots, then the names and first/last seen of the ids found
+// there. A batch's worth fits in the core's cache. Rows carry their user and
+// event name as positions in the batch's sets (10k rows of an export in time
+// order hold about 2.3k users and a dozen names); the ids of those are
+// looked up when a row first needs them (batchID), in row order, so a user
+// or name seen only in rows dropped as duplicates is never made.
+func (c *consumer) warmUsers(b *batch) {
 	users := b.users.ents
 	for k := range users {
 		c.warmed ^= c.users.slot(users[k].h)
@@ -402,21 +400,34 @@ func (c *consumer) internUsers(b *batch) {
 			}
 		}
 	}
-	c.ids = c.ids[:0]
-	for k := range users {
-		uid, isNew := c.users.intern(b.users.key(k), users[k].h)
-		if fl := b.seen[k]; isNew {
-			c.seenAt = append(c.seenAt, fl)
-		} else {
-			c.seenAt[uid][0] = min(c.seenAt[uid][0], fl[0])
-			c.seenAt[uid][1] = max(c.seenAt[uid][1], fl[1])
+	c.ids = resetIDs(c.ids, len(users))
+	c.eids = resetIDs(c.eids, len(b.names.ents))
+}
+
+// resetIDs returns ids with n entries, all -1 (not looked up yet).
+func resetIDs(ids []int32, n int) []int32 {
+	ids = slices.Grow(ids[:0], n)[:n]
+	for i := range ids {
+		ids[i] = -1
+	}
+	return ids
+}
+
+// rowUser returns the id of the row's user (adding the user, first seen at
+// the row's time) and folds the row's time into its first and last seen.
+func (c *consumer) rowUser(b *batch, r *rowRec) int32 {
+	uid := c.ids[r.lu]
+	if uid < 0 {
+		var isNew bool
+		uid, isNew = c.users.intern(b.users.key(int(r.lu)), b.users.ents[r.lu].h)
+		c.ids[r.lu] = uid
+		if isNew {
+			c.seenAt = append(c.seenAt, [2]int64{r.t, r.t})
 		}
-		c.ids = append(c.ids, uid)
 	}
-	c.eids = c.eids[:0]
-	for k := range b.names.ents {
-		c.eids = append(c.eids, c.nameID(b.names.key(k)))
-	}
+	fl := &c.seenAt[uid]
+	fl[0], fl[1] = min(fl[0], r.t), max(fl[1], r.t)
+	return uid
 }
 
 // nameID returns an event name's id, adding the name.
@@ -441,7 +452,7 @@ func (c *consumer) nameID(name []byte) int32 {
 // identified id) the anonymous id, kept apart from user ids until stitching
 // decides; a row with both links them.
 func (c *consumer) userID(b *batch, r *rowRec) int32 {
-	uid := c.ids[r.lu]
+	uid := c.rowUser(b, r)
 	if r.link >= 0 && c.opts.Identity != "raw" {
 		user, anon := b.links[r.link][0], b.links[r.link][1]
 		for int(uid) >= len(c.userLink) {
@@ -578,7 +589,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 	nEP := len(c.opts.Need.EventProps)
 	nUP := len(c.opts.Need.UserProps)
 	c.dedup(b)
-	c.internUsers(b)
+	c.warmUsers(b)
 	for i := range b.rows {
 		r := &b.rows[i]
 		if r.dup {
@@ -602,6 +613,10 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 		}
 		uid := c.userID(b, r)
 		eid := c.eids[r.le]
+		if eid < 0 {
+			eid = c.nameID(b.names.key(int(r.le)))
+			c.eids[r.le] = eid
+		}
 		if c.opts.Need.Sink != nil {
 			c.sinkBuf = append(c.sinkBuf, Event{Time: r.t, User: uid, Name: eid})
 		}
@@ -1593,7 +1608,6 @@ type rowRec struct {
 type batch struct {
 	rows     []rowRec
 	users    batchSet    // the rows' user keys (userKey, userHash)
-	seen     [][2]int64  // per user, the first and last time of its rows
 	names    batchSet    // the rows' event names (keyHash)
 	links    [][2][]byte // user and anonymous id of rows with both
 	props    [][]byte
@@ -1619,7 +1633,6 @@ func getBatch(chunkLen int) *batch {
 	}
 	b.rows = b.rows[:0]
 	b.users.reset()
-	b.seen = b.seen[:0]
 	b.names.reset()
 	b.links = b.links[:0]
 	b.props = b.props[:0]
@@ -1968,8 +1981,9 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		b.links = append(b.links, [2][]byte{user, anon})
 		r.link = int32(len(b.links) - 1)
 	}
-	r.lu = w.batchUser(b, uref, t)
-	r.le = eref.k
+	if r.lu, r.le = uref.k, eref.k; r.lu < 0 {
+		r.lu = w.userIdx.add(&b.users, uref)
+	}
 	if r.le < 0 {
 		r.le = w.nameIdx.add(&b.names, eref)
 	}
@@ -2064,18 +2078,6 @@ func (x batchIndex) place(h uint64, k int32) {
 		i = (i + 1) & mask
 	}
 	x[i] = k + 1
-}
-
-// batchUser returns the position of the user in b.users, adding it, and
-// folds t into its first and last seen.
-func (w *worker) batchUser(b *batch, u batchRef, t int64) int32 {
-	if u.k < 0 {
-		b.seen = append(b.seen, [2]int64{t, t})
-		return w.userIdx.add(&b.users, u)
-	}
-	fl := &b.seen[u.k]
-	fl[0], fl[1] = min(fl[0], t), max(fl[1], t)
-	return u.k
 }
 
 // link records an identity link (a user and an anonymous id, no event); a

@@ -522,3 +522,22 @@ func TestReadMixpanelSourceTZ(t *testing.T) {
 		t.Errorf("time form %q", tf)
 	}
 }
+
+// A duplicate is dropped before it can make a user: here the repeat of a
+// Segment message names its sender only by anonymous id, which is the
+// original's user id, so it is the same event (same sender string, event,
+// id and time) but would be a user of its own ("anonymous x").
+func TestReadDuplicateMakesNoUser(t *testing.T) {
+	data := `{"type":"track","event":"e","messageId":"m1","userId":"x","timestamp":"2024-01-01T00:00:00Z"}` + "\n" +
+		`{"type":"track","event":"e","messageId":"m1","anonymousId":"x","timestamp":"2024-01-01T00:00:00Z"}` + "\n" +
+		`{"type":"track","event":"f","messageId":"m2","userId":"y","timestamp":"2024-01-02T00:00:00Z"}` + "\n"
+	for _, workers := range []int{1, 4} {
+		d := mustRead(t, "s.jsonl", data, Options{Format: "segment", Workers: workers})
+		if d.Stats.Duplicates != 1 || d.Stats.Events != 2 {
+			t.Errorf("counts %+v", d.Stats.Counts)
+		}
+		if diff := cmp.Diff([]string{"x", "y"}, d.Users); diff != "" {
+			t.Errorf("users (-want +got)\n%s", diff)
+		}
+	}
+}
