@@ -337,8 +337,12 @@ type link struct {
 }
 
 // early is 2005-01-01T00:00:00Z: analytics events dated before it are
-// nearly always a misread time column (FORMATS.md §6.5).
-var early = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+// nearly always a misread time column (FORMATS.md §6.5); epochLike,
+// 1980-01-01, is near enough the epoch's zero to be one for sure.
+var (
+	early     = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	epochLike = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+)
 
 // anonPrefix keeps anonymous ids apart from user ids in the user table.
 const anonPrefix = "\x00"
@@ -385,8 +389,8 @@ func (c *consumer) dedup(b *batch) {
 // there. A batch's worth fits in the core's cache. Rows carry their user and
 // event name as positions in the batch's sets (10k rows of an export in time
 // order hold about 2.3k users and a dozen names); the ids of those are
-// looked up when a row first needs them (batchID), in row order, so a user
-// or name seen only in rows dropped as duplicates is never made.
+// looked up when a row first needs them (rowUser, rowName), in row order,
+// so a user or name seen only in rows dropped as duplicates is never made.
 func (c *consumer) warmUsers(b *batch) {
 	users := b.users.ents
 	for k := range users {
@@ -428,6 +432,16 @@ func (c *consumer) rowUser(b *batch, r *rowRec) int32 {
 	fl := &c.seenAt[uid]
 	fl[0], fl[1] = min(fl[0], r.t), max(fl[1], r.t)
 	return uid
+}
+
+// rowName returns the id of the row's event name, adding the name.
+func (c *consumer) rowName(b *batch, r *rowRec) int32 {
+	eid := c.eids[r.le]
+	if eid < 0 {
+		eid = c.nameID(b.names.key(int(r.le)))
+		c.eids[r.le] = eid
+	}
+	return eid
 }
 
 // nameID returns an event name's id, adding the name.
@@ -604,19 +618,13 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			continue
 		}
 		fs.Events++
-		if r.t < early || r.t > c.future {
-			if r.t < early {
-				c.stats.Early++
-			} else {
-				c.stats.Future++
-			}
+		if r.t < early {
+			c.stats.Early++
+		} else if r.t > c.future {
+			c.stats.Future++
 		}
 		uid := c.userID(b, r)
-		eid := c.eids[r.le]
-		if eid < 0 {
-			eid = c.nameID(b.names.key(int(r.le)))
-			c.eids[r.le] = eid
-		}
+		eid := c.rowName(b, r)
 		if c.opts.Need.Sink != nil {
 			c.sinkBuf = append(c.sinkBuf, Event{Time: r.t, User: uid, Name: eid})
 		}
@@ -716,7 +724,7 @@ func (c *consumer) finish() *Dataset {
 		d.Stats.Counts.add(f.Counts)
 	}
 	if s := &d.Stats; s.Early > 0 {
-		s.SuspectEarly = s.Early < s.Events || s.First < time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+		s.SuspectEarly = s.Early < s.Events || s.First < epochLike
 	}
 	d.Stats.NameCounts = c.nameCount
 	d.Stats.NameUsers = make([]int64, len(c.nameUsers))
@@ -1595,7 +1603,7 @@ type rowRec struct {
 	line       int
 	hID, hEx   uint64
 	lu, le     int32 // the row's user in batch.users, event in batch.names
-	link       int32 // its user and anonymous id in batch.links, or -1
+	link       int32 // its user and anonymous id in batch.links, or -1 (event rows under raw identities too: never linked)
 	pOff       int32
 	kOff, kEnd int32
 	linkOnly   bool // an identity link (user + anonymous id), not an event
@@ -1977,7 +1985,7 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		return true
 	}
 	r := rowRec{t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys)), link: -1}
-	if len(user) > 0 && len(anon) > 0 {
+	if len(user) > 0 && len(anon) > 0 && !p.rawIdentity { // raw identities are never linked
 		b.links = append(b.links, [2][]byte{user, anon})
 		r.link = int32(len(b.links) - 1)
 	}

@@ -141,19 +141,12 @@ func isNumber(b []byte) bool {
 		i++
 	}
 	start := i
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
-	}
-	if i == start {
+	if i = skipDigits(b, i); i == start {
 		return false
 	}
 	if i < len(b) && b[i] == '.' {
-		i++
-		fs := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == fs {
+		fs := i + 1
+		if i = skipDigits(b, fs); i == fs {
 			return false
 		}
 	}
