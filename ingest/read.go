@@ -836,7 +836,13 @@ func (c *consumer) readInput(in Input) error {
 	case "jsonl":
 		p, err = c.planJSON(in.Name, splitLines(head, 200))
 	case "json":
-		return c.readJSONDoc(in.Name, o, &fs)
+		var sample [][]byte
+		if sample, err = docSample(in.Name, head, len(head) < peekSize, 200); err == nil {
+			p, err = c.planJSON(in.Name, sample)
+		}
+		if p != nil {
+			p.format = "json"
+		}
 	default:
 		return fmt.Errorf("%s: unknown input format %q", in.Name, format)
 	}
@@ -850,8 +856,11 @@ func (c *consumer) readInput(in Input) error {
 		return err
 	}
 	if fs.Rows == 0 {
-		if format == "jsonl" {
+		switch format {
+		case "jsonl":
 			return fmt.Errorf("%s: no records", in.Name)
+		case "json":
+			return fmt.Errorf("%s: no records (an empty JSON array)", in.Name)
 		}
 		return fmt.Errorf("%s: header only: no data rows after line %d", in.Name, p.startLine-1)
 	}
@@ -996,16 +1005,27 @@ type propCol struct {
 	key uint16
 }
 
-// slotter hands out physical slots for paths.
+// slotter hands out physical slots for paths. A path has one slot however
+// many roles read it (the user column and a --where on it, say): the JSON
+// trie keeps one slot per path, so a second slot would take the first's place.
 type slotter struct {
 	paths []string
+	index map[string]int
 }
 
 func (s *slotter) slots(paths ...string) []int {
 	var out []int
 	for _, p := range paths {
-		out = append(out, len(s.paths))
-		s.paths = append(s.paths, p)
+		k, ok := s.index[p]
+		if !ok {
+			if s.index == nil {
+				s.index = map[string]int{}
+			}
+			k = len(s.paths)
+			s.index[p] = k
+			s.paths = append(s.paths, p)
+		}
+		out = append(out, k)
 	}
 	return out
 }
@@ -1472,90 +1492,43 @@ func (c *consumer) serverOffset(p *plan, sample [][]byte) *ServerOffset {
 	return &ServerOffset{Field: p.vendor.ServerTime, Median: time.Duration(gaps[len(gaps)/2]), Records: len(gaps)}
 }
 
-// readJSONDoc reads a whole JSON document: an array of objects, an object
-// wrapping one array of objects ({"results": […]}), or a single object.
-func (c *consumer) readJSONDoc(name string, o *opened, fs *FileStats) error {
-	doc, err := io.ReadAll(o.r)
+// jsonRecords finds the records of a whole JSON document in memory (small
+// survey exports) and the line each starts on.
+func jsonRecords(name string, doc []byte) ([][]byte, []int, error) {
+	var d docSplitter
+	_, spans, err := d.split(doc, true, 1)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		err.(*RowError).File = name
+		return nil, nil, err
 	}
-	elems, lines, err := jsonRecords(doc)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	recs, lines := make([][]byte, len(spans)), make([]int, len(spans))
+	for i, s := range spans {
+		recs[i], lines[i] = doc[s.off:s.end], s.line
 	}
-	if len(elems) == 0 {
-		return fmt.Errorf("%s: no records (an empty JSON array)", name)
-	}
-	p, err := c.planJSON(name, elems[:min(len(elems), 200)])
-	if err != nil {
-		return err
-	}
-	p.format = "json"
-	fs.Format = "json"
-	fs.Mapping = p.mapping
-	fs.ServerOffset = p.serverOffset
-	fs.Vendor, fs.Detected = p.vendorName(), p.detected
-	w := newWorker(p)
-	for start := 0; start < len(elems); start += 4096 {
-		end := min(start+4096, len(elems))
-		b := &batch{}
-		for i := start; i < end; i++ {
-			if !w.jsonRecord(b, elems[i], lines[i]) {
-				break
-			}
-		}
-		if err := c.consume(b, fs); err != nil {
-			return err
-		}
-	}
-	c.stats.Files = append(c.stats.Files, *fs)
-	return nil
+	return recs, lines, nil
 }
 
-// jsonRecords finds the record objects of a JSON document and the line each
-// starts on.
-func jsonRecords(doc []byte) ([][]byte, []int, error) {
-	var s jsonScanner
-	i := skipWS(doc, 0)
-	if i < len(doc) && doc[i] == '{' {
-		// a wrapper object: use its first array of objects, else the object itself
-		end, err := s.skip(doc, i)
-		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", 1+bytes.Count(doc[:end], nl), err)
-		}
-		if j := skipWS(doc, end); j != len(doc) {
-			return nil, nil, fmt.Errorf("line %d: more than one JSON document (JSON lines must have one object per line)", 1+bytes.Count(doc[:j], nl))
-		}
-		if arr := firstArrayOfObjects(doc[i:end]); arr >= 0 {
-			i += arr
-		} else {
-			return [][]byte{doc[i:end]}, []int{1 + bytes.Count(doc[:i], nl)}, nil
-		}
+// docSample is the first records of a JSON document for planning: those
+// whole in head, at most n. A broken structure in head is an error at once,
+// and so is a head with no whole record.
+func docSample(name string, head []byte, eof bool, n int) ([][]byte, error) {
+	var d docSplitter
+	_, spans, err := d.split(head, eof, 1)
+	if err != nil {
+		err.(*RowError).File = name
+		return nil, err
 	}
-	if i >= len(doc) || doc[i] != '[' {
-		return nil, nil, errors.New("expected a JSON array or object")
-	}
-	var elems [][]byte
-	var lines []int
-	line, at := 1, 0
-	var more bool
-	for i, more = firstMember(doc, i, ']'); more; {
-		end, err := s.skip(doc, i)
-		line += bytes.Count(doc[at:i], nl)
-		at = i
-		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", line, err)
+	if len(spans) == 0 {
+		if eof {
+			return nil, fmt.Errorf("%s: no records (an empty JSON array)", name)
 		}
-		elems = append(elems, doc[i:end])
-		lines = append(lines, line)
-		if i, more, err = nextMember(doc, end, ']'); err != nil {
-			if i >= len(doc) {
-				return nil, nil, errors.New("unterminated JSON array")
-			}
-			return nil, nil, fmt.Errorf("line %d: invalid JSON: %v", 1+bytes.Count(doc[:i], nl), err)
-		}
+		return nil, fmt.Errorf("%s: the first record of the JSON document is longer than %d MiB", name, len(head)>>20)
 	}
-	return elems, lines, nil
+	var out [][]byte
+	for _, s := range spans[:min(n, len(spans))] {
+		out = append(out, head[s.off:s.end])
+	}
+	return out, nil
 }
 
 // firstArrayOfObjects returns the offset in obj of the first value that is an
@@ -1588,11 +1561,12 @@ func firstArrayOfObjects(obj []byte) int {
 // the parallel pipeline
 
 type chunk struct {
-	data []byte
-	line int // line number of data[0]
-	buf  *[]byte
-	err  error // a read error after the previous chunk
-	out  chan *batch
+	data  []byte
+	line  int    // line number of data[0]
+	spans []span // a JSON document's records in data
+	buf   *[]byte
+	err   error // a read error after the previous chunk
+	out   chan *batch
 }
 
 // rowRec is one row for the consumer: 64 bytes, no pointers (a batch's
@@ -1651,11 +1625,36 @@ func getBatch(chunkLen int) *batch {
 	return b
 }
 
-func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
-	boundary := func(b []byte) int { return csvBoundary(b, p.sep) }
-	if p.format == "jsonl" {
-		boundary = lineBoundary
+// framer finds the whole records at the start of buf, whose first byte is
+// on line line: it returns where they end (-1: none yet, more input follows;
+// with eof, buf is the rest of the input), their spans when it knows them,
+// and an error that stops the input after those records.
+type framer func(buf []byte, eof bool, line int) (int, []span, error)
+
+func (p *plan) framer() framer {
+	switch p.format {
+	case "json":
+		var d docSplitter
+		return d.split
+	case "jsonl":
+		return whole(lineBoundary)
 	}
+	return whole(func(b []byte) int { return csvBoundary(b, p.sep) })
+}
+
+// whole makes a framer of a boundary function, which finds the end of the
+// last whole record (-1: none) of a buffer that more input follows.
+func whole(boundary func([]byte) int) framer {
+	return func(buf []byte, eof bool, _ int) (int, []span, error) {
+		if eof {
+			return len(buf), nil, nil
+		}
+		return boundary(buf), nil, nil
+	}
+}
+
+func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
+	frame := p.framer()
 	work := make(chan *chunk, c.opts.Workers)
 	order := make(chan *chunk, c.opts.Workers*2)
 	done := make(chan struct{})
@@ -1706,39 +1705,39 @@ func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
 				send(&chunk{line: line, err: fmt.Errorf("%s: %w", p.name, rerr), buf: bp})
 				return
 			}
-			end := len(buf)
-			if !eof {
-				end = boundary(buf)
-				for end < 0 {
-					// no whole record yet: read more, up to the record size limit
-					if len(buf) >= maxRecordSize {
-						msg := tooLong
-						if p.format != "jsonl" && bytes.Count(buf, quote)%2 == 1 {
-							msg = fmt.Sprintf("record is longer than %d MiB: a quoted field is never closed (missing \")", maxRecordSize>>20)
-						}
-						send(&chunk{line: line, err: &RowError{File: p.name, Line: line, Msg: msg}, buf: bp})
-						return
+			end, spans, ferr := frame(buf, eof, line)
+			for end < 0 {
+				// no whole record yet: read more, up to the record size limit
+				if len(buf) >= maxRecordSize {
+					msg := tooLong
+					if p.sep != 0 && bytes.Count(buf, quote)%2 == 1 {
+						msg = fmt.Sprintf("record is longer than %d MiB: a quoted field is never closed (missing \")", maxRecordSize>>20)
 					}
-					buf = slices.Grow(buf, len(buf))
-					n, err := o.r.Read(buf[len(buf):cap(buf)])
-					buf = buf[:len(buf)+n]
-					if err == io.EOF {
-						eof = true
-						end = len(buf)
-						break
-					}
-					if err != nil {
-						send(&chunk{line: line, err: fmt.Errorf("%s: %w", p.name, err), buf: bp})
-						return
-					}
-					end = boundary(buf)
+					send(&chunk{line: line, err: &RowError{File: p.name, Line: line, Msg: msg}, buf: bp})
+					return
 				}
+				buf = slices.Grow(buf, len(buf))
+				n, err := o.r.Read(buf[len(buf):cap(buf)])
+				buf = buf[:len(buf)+n]
+				if err != nil && err != io.EOF {
+					send(&chunk{line: line, err: fmt.Errorf("%s: %w", p.name, err), buf: bp})
+					return
+				}
+				eof = err == io.EOF
+				end, spans, ferr = frame(buf, eof, line)
 			}
 			carry = append(carry[:0], buf[end:]...)
 			*bp = buf
-			ch := &chunk{data: buf[:end], line: line, buf: bp}
+			ch := &chunk{data: buf[:end], line: line, spans: spans, buf: bp}
 			line += bytes.Count(buf[:end], nl)
 			if !send(ch) {
+				return
+			}
+			if ferr != nil {
+				if re, ok := ferr.(*RowError); ok {
+					re.File = p.name
+				}
+				send(&chunk{line: line, err: ferr})
 				return
 			}
 			if eof {
@@ -1807,6 +1806,19 @@ func (w *worker) parse(ch *chunk) *batch {
 	}
 	data := ch.data
 	line := ch.line
+	if w.p.format == "json" {
+		for _, s := range ch.spans {
+			if s.end-s.off > maxRecordSize {
+				b.counts.Rows++
+				if !w.invalid(b, s.line, "", tooLong) {
+					return b
+				}
+			} else if !w.jsonRecord(b, data[s.off:s.end], s.line) {
+				return b
+			}
+		}
+		return b
+	}
 	if w.p.format == "jsonl" {
 		for len(data) > 0 {
 			i := bytes.IndexByte(data, '\n')

@@ -184,8 +184,8 @@ func TestReadErrors(t *testing.T) {
 		{"line after multi-line field", "user_id,event,timestamp,note\nu1,e,2024-01-01,\"a\nb\"\nu1,e,nope,x\n", Options{}, `f:4: column "timestamp": "nope" is not a timestamp`},
 		{"invalid utf8", "user_id,event,timestamp\nu\xff1,e,2024-01-01\n", Options{}, `f:2: column "user_id": user id is not valid UTF-8`},
 		{"bad json", `{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"}` + "\n" + `{"user_id":"u1",` + "\n", Options{}, `f:2: invalid JSON: expected a quoted key, found end of line`},
-		{"json array without a comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"} {"user_id":"u2","event":"e","timestamp":"2024-01-01T00:00:00Z"}]`, Options{}, `f: line 1: invalid JSON: expected ',' or ']' in array, found '{'`},
-		{"json array with a trailing comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"},` + "\n]", Options{}, `f: line 2: invalid JSON: expected a value, found ']'`},
+		{"json array without a comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"} {"user_id":"u2","event":"e","timestamp":"2024-01-01T00:00:00Z"}]`, Options{}, `f:1: invalid JSON document: expected ',' or ']' after a record, found '{'`},
+		{"json array with a trailing comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"},` + "\n]", Options{}, `f:2: invalid JSON document: expected a value, found ']'`},
 		{"truncated GA4 line", strings.Repeat(ga4Line+"\n", 3) + `{"event_name":"x","event_timestamp":"1709543560412000","user_pseudo_id":"p1","event_params":[{"key":"page","value":{"string_value":` + "\n", Options{}, `f:4: invalid JSON: unexpected end of line, expected a value`},
 		{"GA4 record without a comma", ga4Line + "\n" + strings.Replace(ga4Line, `"key":"page",`, `"key":"page" `, 1) + "\n", Options{}, `f:2: invalid JSON: expected ',' or '}' in object, found '"'`},
 		{"unclosed quote", "user_id,event,timestamp\nu1,e,\"2024-01-01\n", Options{}, `f:2: quoted field is never closed (missing ")`},
@@ -454,6 +454,9 @@ func FuzzReadChunking(f *testing.F) {
 	f.Add([]byte("user_id,event,timestamp,note\nu1,a,2024-01-01,\"x\ny\"\nu2,b,2024-01-02,plain\n"), false)
 	f.Add([]byte("user_id,event,timestamp\nu1,a,2024-01-01\nu\"1,a,2024-01-01\nu2,\"b\nc\",2024-01-03\n"), true)
 	f.Add([]byte(`{"user_id":"u1","event":"a","timestamp":1709543770}`+"\n"+`{"user_id":"u2","event":"b","timestamp":"bad"}`+"\n"), true)
+	f.Add([]byte("[\n"+`{"user_id":"u1","event":"a","timestamp":1709543770},`+"\n"+`{"user_id":"u2","event":"b","timestamp":"bad"}`+"\n]\n"), true)
+	f.Add([]byte(`{"meta":{"a":[1]},"results":[{"user_id":"u1","event":"a","timestamp":1709543770},{"user_id":"u1","event":"b","p":{"x":"]"},"timestamp":1709543771}],"next":null}`), false)
+	f.Add([]byte(`[{"user_id":"u1","event":"a","timestamp":1709543770}] [{"user_id":"u2","event":"a","timestamp":1709543770}]`), false)
 	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
 		read := func(size, workers int) (*Dataset, error) {
 			old := chunkSize

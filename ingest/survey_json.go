@@ -103,8 +103,8 @@ func (s *Survey) readJSON(name string, op *opened, format string, o SurveyOption
 				lines = append(lines, i+1)
 			}
 		}
-	} else if recs, lines, err = jsonRecords(data); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+	} else if recs, lines, err = jsonRecords(name, data); err != nil {
+		return err
 	}
 	f := SurveyFile{Name: name}
 	var v *surveyJSONVendor
