@@ -230,9 +230,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		res.Warnings = append(res.Warnings, Warning{Code: "small_sample", Message: fmt.Sprintf("%d complete cells have fewer than 30 eligible users", small)})
 	}
 	if warmed != "" {
-		res.Warnings = append(res.Warnings, Warning{Code: "warm_up", Message: fmt.Sprintf("history before --since is missing, so users first seen in %s may have been active before it: "+
-			"that cohort is marked warm_up and left out of the summary row; later cohorts are users first seen since --since and can still hold some who return after a gap",
-			warmed)})
+		res.Warnings = append(res.Warnings, warmUpWarning(warmed, "it is left out of the summary row, and later cohorts, users first seen since --since, can still hold some who return after a gap"))
 	}
 	return res
 }
@@ -247,6 +245,12 @@ func warmUpPeriod(cal Calendar, since *int64) (k int, ok bool) {
 		return 0, false
 	}
 	return cal.Index(*since), true
+}
+
+// warmUpWarning says that cohort is a warm-up, then what follows for the
+// figures built on it.
+func warmUpWarning(cohort, then string) Warning {
+	return Warning{Code: "warm_up", Message: fmt.Sprintf("history before --since is missing, so users first seen in %s may have been active before it: that cohort is marked warm_up; %s", cohort, then)}
 }
 
 // ---------------------------------------------------------------------------
