@@ -93,7 +93,7 @@ func runActivation(opts *ActivationOptions) error {
 		return err
 	}
 	p := metrics.ActivationParams{Events: opts.Events, MinCount: opts.MinCount, Anchor: metrics.Anchor{Event: opts.SignupEvent},
-		Window: win, Range: r.rng(l.asOf), Level: r.Conf, KM: opts.KM, Cohorts: opts.Cohort.calendar(r.loc)}
+		Window: win, Range: r.rng(l.asOf), Level: r.Conf, KM: opts.KM, Cohorts: opts.Cohort.calendar(r.loc), Since: nanos(r.sinc)}
 	res, warnings := bySegment(l.log.AllUsers(), r.By, segments(l.data.UserProps[r.By]),
 		func(users []int32) metrics.ActivationResult { return metrics.Activation(l.log, users, p) },
 		func(a metrics.ActivationResult) []metrics.Warning { return a.Warnings })

@@ -108,7 +108,12 @@ or only --active-event names; --return-event E counts only E as a return.
 
 Cells not complete at --as-of are marked incomplete (* in the table) and left out
 of the summary row, which is Σ retained / Σ eligible over complete cells. On a
-terminal the rates are a colour heatmap.`,
+terminal the rates are a colour heatmap.
+
+With --since (history before it is missing), a first-time cohort is the users
+first seen since --since, and the cohort holding --since also holds users active
+before it: it is marked warm_up, "(warm-up)" in the table, and left out of the
+summary row.`,
 		Example: `  uptake retention --demo
   uptake retention --demo --period month --periods 5 --by plan
   uptake retention --demo --period day --periods 30 --window-mode elapsed --start-event signup
@@ -155,7 +160,7 @@ func runRetention(opts *RetentionOptions) error {
 		return err
 	}
 	p := metrics.RetentionParams{Cal: cal, Periods: opts.Periods, Recurring: opts.Cohort == "recurring", Unbounded: opts.Mode == "unbounded",
-		Elapsed: opts.WindowMode == "elapsed", Range: r.rng(run.asOf), Level: r.Conf}
+		Elapsed: opts.WindowMode == "elapsed", Range: r.rng(run.asOf), Level: r.Conf, Since: nanos(r.sinc)}
 	all, warnings := bySegment(run.act.AllUsers(), r.By, segments(run.data.UserProps[r.By]),
 		func(users []int32) metrics.RetentionResult { return metrics.Retention(run.act, users, p) },
 		func(x metrics.RetentionResult) []metrics.Warning { return x.Warnings })
@@ -180,7 +185,11 @@ func runRetention(opts *RetentionOptions) error {
 			t.Columns = append(t.Columns, report.Column{Key: strconv.Itoa(c.Offset), Kind: report.Percent})
 		}
 		for _, c := range x.Cohorts {
-			row := []any{c.Cohort, c.Size}
+			label := c.Cohort
+			if c.Status == "warm_up" {
+				label += " (warm-up)"
+			}
+			row := []any{label, c.Size}
 			for _, p := range c.Periods {
 				mark := ""
 				if p.Status == "incomplete" {
@@ -223,6 +232,9 @@ func runRetention(opts *RetentionOptions) error {
 		doc.Notes = append(doc.Notes, fmt.Sprintf("column %d: %s", c.Offset, c.Window))
 	}
 	doc.Notes = append(doc.Notes, "* incomplete at as_of "+env.AsOf+": running numbers, left out of the summary row")
+	if len(all.Overall.Cohorts) > 0 && all.Overall.Cohorts[0].Status == "warm_up" {
+		doc.Notes = append(doc.Notes, "warm-up: the cohort holding --since may hold users active before it; left out of the summary row")
+	}
 	return r.Out.write(opts.IO, env, doc, r.loc)
 }
 

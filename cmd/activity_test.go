@@ -13,6 +13,8 @@ func TestActivityGolden(t *testing.T) {
 		{"retention_elapsed_json", []string{"retention", "--demo", "--period", "day", "--periods", "7", "--window-mode", "elapsed", "--start-event", "signup", "--from", "2024-06-01", "--format", "json"}, false},
 		{"retention_by_plan_csv", []string{"retention", "--demo", "--period", "month", "--periods", "2", "--mode", "unbounded", "--by", "plan", "--format", "csv"}, false},
 		{"retention_recurring_json", []string{"retention", "--demo", "--period", "month", "--periods", "1", "--cohort", "recurring", "--start-event", "session_started", "--return-event", "report_created", "--format", "json"}, false},
+		{"retention_since_table", []string{"retention", "--demo", "--period", "month", "--periods", "3", "--since", "2024-02-10"}, false},
+		{"retention_since_json", []string{"retention", "--demo", "--period", "week", "--periods", "1", "--since", "2024-06-05", "--to", "2024-06-24", "--format", "json"}, false},
 		{"churn_table", []string{"churn", "--demo"}, false},
 		{"churn_week_json", []string{"churn", "--demo", "--period", "week", "--from", "2024-06-01", "--format", "json"}, false},
 		{"lifecycle_month_table", []string{"lifecycle", "--demo", "--period", "month", "--since", "2024-02-01"}, false},

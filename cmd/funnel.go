@@ -87,7 +87,7 @@ func runOnboarding(opts *OnboardingOptions) error {
 		return err
 	}
 	p := metrics.OnboardingParams{Steps: steps, Window: win, Order: metrics.Order(opts.Order), Anchor: metrics.Anchor{Event: opts.SignupEvent},
-		Signups: opts.Denominator == "signups", Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc)}
+		Signups: opts.Denominator == "signups", Range: r.rng(l.asOf), Level: r.Conf, Cohorts: opts.Cohort.calendar(r.loc), Since: nanos(r.sinc)}
 	all, warnings := bySegment(l.log.AllUsers(), r.By, segments(l.data.UserProps[r.By]),
 		func(users []int32) metrics.OnboardingResult { return metrics.Onboarding(l.log, users, p) },
 		func(o metrics.OnboardingResult) []metrics.Warning { return o.Warnings })

@@ -44,7 +44,10 @@ var surveyDefaults = map[string]struct {
 	"nps": {"nps_response", "0-10", "Net Promoter Score with an adjusted-Wald interval",
 		`Net Promoter Score: the share of promoters (9–10) minus the share of
 detractors (0–6) among valid 0–10 answers, in points (−100…100), with the
-adjusted-Wald interval (--nps-ci wald for plain Wald; METRICS.md §3.2).`,
+adjusted-Wald interval (--nps-ci wald for plain Wald; METRICS.md §3.2). The
+adjusted interval is centred on a score shrunk towards 0; when that leaves
+out the observed score (few answers, or nearly all at one end), the bound on
+its side is moved out to the score, so the interval always holds it.`,
 		`  uptake nps --demo --period month
   uptake nps survey.csv --score-col "How likely are you to recommend us?"
   uptake nps nps_survey.csv.gz                      # R-style file with NA answers

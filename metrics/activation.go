@@ -57,6 +57,7 @@ type ActivationParams struct {
 	Level    float64
 	KM       bool      // add the Kaplan–Meier TTV that uses censored users
 	Cohorts  *Calendar // one row per signup cohort when set
+	Since    *int64    // start of observed history: see cohortRows.firstSeen
 }
 
 // ActivationResult is the activation rate and time to value.
@@ -155,7 +156,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 	var eligible, activated int64
 	var ttv []float64
 	var km []Survival
-	cohorts := newCohortRows(p.Cohorts)
+	cohorts := newCohortRows(p.Cohorts).firstSeen(p.Anchor, p.Since)
 	for i, u := range users {
 		if !has[i] {
 			res.NoAnchor++
@@ -203,6 +204,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 			Rate: c.Conversion, Censored: c.Censored, Status: c.Status})
 	}
 	res.Warnings = append(res.Warnings, proportionWarnings("activation rate", res.Rate)...)
+	res.Warnings = append(res.Warnings, cohorts.warmUpWarnings("the activation rate")...)
 	if res.BeforeAnc > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "events_before_anchor",
 			Message: fmt.Sprintf("%d activation events happened before their user's %s and were ignored", res.BeforeAnc, p.Anchor.Name())})

@@ -152,6 +152,7 @@ type OnboardingParams struct {
 	Range   Range
 	Level   float64
 	Cohorts *Calendar
+	Since   *int64 // start of observed history: see cohortRows.firstSeen
 }
 
 // OnboardingResult is onboarding completion and its step funnel.
@@ -187,6 +188,11 @@ type cohortRows struct {
 	cal     *Calendar
 	rows    map[int]*cohortRow
 	discard cohortRow // what row returns without a calendar: counted, never listed
+	// rows up to period warm are warm-ups when warmUp (see firstSeen); list
+	// sets warmed to the one it marks
+	warm   int
+	warmUp bool
+	warmed string
 }
 
 type cohortRow struct {
@@ -209,17 +215,41 @@ func (c *cohortRows) row(t int64) *cohortRow {
 	return r
 }
 
+// firstSeen says the rows are first-seen cohorts when the anchor is each
+// user's first event of all: with since, the row holding it is then a
+// warm-up (see warmUpPeriod). A signup event anchors a signup, not a first
+// sighting, and is left alone.
+func (c *cohortRows) firstSeen(a Anchor, since *int64) *cohortRows {
+	if c.cal != nil && a.Event == "" {
+		c.warm, c.warmUp = warmUpPeriod(*c.cal, since)
+	}
+	return c
+}
+
 func (c *cohortRows) list(level float64) []FunnelCohort {
 	out := []FunnelCohort{}
 	for _, k := range slices.Sorted(maps.Keys(c.rows)) {
 		r := c.rows[k]
+		label := c.cal.Label(r.start)
 		st := "complete"
-		if r.censor > 0 {
+		switch {
+		case c.warmUp && k <= c.warm:
+			st, c.warmed = "warm_up", label
+		case r.censor > 0:
 			st = "incomplete"
 		}
-		out = append(out, FunnelCohort{Cohort: c.cal.Label(r.start), Entered: r.n, Conversion: NewProportion(r.x, r.n, level), Censored: r.censor, Status: st})
+		out = append(out, FunnelCohort{Cohort: label, Entered: r.n, Conversion: NewProportion(r.x, r.n, level), Censored: r.censor, Status: st})
 	}
 	return out
+}
+
+// warmUpWarnings warns of the warm-up row list marked, whose users the
+// overall figure (rate) still counts.
+func (c *cohortRows) warmUpWarnings(rate string) []Warning {
+	if c.warmed == "" {
+		return nil
+	}
+	return []Warning{warmUpWarning(c.warmed, rate+" still counts them (--from after that period leaves them out)")}
 }
 
 // Onboarding computes completion among starters (anchored on each user's
@@ -237,7 +267,7 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 	signGaps := make([][]float64, n+1)
 	var completed, signCompleted int64
 	// the cohort table follows the step table's denominator
-	startCohorts, signCohorts := newCohortRows(p.Cohorts), newCohortRows(p.Cohorts)
+	startCohorts, signCohorts := newCohortRows(p.Cohorts), newCohortRows(p.Cohorts).firstSeen(p.Anchor, p.Since)
 	anchors, has := p.Anchor.times(l, users)
 	var pa path
 	reached := make([]bool, n)
@@ -320,6 +350,7 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 	res.Cohorts = startCohorts.list(p.Level)
 	if p.Signups {
 		res.Cohorts = signCohorts.list(p.Level)
+		res.Warnings = append(res.Warnings, signCohorts.warmUpWarnings("completion of signups")...)
 	}
 	if c := res.Excluded.Censored; c > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d starters began less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})

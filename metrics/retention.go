@@ -20,6 +20,9 @@ type RetentionParams struct {
 	Elapsed   bool     // columns are 24h/7d/30d brackets from each user's anchor
 	Range     Range    // From/To select cohorts by anchor; AsOf censors cells
 	Level     float64
+	// Since is the start of observed history (--since): first-time cohorts
+	// up to the period holding it are warm-ups (see warmUpPeriod).
+	Since *int64
 }
 
 // RetentionColumn says what offset k means.
@@ -40,10 +43,13 @@ type RetentionCell struct {
 	NotStarted bool `json:"-"`
 }
 
-// RetentionCohort is one row of the cohort table.
+// RetentionCohort is one row of the cohort table. Status is complete,
+// incomplete (some cell is), or warm_up (every cell is, and the row is
+// left out of the summary).
 type RetentionCohort struct {
 	Cohort  string          `json:"cohort"`
 	Size    int64           `json:"size"`
+	Status  string          `json:"status"`
 	Periods []RetentionCell `json:"periods"`
 }
 
@@ -176,14 +182,25 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 	}
 	sumE, sumR := make([]int64, n), make([]int64, n)
 	small := 0
+	warm, since := warmUpPeriod(p.Cal, p.Since)
+	warmed := "" // the warm-up cohort; events before since are not read, so there is one at most
 	for _, c := range slices.Sorted(maps.Keys(rows)) {
 		r := rows[c]
-		row := RetentionCohort{Cohort: p.Cal.Label(p.Cal.PeriodStart(c)), Size: r.size}
+		row := RetentionCohort{Cohort: p.Cal.Label(p.Cal.PeriodStart(c)), Size: r.size, Status: "complete"}
+		warmUp := since && !p.Recurring && c <= warm
+		if warmUp {
+			row.Status = "warm_up"
+			warmed = row.Cohort
+		}
 		for k := 0; k < n; k++ {
 			st := "complete"
-			if r.censored[k] {
+			switch {
+			case warmUp:
+				st = "warm_up"
+			case r.censored[k]:
 				st = "incomplete"
-			} else {
+				row.Status = "incomplete"
+			default:
 				sumE[k] += r.eligible[k]
 				sumR[k] += r.retained[k]
 				if r.eligible[k] < 30 {
@@ -212,7 +229,28 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 	if small > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "small_sample", Message: fmt.Sprintf("%d complete cells have fewer than 30 eligible users", small)})
 	}
+	if warmed != "" {
+		res.Warnings = append(res.Warnings, warmUpWarning(warmed, "it is left out of the summary row, and later cohorts, users first seen since --since, can still hold some who return after a gap"))
+	}
 	return res
+}
+
+// warmUpPeriod is the last period in which a user first seen may not be new
+// (ok false without since). With no history before since, nothing tells a
+// user active then from one active long before, so the period holding since
+// (partial or whole) is a warm-up; users first seen later are at least
+// first seen since since.
+func warmUpPeriod(cal Calendar, since *int64) (k int, ok bool) {
+	if since == nil {
+		return 0, false
+	}
+	return cal.Index(*since), true
+}
+
+// warmUpWarning says that cohort is a warm-up, then what follows for the
+// figures built on it.
+func warmUpWarning(cohort, then string) Warning {
+	return Warning{Code: "warm_up", Message: fmt.Sprintf("history before --since is missing, so users first seen in %s may have been active before it: that cohort is marked warm_up; %s", cohort, then)}
 }
 
 // ---------------------------------------------------------------------------
@@ -347,9 +385,8 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 	if !ok {
 		return res
 	}
-	warm := lo - 1
-	if since != nil {
-		warm = cal.Index(*since)
+	warm, warmUp := warmUpPeriod(cal, since)
+	if warmUp {
 		res.Assumption = "history before --since is missing: new means first seen since --since, and the first period is a warm-up"
 		res.Warnings = append(res.Warnings, Warning{Code: "warm_up", Message: "with --since, the first period cannot be classified and \"new\" means first seen since --since"})
 	}
@@ -395,7 +432,7 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 			lp.Pulse = Ptr(float64(x.nw+x.res) / float64(x.dorm))
 		}
 		switch {
-		case k <= warm && since != nil:
+		case warmUp && k <= warm:
 			lp = LifecyclePeriod{Period: lp.Period, Active: x.active, Status: "warm_up"}
 		case !r.Complete(cal.PeriodStart(k + 1).UnixNano()):
 			lp.Status = "incomplete"

@@ -337,3 +337,107 @@ func TestRetentionAcrossDST(t *testing.T) {
 		t.Errorf("elapsed across DST: %+v", p)
 	}
 }
+
+// With --since, history before it is missing: users first seen in the
+// period holding since may be old users, so that first-time cohort is a
+// warm-up, marked in every cell and left out of the summary. Later cohorts,
+// recurring cohorts and runs without since are untouched.
+func TestRetentionWarmUp(t *testing.T) {
+	rows := []string{
+		"a x 2024-01-10T00:00:00Z", "a x 2024-02-05T00:00:00Z",
+		"b x 2024-01-20T00:00:00Z",
+		"c x 2024-02-03T00:00:00Z", "c x 2024-03-04T00:00:00Z",
+		"d x 2024-02-10T00:00:00Z",
+		"e x 2024-03-01T00:00:00Z",
+	}
+	month := Calendar{Period: Month, Loc: time.UTC}
+	week := Calendar{Period: Week, Loc: time.UTC, WeekStart: time.Monday}
+	type cohort struct {
+		Cohort, Status string
+		Size           int64
+		Cells          []string
+	}
+	for _, tt := range []struct {
+		name      string
+		cal       Calendar
+		since     string
+		recurring bool
+		elapsed   bool
+		want      []cohort
+		summary   [2][2]int64 // retained/eligible at offsets 0 and 1
+		warned    bool
+	}{
+		{"no since", month, "", false, false, []cohort{
+			{"2024-01", "complete", 2, []string{"complete", "complete"}},
+			{"2024-02", "complete", 2, []string{"complete", "complete"}},
+			{"2024-03", "incomplete", 1, []string{"complete", "incomplete"}}},
+			[2][2]int64{{5, 5}, {2, 4}}, false},
+		{"since at a period start", month, "2024-01-01", false, false, []cohort{
+			{"2024-01", "warm_up", 2, []string{"warm_up", "warm_up"}},
+			{"2024-02", "complete", 2, []string{"complete", "complete"}},
+			{"2024-03", "incomplete", 1, []string{"complete", "incomplete"}}},
+			[2][2]int64{{3, 3}, {1, 2}}, true},
+		{"since inside a period", month, "2024-01-10", false, false, []cohort{
+			{"2024-01", "warm_up", 2, []string{"warm_up", "warm_up"}},
+			{"2024-02", "complete", 2, []string{"complete", "complete"}},
+			{"2024-03", "incomplete", 1, []string{"complete", "incomplete"}}},
+			[2][2]int64{{3, 3}, {1, 2}}, true},
+		{"elapsed brackets", month, "2024-01-01", false, true, []cohort{
+			{"2024-01", "warm_up", 2, []string{"warm_up", "warm_up"}},
+			{"2024-02", "incomplete", 2, []string{"complete", "incomplete"}},
+			{"2024-03", "incomplete", 1, []string{"complete", "incomplete"}}},
+			// 30-day brackets: every bracket 1 outside the warm-up ends after as_of
+			[2][2]int64{{3, 3}, {0, 0}}, true},
+		{"weeks, since on a Wednesday", week, "2024-01-10", false, false, []cohort{
+			{"2024-01-08", "warm_up", 1, []string{"warm_up", "warm_up"}},
+			{"2024-01-15", "complete", 1, []string{"complete", "complete"}},
+			{"2024-01-29", "complete", 1, []string{"complete", "complete"}},
+			{"2024-02-05", "complete", 1, []string{"complete", "complete"}},
+			{"2024-02-26", "complete", 1, []string{"complete", "complete"}}},
+			[2][2]int64{{4, 4}, {0, 4}}, true},
+		{"recurring cohorts have no first", month, "2024-01-01", true, false, []cohort{
+			{"2024-01", "complete", 2, []string{"complete", "complete"}},
+			{"2024-02", "complete", 3, []string{"complete", "complete"}},
+			{"2024-03", "incomplete", 2, []string{"complete", "incomplete"}}},
+			[2][2]int64{{7, 7}, {2, 5}}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := ActivityConfig{KeepTimes: tt.elapsed}
+			if tt.recurring {
+				cfg.StartPeriods = &tt.cal
+			}
+			a := actOf(t, cfg, rows...)
+			p := RetentionParams{Cal: tt.cal, Periods: 1, Recurring: tt.recurring, Elapsed: tt.elapsed,
+				Range: Range{AsOf: mustTime(t, "2024-04-01")}, Level: 0.95}
+			if tt.since != "" {
+				p.Since = ptrTime(t, tt.since)
+			}
+			r := Retention(a, a.AllUsers(), p)
+			var got []cohort
+			for _, c := range r.Cohorts {
+				g := cohort{Cohort: c.Cohort, Status: c.Status, Size: c.Size}
+				for _, cell := range c.Periods {
+					g.Cells = append(g.Cells, cell.Status)
+				}
+				got = append(got, g)
+			}
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("cohorts (-want +got):\n%s", d)
+			}
+			for k, want := range tt.summary {
+				if x, n := summary(r, k); x != want[0] || n != want[1] {
+					t.Errorf("summary %d = %d/%d, want %d/%d", k, x, n, want[0], want[1])
+				}
+			}
+			warned := false
+			for _, w := range r.Warnings {
+				if w.Code == "warm_up" {
+					warned = strings.Contains(w.Message, "first seen in "+tt.want[0].Cohort+" may have been active before")
+				}
+			}
+			if warned != tt.warned {
+				t.Errorf("warm_up warning = %v, want %v: %+v", warned, tt.warned, r.Warnings)
+			}
+		})
+	}
+}

@@ -178,8 +178,25 @@ type NPSResult struct {
 }
 
 // NPSWald is the Wald or adjusted-Wald interval of METRICS.md §3.2 for P
-// promoters and D detractors out of n, in points, clipped to ±100.
-func NPSWald(p, d, n int64, z float64, adjusted bool) NPSCI {
+// promoters and D detractors out of n, in points, clipped to ±100; nil when
+// n = 0.
+//
+// The adjusted-Wald interval is centred on the shrunken score of
+// (P+¾, D+¾)/(n+3), while the score reported with it is the observed NPS.
+// With few answers or shares near 0% or 100% the shrinkage moves the centre
+// further than the half-width (one promoter: score 100, centre 25 ± 73.5),
+// and the interval would leave out the very score it goes with. The bound
+// on the score's side is then moved out to the score. The interval only
+// grows, so it covers at least as often as the method does; Centre and SE
+// stay as computed; and an interval that already holds the score (every
+// large-n case) is unchanged. Clamping the score into the interval instead
+// would report a number that is not the observed NPS, and re-centring on
+// the score would throw the adjustment away.
+func NPSWald(p, d, n int64, z float64, adjusted bool) *NPSCI {
+	if n <= 0 {
+		return nil
+	}
+	score := 100 * float64(p-d) / float64(n)
 	nf, pf, df := float64(n), float64(p), float64(d)
 	method := "wald"
 	if adjusted {
@@ -187,8 +204,10 @@ func NPSWald(p, d, n int64, z float64, adjusted bool) NPSCI {
 	}
 	ps, ds := pf/nf, df/nf
 	centre := 100 * (ps - ds)
-	se := 100 * math.Sqrt((ps+ds-(ps-ds)*(ps-ds))/nf)
-	return NPSCI{Low: math.Max(-100, centre-z*se), High: math.Min(100, centre+z*se), Method: method, Centre: centre, SE: se}
+	se := 100 * math.Sqrt(math.Max(0, ps+ds-(ps-ds)*(ps-ds))/nf)
+	lo := math.Min(score, math.Max(-100, centre-z*se))
+	hi := math.Max(score, math.Min(100, centre+z*se))
+	return &NPSCI{Low: lo, High: hi, Method: method, Centre: centre, SE: se}
 }
 
 // NPS scores 0–10 answers: promoters 9–10, passives 7–8, detractors 0–6.
@@ -213,11 +232,9 @@ func NPS(answers []Answer, level float64, method string) NPSResult {
 	}
 	nps := 100 * float64(r.Promoters-r.Detractors) / float64(r.N)
 	r.NPS = &nps
-	raw := NPSWald(r.Promoters, r.Detractors, r.N, Z(level), false)
-	r.SE = Ptr(raw.SE)
-	ci := NPSWald(r.Promoters, r.Detractors, r.N, Z(level), method != "wald")
-	ci.Level = level
-	r.CI = &ci
+	r.SE = Ptr(NPSWald(r.Promoters, r.Detractors, r.N, Z(level), false).SE)
+	r.CI = NPSWald(r.Promoters, r.Detractors, r.N, Z(level), method != "wald")
+	r.CI.Level = level
 	return r
 }
 
@@ -266,16 +283,22 @@ func Rating(answers []Answer, s Scale, level float64, normalize bool) RatingResu
 	return r
 }
 
-// SurveyWarnings are METRICS.md §1.6's small-sample warnings for a survey.
+// SurveyWarnings are METRICS.md §1.6's small-sample warnings for a survey
+// figure named what. box is a rating's positive-box share; it is nil for
+// NPS, whose score is not a mean and whose interval needs no second answer.
 func SurveyWarnings(what string, n int64, box *Proportion) []Warning {
 	var ws []Warning
+	point := "the score"
+	if box != nil {
+		point = "the point"
+	}
 	switch {
 	case n == 0:
 		ws = append(ws, Warning{Code: "empty_denominator", Message: what + ": no valid answers"})
-	case n < 2:
-		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d; no interval for the mean", what, n)})
+	case n < 2 && box != nil:
+		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d; the mean has no interval (it needs at least 2 answers)", what, n)})
 	case n < 30:
-		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d is below 30; read the interval, not the point", what, n)})
+		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%s: n = %d is below 30; read the interval, not %s", what, n, point)})
 	}
 	if box != nil && n > 0 && (box.Numerator < 5 || n-box.Numerator < 5) {
 		ws = append(ws, Warning{Code: "sparse_counts", Message: fmt.Sprintf("%s: %d of %d in the positive box; fewer than 5 on one side", what, box.Numerator, n)})
