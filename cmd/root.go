@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/report"
 )
 
 // Exit codes.
@@ -62,7 +64,15 @@ EXIT STATUS
   1  data or runtime error: unreadable file, bad row, failed check
   2  usage error: unknown command or flag, bad flag value, wrong arguments
 
-Data goes to stdout; progress, warnings and errors go to stderr.`
+Data goes to stdout; progress, warnings and errors go to stderr. Text for
+people (tables, Markdown, warnings, errors) shows control characters in the
+data as escapes such as \x1b and \n; CSV text cells starting with = + - @, tab
+or CR get a leading ' so that spreadsheets do not run them (--csv-raw: bytes as
+they came).
+
+ENVIRONMENT
+  NO_COLOR      no colour in tables
+  UPTAKE_DEBUG  set to print the stack trace of an internal error`
 
 // NewRootCmd builds the whole command tree around ios.
 func NewRootCmd(ios *IOStreams) *cobra.Command {
@@ -115,7 +125,20 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 // Main runs uptake with args and returns the exit code. It is the only place
 // that decides exit codes and prints errors.
 func Main(ios *IOStreams, args []string) int {
-	root := NewRootCmd(ios)
+	return execute(ios, NewRootCmd(ios), args)
+}
+
+// execute runs root with args. Errors are printed escaped (report.Safe):
+// they quote file names and values from the data. Errors from inside a
+// command are one line; cobra's own (flag parsing, unknown command) keep
+// their layout. A panic becomes an internal error, exit 1; stdout has
+// nothing of it, since results are written whole once rendered.
+func execute(ios *IOStreams, root *cobra.Command, args []string) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			code = internalError(ios, v, debug.Stack())
+		}
+	}()
 	if args == nil {
 		args = []string{} // nil would make cobra read os.Args
 	}
@@ -124,12 +147,33 @@ func Main(ios *IOStreams, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(ios.ErrOut, "uptake: %v\n", err)
 	var re *runError
 	var ue *usageError
-	if errors.As(err, &re) && !errors.As(err, &ue) {
-		return ExitError
+	if errors.As(err, &re) {
+		fmt.Fprintf(ios.ErrOut, "uptake: %s\n", report.Safe(err.Error()))
+		if !errors.As(err, &ue) {
+			return ExitError
+		}
+	} else {
+		fmt.Fprintf(ios.ErrOut, "uptake: %s\n", report.SafeLayout(err.Error()))
 	}
 	fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	return ExitUsage
+}
+
+// IssuesURL is where bugs are reported.
+const IssuesURL = "https://github.com/uptake-dev/uptake/issues"
+
+// internalError reports a panic: a bug, never the user's fault. The stack
+// is printed only with UPTAKE_DEBUG set (IOStreams.Debug), since it means
+// nothing to most users and is long.
+func internalError(ios *IOStreams, v any, stack []byte) int {
+	fmt.Fprintf(ios.ErrOut, "uptake: internal error: %s\n", report.Safe(fmt.Sprint(v)))
+	fmt.Fprintf(ios.ErrOut, "This is a bug in uptake %s. Please report it at %s with the command line you ran", Version, IssuesURL)
+	if !ios.Debug {
+		fmt.Fprintln(ios.ErrOut, " and the stack trace that UPTAKE_DEBUG=1 prints.")
+		return ExitError
+	}
+	fmt.Fprintf(ios.ErrOut, " and this stack trace:\n%s", stack)
+	return ExitError
 }
