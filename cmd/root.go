@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/uptake-dev/uptake/report"
@@ -128,11 +129,8 @@ func Main(ios *IOStreams, args []string) int {
 	return execute(ios, NewRootCmd(ios), args)
 }
 
-// execute runs root with args. Errors are printed escaped (report.Safe):
-// they quote file names and values from the data. Errors from inside a
-// command are one line; cobra's own (flag parsing, unknown command) keep
-// their layout. A panic becomes an internal error, exit 1; stdout has
-// nothing of it, since results are written whole once rendered.
+// execute runs root with args. A panic becomes an internal error, exit 1;
+// stdout has nothing of it, since results are written whole once rendered.
 func execute(ios *IOStreams, root *cobra.Command, args []string) (code int) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -147,18 +145,32 @@ func execute(ios *IOStreams, root *cobra.Command, args []string) (code int) {
 	if err == nil {
 		return ExitOK
 	}
+	fmt.Fprintf(ios.ErrOut, "uptake: %s\n", errorText(err))
 	var re *runError
 	var ue *usageError
-	if errors.As(err, &re) {
-		fmt.Fprintf(ios.ErrOut, "uptake: %s\n", report.Safe(err.Error()))
-		if !errors.As(err, &ue) {
-			return ExitError
-		}
-	} else {
-		fmt.Fprintf(ios.ErrOut, "uptake: %s\n", report.SafeLayout(err.Error()))
+	if errors.As(err, &re) && !errors.As(err, &ue) {
+		return ExitError
 	}
 	fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	return ExitUsage
+}
+
+// suggestHead starts the list of commands cobra suggests after an unknown
+// command.
+const suggestHead = "\n\nDid you mean this?\n"
+
+// errorText is err as one line escaped with report.Safe, since messages
+// quote file names, values and arguments that may hold control characters.
+// Only cobra's suggestions after an unknown command keep their lines: the
+// command before them is quoted, so the first suggestHead is cobra's own.
+func errorText(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command ") {
+		if head, list, ok := strings.Cut(msg, suggestHead); ok {
+			return report.Safe(head) + suggestHead + report.SafeLayout(list)
+		}
+	}
+	return report.Safe(msg)
 }
 
 // IssuesURL is where bugs are reported.
