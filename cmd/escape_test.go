@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,6 +197,9 @@ func TestPanicIsInternalError(t *testing.T) {
 	rows = append(rows, []any{"one cell too many", 1, 2}) // the renderer indexes columns by cell
 	cases := map[string]func(ios *IOStreams) error{
 		"in a command": func(*IOStreams) error { panic("boom \x1b[2J") },
+		"on a parsing goroutine": func(*IOStreams) error {
+			return fmt.Errorf("x.csv: %w", &ingest.Panic{Value: "boom", Stack: []byte("goroutine 9 [running]:\n")})
+		},
 	}
 	for _, f := range []string{"table", "markdown"} {
 		cases["rendering "+f] = func(ios *IOStreams) error {

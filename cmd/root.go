@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/report"
 )
 
@@ -144,6 +145,9 @@ func execute(ios *IOStreams, root *cobra.Command, args []string) (code int) {
 	cmd, err := root.ExecuteContextC(context.Background())
 	if err == nil {
 		return ExitOK
+	}
+	if p := (*ingest.Panic)(nil); errors.As(err, &p) {
+		return internalError(ios, p.Value, p.Stack) // caught on a parsing goroutine
 	}
 	fmt.Fprintf(ios.ErrOut, "uptake: %s\n", errorText(err))
 	var re *runError
