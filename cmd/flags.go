@@ -253,10 +253,12 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 // output is how a command's result leaves the program.
 type output struct {
 	Format string
+	CSVRaw bool
 }
 
 func (o *output) add(cmd *cobra.Command) {
 	enumFlag(cmd, &o.Format, "format", "table", report.Formats, "Output format")
+	cmd.Flags().BoolVar(&o.CSVRaw, "csv-raw", false, "With --format csv, write text cells as they are, without the ' that keeps a leading = + - @ tab or CR from being run as a spreadsheet formula")
 }
 
 // write renders a result: the JSON envelope, or the document for people.
@@ -273,7 +275,7 @@ func (o *output) write(ios *IOStreams, env report.Envelope, doc report.Doc, loc 
 		}
 		fallthrough
 	default:
-		err = report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc})
+		err = report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc, CSVRaw: o.CSVRaw})
 	}
 	if err != nil {
 		return err

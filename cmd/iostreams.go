@@ -19,6 +19,7 @@ type IOStreams struct {
 	StdoutTTY bool // bordered tables and colour on stdout
 	StderrTTY bool // progress on stderr
 	NoColor   bool // NO_COLOR set, TERM=dumb, or --no-color
+	Debug     bool // UPTAKE_DEBUG set: internal errors print their stack
 
 	// Now is the time of the run (nil: the clock), against which events
 	// dated in the future are counted.
@@ -39,6 +40,7 @@ func System() *IOStreams {
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		NoColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
+		Debug:     os.Getenv("UPTAKE_DEBUG") != "",
 	}
 }
 

@@ -48,7 +48,7 @@ func startProgress(w io.Writer, p *ingest.Progress) (stop func()) {
 func progressLine(p *ingest.Progress, el time.Duration) string {
 	name := ""
 	if f := p.File.Load(); f != nil {
-		name = *f
+		name = report.Safe(*f)
 	}
 	b, total, rows := p.Bytes.Load(), p.Total.Load(), p.Rows.Load()
 	rate := float64(b) / el.Seconds()

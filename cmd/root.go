@@ -7,8 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/ingest"
+	"github.com/uptake-dev/uptake/report"
 )
 
 // Exit codes.
@@ -62,7 +66,15 @@ EXIT STATUS
   1  data or runtime error: unreadable file, bad row, failed check
   2  usage error: unknown command or flag, bad flag value, wrong arguments
 
-Data goes to stdout; progress, warnings and errors go to stderr.`
+Data goes to stdout; progress, warnings and errors go to stderr. Text for
+people (tables, Markdown, warnings, errors) shows control characters in the
+data as escapes such as \x1b and \n; CSV text cells starting with = + - @, tab
+or CR get a leading ' so that spreadsheets do not run them (--csv-raw: bytes as
+they came).
+
+ENVIRONMENT
+  NO_COLOR      no colour in tables
+  UPTAKE_DEBUG  set to print the stack trace of an internal error`
 
 // NewRootCmd builds the whole command tree around ios.
 func NewRootCmd(ios *IOStreams) *cobra.Command {
@@ -115,7 +127,17 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 // Main runs uptake with args and returns the exit code. It is the only place
 // that decides exit codes and prints errors.
 func Main(ios *IOStreams, args []string) int {
-	root := NewRootCmd(ios)
+	return execute(ios, NewRootCmd(ios), args)
+}
+
+// execute runs root with args. A panic becomes an internal error, exit 1;
+// stdout has nothing of it, since results are written whole once rendered.
+func execute(ios *IOStreams, root *cobra.Command, args []string) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			code = internalError(ios, v, debug.Stack())
+		}
+	}()
 	if args == nil {
 		args = []string{} // nil would make cobra read os.Args
 	}
@@ -124,7 +146,10 @@ func Main(ios *IOStreams, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	fmt.Fprintf(ios.ErrOut, "uptake: %v\n", err)
+	if p := (*ingest.Panic)(nil); errors.As(err, &p) {
+		return internalError(ios, p.Value, p.Stack) // caught on a parsing goroutine
+	}
+	fmt.Fprintf(ios.ErrOut, "uptake: %s\n", errorText(err))
 	var re *runError
 	var ue *usageError
 	if errors.As(err, &re) && !errors.As(err, &ue) {
@@ -132,4 +157,39 @@ func Main(ios *IOStreams, args []string) int {
 	}
 	fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	return ExitUsage
+}
+
+// suggestHead starts the list of commands cobra suggests after an unknown
+// command.
+const suggestHead = "\n\nDid you mean this?\n"
+
+// errorText is err as one line escaped with report.Safe, since messages
+// quote file names, values and arguments that may hold control characters.
+// Only cobra's suggestions after an unknown command keep their lines: the
+// command before them is quoted, so the first suggestHead is cobra's own.
+func errorText(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command ") {
+		if head, list, ok := strings.Cut(msg, suggestHead); ok {
+			return report.Safe(head) + suggestHead + report.SafeLayout(list)
+		}
+	}
+	return report.Safe(msg)
+}
+
+// IssuesURL is where bugs are reported.
+const IssuesURL = "https://github.com/uptake-dev/uptake/issues"
+
+// internalError reports a panic: a bug, never the user's fault. The stack
+// is printed only with UPTAKE_DEBUG set (IOStreams.Debug), since it means
+// nothing to most users and is long.
+func internalError(ios *IOStreams, v any, stack []byte) int {
+	fmt.Fprintf(ios.ErrOut, "uptake: internal error: %s\n", report.Safe(fmt.Sprint(v)))
+	fmt.Fprintf(ios.ErrOut, "This is a bug in uptake %s. Please report it at %s with the command line you ran", Version, IssuesURL)
+	if !ios.Debug {
+		fmt.Fprintln(ios.ErrOut, " and the stack trace that UPTAKE_DEBUG=1 prints.")
+		return ExitError
+	}
+	fmt.Fprintf(ios.ErrOut, " and this stack trace:\n%s", stack)
+	return ExitError
 }

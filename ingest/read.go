@@ -1665,7 +1665,7 @@ func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
 			defer wg.Done()
 			w := newWorker(p)
 			for ch := range work {
-				ch.out <- w.parse(ch)
+				ch.out <- w.parseCaught(ch)
 			}
 		}()
 	}

@@ -125,6 +125,9 @@ type Options struct {
 	TTY   bool           // the writer is a terminal: borders
 	Color bool           // ANSI colour allowed (TTY, no NO_COLOR)
 	TZ    *time.Location // zone for Time cells (default UTC)
+	// CSVRaw writes CSV text cells byte for byte, without the apostrophe
+	// that keeps a spreadsheet from running a cell as a formula (Defuse).
+	CSVRaw bool
 }
 
 // WriteJSON writes the envelope, indented, with HTML characters unescaped.
@@ -138,7 +141,11 @@ func WriteJSON(w io.Writer, env Envelope) error {
 	return enc.Encode(env)
 }
 
-// Write renders doc in format f (not JSON: use WriteJSON).
+// Write renders doc in format f (not JSON: use WriteJSON). Every format is
+// built in memory and written with one call, so an error or a panic while
+// rendering never leaves half a document on w. Text for people (tables,
+// Markdown) is escaped with Safe, and Markdown syntax in values is escaped
+// too; CSV text cells are defused (Defuse) unless o.CSVRaw.
 func Write(w io.Writer, doc Doc, f Format, o Options) error {
 	if o.TZ == nil {
 		o.TZ = time.UTC
@@ -153,6 +160,7 @@ func Write(w io.Writer, doc Doc, f Format, o Options) error {
 		}
 		return writeCSV(w, doc.Tables[doc.Primary], o)
 	case FormatMarkdown:
+		o.Color = false // a Markdown file is not a terminal
 		return writeMarkdown(w, doc, o)
 	case FormatTable, "":
 		return writeText(w, doc, o)
@@ -161,10 +169,15 @@ func Write(w io.Writer, doc Doc, f Format, o Options) error {
 }
 
 func writeCSV(w io.Writer, t Table, o Options) error {
-	cw := csv.NewWriter(w)
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	text := Defuse
+	if o.CSVRaw {
+		text = func(s string) string { return s }
+	}
 	head := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		head[i] = c.Key
+		head[i] = text(c.Key)
 	}
 	if err := cw.Write(head); err != nil {
 		return err
@@ -173,31 +186,48 @@ func writeCSV(w io.Writer, t Table, o Options) error {
 		rec := make([]string, len(row))
 		for i, v := range row {
 			rec[i] = rawCell(v, o)
+			if isText(v) {
+				rec[i] = text(rec[i])
+			}
 		}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// isText reports whether a cell holds text rather than a number or a time
+// the program wrote: a negative count is not a formula.
+func isText(v any) bool {
+	switch v.(type) {
+	case nil, Heat, *float64, float64, int, int64, time.Time:
+		return false
+	}
+	return true
 }
 
 func writeText(w io.Writer, doc Doc, o Options) error {
 	var b bytes.Buffer
 	if doc.Title != "" {
-		b.WriteString(style(doc.Title, o, bold) + "\n")
+		b.WriteString(style(Safe(doc.Title), o, bold) + "\n")
 	}
 	if len(doc.Summary) > 0 {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		for _, kv := range doc.Summary {
-			fmt.Fprintf(tw, "  %s:\t%s\n", kv[0], kv[1])
+			fmt.Fprintf(tw, "  %s:\t%s\n", Safe(kv[0]), Safe(kv[1]))
 		}
 		tw.Flush()
 	}
 	for _, t := range doc.Tables {
 		b.WriteString("\n")
 		if t.Title != "" {
-			b.WriteString(style(t.Title, o, bold) + "\n")
+			b.WriteString(style(Safe(t.Title), o, bold) + "\n")
 		}
 		if o.TTY {
 			if err := borderTable(&b, t, o, false); err != nil {
@@ -210,7 +240,7 @@ func writeText(w io.Writer, doc Doc, o Options) error {
 	if len(doc.Notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range doc.Notes {
-			b.WriteString(style(n, o, dim) + "\n")
+			b.WriteString(style(Safe(n), o, dim) + "\n")
 		}
 	}
 	_, err := w.Write(b.Bytes())
@@ -220,15 +250,15 @@ func writeText(w io.Writer, doc Doc, o Options) error {
 func writeMarkdown(w io.Writer, doc Doc, o Options) error {
 	var b bytes.Buffer
 	if doc.Title != "" {
-		fmt.Fprintf(&b, "## %s\n\n", doc.Title)
+		fmt.Fprintf(&b, "## %s\n\n", mdSafe(doc.Title))
 	}
 	for _, kv := range doc.Summary {
-		fmt.Fprintf(&b, "- **%s:** %s\n", kv[0], kv[1])
+		fmt.Fprintf(&b, "- **%s:** %s\n", mdSafe(kv[0]), mdSafe(kv[1]))
 	}
 	for _, t := range doc.Tables {
 		b.WriteString("\n")
 		if t.Title != "" {
-			fmt.Fprintf(&b, "### %s\n\n", t.Title)
+			fmt.Fprintf(&b, "### %s\n\n", mdSafe(t.Title))
 		}
 		if err := borderTable(&b, t, o, true); err != nil {
 			return err
@@ -237,7 +267,7 @@ func writeMarkdown(w io.Writer, doc Doc, o Options) error {
 	if len(doc.Notes) > 0 {
 		b.WriteString("\n")
 		for _, n := range doc.Notes {
-			fmt.Fprintf(&b, "> %s\n", n)
+			fmt.Fprintf(&b, "> %s\n", mdSafe(n))
 		}
 	}
 	_, err := w.Write(b.Bytes())
@@ -251,11 +281,18 @@ func header(c Column) string {
 	return c.Key
 }
 
+// mdSafe escapes text for a Markdown document: Safe, then Markdown syntax.
+func mdSafe(s string) string { return markdownText(Safe(s)) }
+
 func borderTable(w io.Writer, t Table, o Options, markdown bool) error {
+	esc := Safe
+	if markdown {
+		esc = mdSafe
+	}
 	align := make([]tw.Align, len(t.Columns))
 	head := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		head[i] = header(c)
+		head[i] = esc(header(c))
 		align[i] = tw.AlignLeft
 		if c.Kind != Text && c.Kind != Time {
 			align[i] = tw.AlignRight
@@ -274,10 +311,7 @@ func borderTable(w io.Writer, t Table, o Options, markdown bool) error {
 	for _, row := range t.Rows {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			cells[i] = humanCell(v, t.Columns[i].Kind, o)
-			if markdown {
-				cells[i] = strings.ReplaceAll(cells[i], "|", `\|`)
-			}
+			cells[i] = cell(v, t.Columns[i].Kind, o, esc)
 		}
 		if err := tbl.Append(cells); err != nil {
 			return err
@@ -290,13 +324,13 @@ func plainTable(w io.Writer, t Table, o Options) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		head[i] = header(c)
+		head[i] = Safe(header(c))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, row := range t.Rows {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			cells[i] = strings.ReplaceAll(humanCell(v, t.Columns[i].Kind, o), "\t", " ")
+			cells[i] = cell(v, t.Columns[i].Kind, o, Safe)
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
@@ -317,12 +351,25 @@ func style(s string, o Options, code string) string {
 	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
-// Warn formats a warning line for stderr.
+// Warn formats a warning line for stderr, escaped with Safe: a warning
+// quotes values from the data.
 func Warn(wn Warning, color bool) string {
-	return style("warning: ", Options{Color: color}, yellow) + wn.Message + " [" + wn.Code + "]"
+	return style("warning: ", Options{Color: color}, yellow) + Safe(wn.Message) + " [" + Safe(wn.Code) + "]"
 }
 
-// humanCell formats a value for people.
+// cell formats a value for people and escapes it with esc; a heatmap cell is
+// shaded after escaping, so that its colour is not escaped away.
+func cell(v any, k Kind, o Options, esc func(string) string) string {
+	s := esc(humanCell(v, k, o))
+	if h, ok := v.(Heat); ok && h.Value != nil && o.Color {
+		i := int(*h.Value * float64(len(heatShades)))
+		i = max(0, min(i, len(heatShades)-1))
+		return fmt.Sprintf("\x1b[48;5;%dm\x1b[97m%s\x1b[0m", heatShades[i], s)
+	}
+	return s
+}
+
+// humanCell formats a value for people, unescaped.
 func humanCell(v any, k Kind, o Options) string {
 	switch x := v.(type) {
 	case nil:
@@ -331,13 +378,7 @@ func humanCell(v any, k Kind, o Options) string {
 		if x.Value == nil {
 			return "–" + x.Mark
 		}
-		s := Pct(*x.Value) + x.Mark
-		if !o.Color {
-			return s
-		}
-		i := int(*x.Value * float64(len(heatShades)))
-		i = max(0, min(i, len(heatShades)-1))
-		return fmt.Sprintf("\x1b[48;5;%dm\x1b[97m%s\x1b[0m", heatShades[i], s)
+		return Pct(*x.Value) + x.Mark
 	case *float64:
 		if x == nil {
 			return "–"
