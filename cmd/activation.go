@@ -88,6 +88,8 @@ func runActivation(opts *ActivationOptions) error {
 		return err
 	}
 	need := ingest.Need{Events: append([]string{opts.SignupEvent}, opts.Events...)}
+	opts.Input.refer("--activation-event", eventRef, opts.Events...)
+	opts.Input.refer("--signup-event", eventRef, opts.SignupEvent)
 	l, err := load(opts.IO, &opts.Input, r, opts.Args, need)
 	if err != nil {
 		return err

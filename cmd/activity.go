@@ -155,6 +155,8 @@ func runRetention(opts *RetentionOptions) error {
 	if opts.Cohort == "recurring" {
 		cfg.StartPeriods = &cal
 	}
+	opts.Input.refer("--start-event", eventRef, opts.StartEvent)
+	opts.Input.refer("--return-event", eventRef, opts.ReturnEvent)
 	run, err := loadActivity(opts.IO, &opts.Input, r, opts.Args, cfg)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/spf13/cobra"
 	"github.com/uptake-dev/uptake/ingest/demo"
 )
@@ -203,7 +204,7 @@ func TestNewCmdInspectOptions(t *testing.T) {
 	}
 	want := InputFlags{InputFormat: "auto", UserCol: "CustomerID", EventName: "purchase", Where: []string{"plan = pro", "x > 1"},
 		AssumeTZ: "Europe/London", OnInvalid: "skip", Dedup: "exact", Identity: "stitch", Quiet: true}
-	if diff := cmp.Diff(want, got.Input); diff != "" {
+	if diff := cmp.Diff(want, got.Input, cmpopts.IgnoreUnexported(InputFlags{})); diff != "" {
 		t.Errorf("input flags (-want +got)\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"a.csv", "b.csv.gz"}, got.Args); diff != "" {

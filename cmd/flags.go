@@ -54,6 +54,11 @@ type InputFlags struct {
 	Dedup       string
 	Identity    string
 	Quiet       bool
+	// AllowMissing turns names missing from the input into warnings.
+	AllowMissing bool
+
+	refs    []nameRef        // names the command was given (refer)
+	missing []report.Warning // the missing ones, with --allow-missing
 }
 
 func (f *InputFlags) add(cmd *cobra.Command) {
@@ -71,6 +76,7 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	enumFlag(cmd, &f.Dedup, "dedup", "auto", []string{"auto", "exact", "off"}, "Drop repeated events: by event id (auto), also identical user+event+time (exact), or not at all")
 	enumFlag(cmd, &f.Identity, "identity", "stitch", []string{"stitch", "raw"}, "Merge anonymous ids into the user they are linked to, or keep them apart")
 	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress on stderr")
+	fl.BoolVar(&f.AllowMissing, "allow-missing", false, "Warn, instead of failing, when an event or field named in a flag is not in the input")
 	cmd.MarkFlagsMutuallyExclusive("event-col", "event-name")
 	_ = cmd.RegisterFlagCompletionFunc("assume-tz", completeZones)
 	_ = cmd.RegisterFlagCompletionFunc("source-tz", completeZones)
@@ -169,7 +175,14 @@ func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need, since
 		stop := startProgress(ios.ErrOut, prog)
 		defer stop()
 	}
-	return ingest.Read(ins, opts)
+	d, err := ingest.Read(ins, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.checkNames(d, ins, opts, args); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // inputSummary is the envelope's "input" object.
@@ -219,7 +232,7 @@ func aheadOrBehind(d time.Duration) string {
 
 // inputWarnings are the caveats every command inherits from ingest.
 func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
-	ws := naiveWarning(d.Stats.Naive, f.AssumeTZ)
+	ws := append(naiveWarning(d.Stats.Naive, f.AssumeTZ), f.missing...)
 	if n := d.Stats.Skipped; n > 0 {
 		msg := fmt.Sprintf("%s invalid rows skipped (--on-invalid skip)", report.Thousands(n))
 		if len(d.Stats.SkipSamples) > 0 {

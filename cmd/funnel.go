@@ -82,6 +82,8 @@ func runOnboarding(opts *OnboardingOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.Input.refer("--steps", eventRef, steps...)
+	opts.Input.refer("--signup-event", eventRef, opts.SignupEvent)
 	l, err := load(opts.IO, &opts.Input, r, opts.Args, ingest.Need{Events: append([]string{opts.SignupEvent}, steps...)})
 	if err != nil {
 		return err
@@ -247,8 +249,10 @@ func runFunnel(opts *FunnelOptions) error {
 		return err
 	}
 	need := ingest.Need{Events: steps}
+	opts.Input.refer("--steps", eventRef, steps...)
 	for _, e := range ex {
 		need.Events = append(need.Events, e.Event)
+		opts.Input.refer("--exclude", eventRef, e.Event)
 	}
 	if opts.Order == "strict" {
 		need = ingest.Need{AllEvents: true} // "the very next event" needs every event

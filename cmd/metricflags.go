@@ -161,6 +161,8 @@ func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need i
 	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
 		need.UserProps = append(slices.Clip(need.UserProps), r.By)
 	}
+	in.refer("--by", propertyRef, r.By)
+	in.refer("--active-event", eventRef, r.ActiveEvents...)
 	d, err := in.read(ios, args, need, r.sinc, r.asOf)
 	if err != nil {
 		return nil, 0, err

@@ -383,7 +383,7 @@ func runSurvey(opts *SurveyOptions) error {
 		},
 		func(g surveyGroup) []metrics.Warning { return g.Warnings })
 	res.Overall.excluded = &ex
-	ws := naiveWarning(naive, opts.Input.AssumeTZ)
+	ws := append(naiveWarning(naive, opts.Input.AssumeTZ), opts.Input.missing...)
 	if ex.Invalid > 0 {
 		ws = append(ws, report.Warning{Code: "invalid_scores", Message: fmt.Sprintf("%s answers were not whole numbers on the %s scale and were skipped; first: %s", report.Thousands(ex.Invalid), scale.Name, skipSamples[0])})
 	} else if len(skipSamples) > 0 {
@@ -438,6 +438,8 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 	}
 	if event != "" {
 		need := ingest.Need{Events: []string{event}, EventProps: []string{o.ScoreProp}, EventSources: true}
+		o.Input.refer("--event", eventRef, event)
+		o.Input.refer("--score-prop", propertyRef, o.ScoreProp)
 		d, _, err := r.read(o.IO, &o.Input, o.Args, need)
 		if err != nil {
 			return nil, report.Input{}, nil, 0, err

@@ -75,7 +75,8 @@ func TestSurveyErrors(t *testing.T) {
 		{[]string{"nps", "testdata/bom.csv", "--score-col", "Event"}, ExitError, "uptake: testdata/bom.csv:2: column \"Event\": score \"signup\" is not a number\n"},
 		{[]string{"nps", "testdata/missing_col.csv", "--score-col", "nope"}, ExitError, "uptake: testdata/missing_col.csv: no column \"nope\" (named with --score-col; have user_id, timestamp)\n"},
 		{[]string{"csat", "--demo", "--satisfied-min", "1"}, ExitUsage, "uptake: --satisfied-min 1: want a score above 1 and at most 5 on the 1-5 scale\n"},
-		{[]string{"nps", "--demo", "--event", "nope"}, ExitError, "uptake: no \"nope\" events in the input (see 'uptake inspect' for the event names)\n"},
+		{[]string{"nps", "--demo", "--event", "nope"}, ExitError, "uptake: --event: no event \"nope\" in the input\n"},
+		{[]string{"nps", "--demo", "--event", "nope", "--allow-missing"}, ExitError, "uptake: no \"nope\" events in the input (see 'uptake inspect' for the event names)\n"},
 		{[]string{"nps", "testdata/events_bad_score.csv", "--event", "nps_response"}, ExitError, "uptake: testdata/events_bad_score.csv:3: score \"11\" is outside the 0–10 scale\n"},
 	} {
 		code, out, errOut := run(t, false, tt.args...)

@@ -1,10 +1,13 @@
 package ingest
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Filter is one --where condition: FIELD OP VALUE.
@@ -16,45 +19,76 @@ type Filter struct {
 	re    *regexp.Regexp
 	num   float64
 	isNum bool
+	// seen is set once a row holding a non-empty FIELD reaches the filter.
+	// A pointer, so that every copy of the filter (one per input plan)
+	// reports to the one the caller holds.
+	seen *atomic.Bool
 }
 
-// ops in the order they are tried at one position: two-byte operators first.
-var ops = []string{"!~", "!=", "<=", ">=", "=", "<", ">", "~"}
+// Operators are the --where operators.
+const Operators = "= != < <= > >= ~ !~"
+
+// opChars are the bytes operators are made of. The operator is the whole
+// run of them at the first one, so a doubled or mixed-up operator (==, =<,
+// =>, <>, !==) is an error rather than an operator and a value that starts
+// with the rest of it.
+const opChars = "!=<>~"
 
 // ParseFilter parses "FIELD OP VALUE". Spaces around the parts are ignored,
-// and VALUE may be wrapped in single or double quotes ("" is the empty value).
+// and VALUE may be wrapped in single or double quotes ("" is the empty
+// value). A value that begins with an operator character needs a space or
+// quotes before it: x = "=y".
 func ParseFilter(expr string) (Filter, error) {
-	pos := strings.IndexAny(expr, "!=<>~")
+	bad := func(format string, args ...any) (Filter, error) {
+		return Filter{}, fmt.Errorf("--where %q: %s", expr, fmt.Sprintf(format, args...))
+	}
+	pos := strings.IndexAny(expr, opChars)
 	if pos < 0 {
-		return Filter{}, fmt.Errorf("--where %q: want FIELD OP VALUE with OP one of = != < <= > >= ~ !~", expr)
+		return bad("want FIELD OP VALUE with OP one of %s", Operators)
 	}
-	var op string
-	for _, o := range ops {
-		if strings.HasPrefix(expr[pos:], o) {
-			op = o
-			break
-		}
+	end := pos
+	for end < len(expr) && strings.IndexByte(opChars, expr[end]) >= 0 {
+		end++
 	}
-	if op == "" {
-		return Filter{}, fmt.Errorf("--where %q: %q is not an operator (want = != < <= > >= ~ !~)", expr, expr[pos:pos+1])
+	op := expr[pos:end]
+	if !strings.Contains(" "+Operators+" ", " "+op+" ") {
+		return bad("%q is not an operator; the operators are %s", op, Operators)
 	}
-	f := Filter{Field: strings.TrimSpace(expr[:pos]), Op: op, Value: unquote(strings.TrimSpace(expr[pos+len(op):]))}
+	f := Filter{Field: strings.TrimSpace(expr[:pos]), Op: op, seen: new(atomic.Bool)}
 	if f.Field == "" {
-		return Filter{}, fmt.Errorf("--where %q: missing the field name before %s", expr, op)
+		return bad("no field name before %s: want FIELD OP VALUE", op)
 	}
+	raw := strings.TrimSpace(expr[end:])
+	if raw == "" {
+		return bad(`no value after %s (write "" for the empty value)`, op)
+	}
+	f.Value = unquote(raw)
 	switch op {
 	case "~", "!~":
 		re, err := regexp.Compile(f.Value)
 		if err != nil {
-			return Filter{}, fmt.Errorf("--where %q: %v", expr, err)
+			return bad("not a valid regular expression: %v", err)
 		}
 		f.re = re
 	default:
-		if n, err := strconv.ParseFloat(f.Value, 64); err == nil {
-			f.num, f.isNum = n, true
+		n, isNum, finite := parseNumber(f.Value)
+		if isNum && !finite {
+			return bad("%s is not a finite number, and numeric comparisons need one (to match the text, use ~ ^%s$)", f.Value, regexp.QuoteMeta(f.Value))
 		}
+		f.num, f.isNum = n, isNum
 	}
 	return f, nil
+}
+
+// parseNumber reads s as a number: isNum says it has a number's syntax
+// (NaN, Inf and out-of-range values such as 1e309 included), finite that
+// it is an ordinary number.
+func parseNumber(s string) (n float64, isNum, finite bool) {
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil && !math.IsInf(n, 0) {
+		return 0, false, false // not a number at all (of the errors, only overflow returns ±Inf)
+	}
+	return n, true, err == nil && !math.IsNaN(n) && !math.IsInf(n, 0)
 }
 
 func unquote(s string) string {
@@ -67,30 +101,36 @@ func unquote(s string) string {
 // String returns the filter as written, normalised.
 func (f Filter) String() string { return f.Field + " " + f.Op + " " + strconv.Quote(f.Value) }
 
+// Seen reports whether any row read so far held a non-empty FIELD when it
+// reached the filter: a field no row carries is most likely misspelled.
+func (f Filter) Seen() bool { return f.seen != nil && f.seen.Load() }
+
 // Match reports whether a row whose FIELD holds v passes. A field the row
-// does not have counts as the empty string. Comparisons are numeric when
-// both sides parse as numbers, and byte-wise otherwise.
+// does not have counts as the empty string.
+//
+// A comparison with a number (= != < <= > >= and a VALUE such as 42 or
+// -1.5e3) is numeric: it matches only rows whose field holds a finite
+// number. Text, an empty field, NaN, ±Inf and numbers too large for a
+// float64 (1e309) match none of them, != included, as SQL's NULL does.
+// Other comparisons are byte-wise; ~ and !~ are Go regular expressions.
 func (f *Filter) Match(v []byte) bool {
+	if len(v) > 0 && f.seen != nil && !f.seen.Load() {
+		f.seen.Store(true)
+	}
 	switch f.Op {
 	case "~":
 		return f.re.Match(v)
 	case "!~":
 		return !f.re.Match(v)
 	}
-	var c int
 	if f.isNum {
-		if n, err := strconv.ParseFloat(string(v), 64); err == nil {
-			switch {
-			case n < f.num:
-				c = -1
-			case n > f.num:
-				c = 1
-			}
-			return cmpOK(f.Op, c)
+		n, _, finite := parseNumber(string(v))
+		if !finite {
+			return false
 		}
+		return cmpOK(f.Op, cmp.Compare(n, f.num))
 	}
-	c = strings.Compare(string(v), f.Value)
-	return cmpOK(f.Op, c)
+	return cmpOK(f.Op, strings.Compare(string(v), f.Value))
 }
 
 func cmpOK(op string, c int) bool {

@@ -1,6 +1,9 @@
 package ingest
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestFilter(t *testing.T) {
 	tests := []struct {
@@ -20,11 +23,15 @@ func TestFilter(t *testing.T) {
 		{"score <= 6", "6", true},
 		{"amount < 100", "99.99", true},
 		{"name < b", "a", true}, // not numbers: byte order
+		{"name < b", "NaN", true},
 		{"InvoiceNo !~ ^C", "C536379", false},
 		{"InvoiceNo !~ ^C", "536365", true},
 		{"event ~ ^onboarding_", "onboarding_started", true},
 		{"plan = 'pro plus'", "pro plus", true},
 		{"x = 1", "1.0", true}, // both numbers
+		{`x = "=y"`, "=y", true},
+		{"x = 1e-400", "0", true}, // underflow is a finite number: 0
+		{"x ~ ^NaN$", "NaN", true},
 	}
 	for _, tt := range tests {
 		f, err := ParseFilter(tt.expr)
@@ -37,10 +44,105 @@ func TestFilter(t *testing.T) {
 	}
 }
 
-func TestFilterErrors(t *testing.T) {
-	for _, expr := range []string{"plan", "= pro", "x ~ ([", ""} {
-		if _, err := ParseFilter(expr); err == nil {
-			t.Errorf("%q: no error", expr)
+// TestFilterNumeric runs every comparison with a number against finite
+// values and against values that are not finite numbers, which match none.
+func TestFilterNumeric(t *testing.T) {
+	ops := []string{"=", "!=", "<", "<=", ">", ">="}
+	// per literal and value: the result of each op in the order of ops
+	tests := []struct {
+		lit, value string
+		want       [6]bool
+	}{
+		{"42", "41", [6]bool{false, true, true, true, false, false}},
+		{"42", "42", [6]bool{true, false, false, true, false, true}},
+		{"42", "42.0", [6]bool{true, false, false, true, false, true}},
+		{"42", "4.2e1", [6]bool{true, false, false, true, false, true}},
+		{"42", "43", [6]bool{false, true, false, false, true, true}},
+		{"-100", "-1e300", [6]bool{false, true, true, true, false, false}},
+		{"-100", "1e300", [6]bool{false, true, false, false, true, true}},
+	}
+	notFinite := []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "inf", "Infinity", "-infinity",
+		"1e309", "-1e309", "abc", "", "42abc", " 42"}
+	for _, lit := range []string{"42", "-100", "0", "1e308"} {
+		for _, v := range notFinite {
+			tests = append(tests, struct {
+				lit, value string
+				want       [6]bool
+			}{lit, v, [6]bool{}})
 		}
+	}
+	for _, tt := range tests {
+		for i, op := range ops {
+			expr := "x " + op + " " + tt.lit
+			f, err := ParseFilter(expr)
+			if err != nil {
+				t.Fatalf("%q: %v", expr, err)
+			}
+			if got := f.Match([]byte(tt.value)); got != tt.want[i] {
+				t.Errorf("%q on %q = %v, want %v", expr, tt.value, got, tt.want[i])
+			}
+		}
+	}
+}
+
+func TestFilterErrors(t *testing.T) {
+	const opsList = "the operators are = != < <= > >= ~ !~"
+	tests := []struct{ expr, want string }{
+		{"plan", "want FIELD OP VALUE with OP one of = != < <= > >= ~ !~"},
+		{"", "want FIELD OP VALUE"},
+		{"= pro", "no field name before ="},
+		{"   != pro", "no field name before !="},
+		{"event == x", `"==" is not an operator; ` + opsList},
+		{"x =< 5", `"=<" is not an operator`},
+		{"x => 5", `"=>" is not an operator`},
+		{"x <> 5", `"<>" is not an operator`},
+		{"x !== 5", `"!==" is not an operator`},
+		{"x =! 5", `"=!" is not an operator`},
+		{"x ~= a", `"~=" is not an operator`},
+		{"x=~a", `"=~" is not an operator`},
+		{"x ! 5", `"!" is not an operator`},
+		{"x >>= 5", `">>=" is not an operator`},
+		{"x =", `no value after = (write "" for the empty value)`},
+		{"x ~ ([", "not a valid regular expression: error parsing regexp"},
+		{"x !~ a**", "not a valid regular expression"},
+		{"x > 1e309", "1e309 is not a finite number, and numeric comparisons need one"},
+		{"x <= -1e309", "-1e309 is not a finite number"},
+		{"x = NaN", `NaN is not a finite number, and numeric comparisons need one (to match the text, use ~ ^NaN$)`},
+		{"x != nan", "nan is not a finite number"},
+		{"x >= -Inf", "-Inf is not a finite number"},
+		{"x < Infinity", "Infinity is not a finite number"},
+		{"x = '+inf'", "+inf is not a finite number"},
+	}
+	for _, tt := range tests {
+		_, err := ParseFilter(tt.expr)
+		if err == nil {
+			t.Errorf("%q: no error", tt.expr)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "--where ") || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: error %q, want it to say %q", tt.expr, err, tt.want)
+		}
+	}
+}
+
+// TestFilterSeen: the filter remembers, through its copies, whether any row
+// carried the field.
+func TestFilterSeen(t *testing.T) {
+	f, err := ParseFilter("plan != x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := f
+	cp.Match(nil)
+	cp.Match([]byte{})
+	if f.Seen() {
+		t.Fatal("seen after empty values only")
+	}
+	cp.Match([]byte("pro"))
+	if !f.Seen() {
+		t.Fatal("not seen after a value")
+	}
+	if (Filter{}).Seen() {
+		t.Fatal("zero filter seen")
 	}
 }

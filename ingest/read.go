@@ -1210,7 +1210,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 			}
 		}
 		if len(out) == 0 {
-			return []string{f} // reported as a missing column below
+			return []string{f} // a field no row carries: the caller reports it
 		}
 		return out
 	})
@@ -1223,11 +1223,6 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 			continue
 		}
 		p.slotCol[s] = i
-	}
-	for _, f := range p.where {
-		if p.slotCol[f.slots[0]] < 0 {
-			return nil, fmt.Errorf("%s: --where %s: no column %q (have %s)", name, f.Filter.String(), f.Field, hi.list())
-		}
 	}
 	p.nslots = len(sl.paths)
 	if p.propStats {
