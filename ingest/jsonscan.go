@@ -833,18 +833,16 @@ func unescape(raw []byte) ([]byte, error) {
 			i += n
 			if utf16.IsSurrogate(r) {
 				if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
-					r2, n2, err := hex4(raw, i+3)
-					if err == nil {
+					if r2, n2, err := hex4(raw, i+3); err == nil {
 						if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-							r = dec
+							out = utf8.AppendRune(out, dec)
 							i += 2 + n2
-						} else {
-							r = utf8.RuneError
+							continue
 						}
 					}
-				} else {
-					r = utf8.RuneError
 				}
+				out = appendSurrogate(out, r)
+				continue
 			}
 			out = utf8.AppendRune(out, r)
 		default:
@@ -852,6 +850,15 @@ func unescape(raw []byte) ([]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+// appendSurrogate writes a lone UTF-16 surrogate (\ud800 with no partner)
+// in the three bytes UTF-8's pattern gives it (WTF-8). They are not valid
+// UTF-8, so a lone surrogate in a user id or event name is the same error
+// as raw invalid UTF-8 there; turning it into U+FFFD, as encoding/json does,
+// would make "u\ud800" and "u\udbff" one user.
+func appendSurrogate(out []byte, r rune) []byte {
+	return append(out, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
 }
 
 func hex4(raw []byte, i int) (rune, int, error) {

@@ -242,3 +242,23 @@ func FuzzJSONShapes(f *testing.F) {
 		checkShapes(t, strings.Split(in, "\n"))
 	})
 }
+
+// Lone UTF-16 surrogates stay distinct (and invalid UTF-8, like raw invalid
+// bytes); pairs decode; U+FFFD written as such stays U+FFFD.
+func TestUnescapeSurrogates(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`u\ud800`, "u\xed\xa0\x80"},
+		{`u\udbff`, "u\xed\xaf\xbf"},
+		{`\udc00`, "\xed\xb0\x80"},
+		{`\ud83d\ude00`, "\U0001F600"},
+		{`\ud83d\u0041`, "\xed\xa0\xbdA"},
+		{`\ud83d\\`, "\xed\xa0\xbd\\"},
+		{`\ufffd`, "\uFFFD"},
+	}
+	for _, tt := range tests {
+		got, err := unescape([]byte(tt.in))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("unescape(%s) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
