@@ -75,7 +75,7 @@ func (f *InputFlags) checkNames(d *ingest.Dataset, ins []ingest.Input, opts inge
 		}
 		return nil
 	}
-	return fmt.Errorf("%s\n'uptake inspect' lists the names in the input; --allow-missing reads on without these", strings.Join(msgs, "\n"))
+	return linesError(append(msgs, "'uptake inspect' lists the names in the input; --allow-missing reads on without these"))
 }
 
 // missingNames are the --where fields no row carried, then the refs d

@@ -174,8 +174,22 @@ func errorText(err error) string {
 			return report.Safe(head) + suggestHead + report.SafeLayout(list)
 		}
 	}
+	var le linesError
+	if errors.As(err, &le) && strings.HasSuffix(msg, le.Error()) {
+		lines := make([]string, len(le))
+		for i, l := range le {
+			lines[i] = report.Safe(l)
+		}
+		return report.Safe(strings.TrimSuffix(msg, le.Error())) + strings.Join(lines, "\n")
+	}
 	return report.Safe(msg)
 }
+
+// linesError is an error of several messages, one a line (every misspelled
+// name of a command, say): each line is escaped on its own.
+type linesError []string
+
+func (e linesError) Error() string { return strings.Join(e, "\n") }
 
 // IssuesURL is where bugs are reported.
 const IssuesURL = "https://github.com/uptake-dev/uptake/issues"

@@ -108,11 +108,12 @@ func (f Filter) Seen() bool { return f.seen != nil && f.seen.Load() }
 // Match reports whether a row whose FIELD holds v passes. A field the row
 // does not have counts as the empty string.
 //
-// A comparison with a number (= != < <= > >= and a VALUE such as 42 or
-// -1.5e3) is numeric: it matches only rows whose field holds a finite
-// number. Text, an empty field, NaN, ±Inf and numbers too large for a
-// float64 (1e309) match none of them, != included, as SQL's NULL does.
-// Other comparisons are byte-wise; ~ and !~ are Go regular expressions.
+// A comparison (= != < <= > >=) is numeric when both sides are numbers,
+// and byte-wise otherwise. A field holding a number that is not finite —
+// NaN, ±Inf, or one too large for a float64 such as 1e309 — matches no
+// comparison with a number, != included: it is no number to compare, and
+// comparing its text instead would be a quietly different rule. ~ and !~
+// are Go regular expressions.
 func (f *Filter) Match(v []byte) bool {
 	if len(v) > 0 && f.seen != nil && !f.seen.Load() {
 		f.seen.Store(true)
@@ -124,11 +125,9 @@ func (f *Filter) Match(v []byte) bool {
 		return !f.re.Match(v)
 	}
 	if f.isNum {
-		n, _, finite := parseNumber(string(v))
-		if !finite {
-			return false
+		if n, isNum, finite := parseNumber(string(v)); isNum {
+			return finite && cmpOK(f.Op, cmp.Compare(n, f.num))
 		}
-		return cmpOK(f.Op, cmp.Compare(n, f.num))
 	}
 	return cmpOK(f.Op, strings.Compare(string(v), f.Value))
 }

@@ -45,7 +45,7 @@ func TestFilter(t *testing.T) {
 }
 
 // TestFilterNumeric runs every comparison with a number against finite
-// values and against values that are not finite numbers, which match none.
+// values, text, and numbers that are not finite, which match none.
 func TestFilterNumeric(t *testing.T) {
 	ops := []string{"=", "!=", "<", "<=", ">", ">="}
 	// per literal and value: the result of each op in the order of ops
@@ -60,9 +60,14 @@ func TestFilterNumeric(t *testing.T) {
 		{"42", "43", [6]bool{false, true, false, false, true, true}},
 		{"-100", "-1e300", [6]bool{false, true, true, true, false, false}},
 		{"-100", "1e300", [6]bool{false, true, false, false, true, true}},
+		// text is compared as text, byte by byte, as it always was
+		{"42", "abc", [6]bool{false, true, false, false, true, true}},
+		{"42", "", [6]bool{false, true, true, true, false, false}},
+		{"42", "42abc", [6]bool{false, true, false, false, true, true}},
+		{"42", " 42", [6]bool{false, true, true, true, false, false}},
 	}
 	notFinite := []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "inf", "Infinity", "-infinity",
-		"1e309", "-1e309", "abc", "", "42abc", " 42"}
+		"1e309", "-1e309", "-1e400"}
 	for _, lit := range []string{"42", "-100", "0", "1e308"} {
 		for _, v := range notFinite {
 			tests = append(tests, struct {
