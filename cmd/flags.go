@@ -235,6 +235,9 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 	ws := append(naiveWarning(d.Stats.Naive, f.AssumeTZ), f.missing...)
 	if n := d.Stats.Skipped; n > 0 {
 		msg := fmt.Sprintf("%s invalid rows skipped (--on-invalid skip)", report.Thousands(n))
+		if l := d.Stats.SkippedLines; l > n {
+			msg = fmt.Sprintf("%s invalid rows skipped, %s lines (--on-invalid skip)", report.Thousands(n), report.Thousands(l))
+		}
 		if len(d.Stats.SkipSamples) > 0 {
 			msg += "; first: " + d.Stats.SkipSamples[0]
 		}

@@ -161,20 +161,25 @@ type IdentityStats struct {
 // Counts are row tallies. Rows = Events + Skipped + Filtered + MissingUser +
 // Duplicates + OutOfRange.
 type Counts struct {
-	Rows        int64 // data records read
-	Events      int64 // events that went on to the metrics
-	Skipped     int64 // invalid rows skipped (--on-invalid skip)
-	Filtered    int64 // rows --where left out
-	MissingUser int64 // rows with an empty user id
-	Duplicates  int64 // rows dropped by dedup
-	OutOfRange  int64 // events before --since or at/after --as-of
-	Links       int64 // identity-only records (Segment identify, …): links, not events
+	Rows    int64 // data records read
+	Events  int64 // events that went on to the metrics
+	Skipped int64 // invalid rows skipped (--on-invalid skip)
+	// SkippedLines are the physical lines of the skipped rows: more than
+	// Skipped when a skipped record spanned lines (a quoted newline, a
+	// pretty-printed JSON record), so no line is lost unsaid.
+	SkippedLines int64
+	Filtered     int64 // rows --where left out
+	MissingUser  int64 // rows with an empty user id
+	Duplicates   int64 // rows dropped by dedup
+	OutOfRange   int64 // events before --since or at/after --as-of
+	Links        int64 // identity-only records (Segment identify, …): links, not events
 }
 
 func (c *Counts) add(o Counts) {
 	c.Rows += o.Rows
 	c.Events += o.Events
 	c.Skipped += o.Skipped
+	c.SkippedLines += o.SkippedLines
 	c.Filtered += o.Filtered
 	c.MissingUser += o.MissingUser
 	c.Duplicates += o.Duplicates
@@ -1774,6 +1779,8 @@ type worker struct {
 	hbuf []byte
 	kbuf []byte     // a user key marked as anonymous (userKey)
 	tp   timeParser // the plan's, with a day cache of this worker's own
+	// lines is the number of physical lines of the record being read
+	lines int
 	// the current batch's users and event names by hash
 	userIdx, nameIdx batchIndex
 	_                [64]byte
@@ -1803,6 +1810,7 @@ func (w *worker) parse(ch *chunk) *batch {
 	line := ch.line
 	if w.p.format == "json" {
 		for _, s := range ch.spans {
+			w.lines = 1 + bytes.Count(data[s.off:s.end], nl)
 			if s.end-s.off > maxRecordSize {
 				b.counts.Rows++
 				if !w.invalid(b, s.line, "", tooLong) {
@@ -1815,6 +1823,7 @@ func (w *worker) parse(ch *chunk) *batch {
 		return b
 	}
 	if w.p.format == "jsonl" {
+		w.lines = 1
 		for len(data) > 0 {
 			i := bytes.IndexByte(data, '\n')
 			var rec []byte
@@ -1844,7 +1853,18 @@ func (w *worker) parse(ch *chunk) *batch {
 		if err == nil && next-pos > maxRecordSize {
 			err = errors.New(tooLong)
 		}
+		w.lines = nls
+		if next > pos && data[next-1] != '\n' {
+			w.lines++ // the input's last line, unterminated
+		}
 		pos, line = next, line+nls
+		if err == errUnterminated {
+			// it swallowed the rest of the input: skipping it would lose
+			// every line after the quote
+			b.counts.Rows++
+			b.err = &RowError{File: w.p.name, Line: recLine, Msg: fmt.Sprintf("%v: the rest of the input (%d %s) would be inside it, so it cannot be skipped: fix the quote", err, w.lines, plural(w.lines, "line"))}
+			return b
+		}
 		if err != nil {
 			b.counts.Rows++
 			if !w.invalid(b, recLine, "", err.Error()) {
@@ -2135,10 +2155,19 @@ func (w *worker) invalid(b *batch, line int, col, msg string) bool {
 		return false
 	}
 	b.counts.Skipped++
+	b.counts.SkippedLines += int64(w.lines)
 	if len(b.skipMsgs) < 5 {
 		b.skipMsgs = append(b.skipMsgs, e.Error())
 	}
 	return true
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }
 
 func quoteValue(v []byte) string {

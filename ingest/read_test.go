@@ -193,7 +193,8 @@ func TestReadErrors(t *testing.T) {
 		{"json array with a trailing comma", `[{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"},` + "\n]", Options{}, `f:2: invalid JSON document: expected a value, found ']'`},
 		{"truncated GA4 line", strings.Repeat(ga4Line+"\n", 3) + `{"event_name":"x","event_timestamp":"1709543560412000","user_pseudo_id":"p1","event_params":[{"key":"page","value":{"string_value":` + "\n", Options{}, `f:4: invalid JSON: unexpected end of line, expected a value`},
 		{"GA4 record without a comma", ga4Line + "\n" + strings.Replace(ga4Line, `"key":"page",`, `"key":"page" `, 1) + "\n", Options{}, `f:2: invalid JSON: expected ',' or '}' in object, found '"'`},
-		{"unclosed quote", "user_id,event,timestamp\nu1,e,\"2024-01-01\n", Options{}, `f:2: quoted field is never closed (missing ")`},
+		{"unclosed quote", "user_id,event,timestamp\nu1,e,\"2024-01-01\n", Options{}, `f:2: quoted field is never closed (missing "): the rest of the input (1 line) would be inside it, so it cannot be skipped: fix the quote`},
+		{"unclosed quote, skipping", "user_id,event,timestamp\nu1,e,2024-01-01\nu2,\"e,2024-01-01\n" + strings.Repeat("u3,e,2024-01-01\n", 997), Options{SkipInvalid: true}, `f:3: quoted field is never closed (missing "): the rest of the input (998 lines) would be inside it, so it cannot be skipped: fix the quote`},
 		{"bare quote", "user_id,event,timestamp\nu1,5\" disk,2024-01-01\n", Options{}, `f:2: bare " in a field that is not quoted (quote the whole field, or this is not CSV)`},
 		{"10 MB line", bigLine, Options{}, `f:2: record is longer than 8 MiB (binary data, or the wrong format?)`},
 		{"truncated gzip", string(truncated), Options{}, `f: gzip data is truncated (unexpected end of file)`},
@@ -208,6 +209,29 @@ func TestReadErrors(t *testing.T) {
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error\n got: %s\nwant: %s", err, tt.want)
+			}
+		})
+	}
+}
+
+// A skipped record that spans lines counts them all: no line is lost unsaid.
+func TestReadSkippedLines(t *testing.T) {
+	tests := []struct {
+		name, data     string
+		skipped, lines int64
+		events         int64
+	}{
+		{"one line each", "user_id,event,timestamp\nu1,e,bad\nu2,e,2024-01-01\nu3,e,2024-01-01,x\n", 2, 2, 1},
+		{"quoted newlines", "user_id,event,timestamp\nu1,\"e\n\nf\",bad\nu2,e,2024-01-01\nu3,\"a\nb\"junk\nu4,e,2024-01-02", 2, 5, 2},
+		{"last line unterminated", "user_id,event,timestamp\nu2,e,2024-01-01\nu1,\"e\nf\",bad", 1, 2, 1},
+		{"pretty JSON record", "[\n{\"user_id\": \"u1\",\n \"event\": \"e\",\n \"timestamp\": \"bad\"},\n{\"user_id\":\"u2\",\"event\":\"e\",\"timestamp\":1709287200}]", 1, 3, 1},
+		{"JSON lines", "{\"user_id\":\"u1\",\"event\":\"e\",\"timestamp\":\"bad\"}\n{\"user_id\":\"u2\",\"event\":\"e\",\"timestamp\":1709287200}\n", 1, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := mustRead(t, "f", tt.data, Options{SkipInvalid: true, Need: Need{AllEvents: true}})
+			if d.Stats.Skipped != tt.skipped || d.Stats.SkippedLines != tt.lines || d.Stats.Events != tt.events {
+				t.Errorf("skipped %d rows, %d lines, %d events; want %d, %d, %d", d.Stats.Skipped, d.Stats.SkippedLines, d.Stats.Events, tt.skipped, tt.lines, tt.events)
 			}
 		})
 	}
