@@ -240,7 +240,7 @@ func inspectDoc(r InspectResult) report.Doc {
 	if r.DatesOnly {
 		doc.Add("time values", "dates only, no time of day")
 	}
-	doc.Add("as_of default", r.AsOfDefault+" ("+r.AsOfRule+")")
+	doc.Add("as_of default", r.AsOfDefault+", "+r.AsOfRule)
 	events := report.Table{Title: "Events", Columns: []report.Column{
 		{Key: "name", Header: "event"}, {Key: "count", Kind: report.Int}, {Key: "users", Kind: report.Int},
 		{Key: "share", Header: "% of events", Kind: report.Percent},
