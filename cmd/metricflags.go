@@ -33,7 +33,7 @@ func (r *ReportFlags) add(cmd *cobra.Command, active bool) {
 	f.StringVar(&r.TZ, "tz", "UTC", "IANA `zone` for calendar days, weeks and months")
 	f.StringVar(&r.From, "from", "", "Start of the reporting range (RFC 3339 or YYYY-MM-DD in --tz), inclusive")
 	f.StringVar(&r.To, "to", "", "End of the reporting range, exclusive")
-	f.StringVar(&r.AsOf, "as-of", "", "Exclusive end of observed data (default: just after the last event); later events are ignored")
+	f.StringVar(&r.AsOf, "as-of", "", "Exclusive end of observed data (default: just after the last event, or the day after the last date when the times are dates only); later events are ignored")
 	f.StringVar(&r.Since, "since", "", "Start of observed history (default: the first event); earlier events are ignored")
 	if active {
 		f.StringArrayVar(&r.ActiveEvents, "active-event", nil, "Only this event counts as activity; repeatable")
