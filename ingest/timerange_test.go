@@ -184,3 +184,25 @@ func TestReadDatesOnly(t *testing.T) {
 		}
 	}
 }
+
+// Survey exports: a time out of range is a bad row too, in CSV answers
+// (the shared parser) and in JSON exports' epoch-second numbers, which
+// used to go through an undefined float-to-int conversion.
+func TestSurveyTimeOutOfRange(t *testing.T) {
+	for _, tt := range []struct{ name, data, want string }{
+		{"a.csv", "respondent_id,score,submitted_at\nr1,9,2024-03-01T00:00:00Z\nr2,7,2300-01-01T00:00:00Z\n",
+			`a.csv:3: column "submitted_at": "2300-01-01T00:00:00Z": 2300-01-01T00:00:00Z is outside the supported time range, 1678-01-01 to 2262-01-01 (UTC)`},
+		{"d.json", `[{"person":"p1","survey_type":"nps","score":9,"created_at":1710255873},` + "\n" + `{"person":"p2","survey_type":"nps","score":7,"created_at":1e11}]`,
+			`d.json:2: column "created_at": 5138-11-16T09:46:40Z is outside the supported time range, 1678-01-01 to 2262-01-01 (UTC)`},
+	} {
+		in := []Input{BytesInput(tt.name, []byte(tt.data))}
+		_, err := ReadSurvey(in, SurveyOptions{Metric: "nps"})
+		if err == nil || err.Error() != tt.want {
+			t.Errorf("%s: %v\nwant %s", tt.name, err, tt.want)
+		}
+		s, err := ReadSurvey(in, SurveyOptions{Metric: "nps", SkipInvalid: true})
+		if err != nil || len(s.Rows) != 1 || s.Files[0].Skipped != 1 {
+			t.Errorf("%s with skip: %v", tt.name, err)
+		}
+	}
+}

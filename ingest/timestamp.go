@@ -54,6 +54,15 @@ func unixNanos(sec, nsec int64) (int64, error) {
 	return sec*1e9 + nsec, nil
 }
 
+// floatSecondsNanos converts Unix seconds held as a float (a JSON number)
+// to Unix ns; beyond the range the float-to-int conversion is undefined.
+func floatSecondsNanos(sec float64) (int64, error) {
+	if !(sec >= float64(minSec) && sec <= float64(maxSec)) {
+		return 0, &RangeError{time.Unix(int64(max(min(sec, 1<<62), -1<<62)), 0)}
+	}
+	return int64(sec * 1e9), nil
+}
+
 // inRange checks an instant against the exact range.
 func inRange(ns int64) error {
 	if ns < minNS || ns > maxNS {
