@@ -215,6 +215,24 @@ func naiveWarning(n int64, assumeTZ string) []report.Warning {
 	return []report.Warning{{Code: code, Message: fmt.Sprintf("%s timestamps had no zone and were read as %s (set the zone with --assume-tz)", report.Thousands(n), assumeTZ)}}
 }
 
+// localTimeWarnings report wall times that a change of offset (DST) skips
+// or repeats in the zone they were read in: their order against their
+// neighbours is a guess.
+func localTimeWarnings(s *ingest.Stats) []report.Warning {
+	var ws []report.Warning
+	if n := s.Nonexistent; n > 0 {
+		ws = append(ws, report.Warning{Code: "nonexistent_local_times", Message: fmt.Sprintf(
+			"%s local times do not exist in their zone (the clocks skipped them at a DST change) and were moved forward by the gap, which can reorder events; first: %s",
+			report.Thousands(n), s.NonexistentSample)})
+	}
+	if n := s.Ambiguous; n > 0 {
+		ws = append(ws, report.Warning{Code: "ambiguous_local_times", Message: fmt.Sprintf(
+			"%s local times occur twice in their zone (the clocks repeated them at a DST change) and were read as the first; first: %s",
+			report.Thousands(n), s.AmbiguousSample)})
+	}
+	return ws
+}
+
 // offsetText writes the size of a duration in hours and minutes.
 func offsetText(d time.Duration) string {
 	d = d.Abs().Round(time.Minute)
@@ -233,6 +251,7 @@ func aheadOrBehind(d time.Duration) string {
 // inputWarnings are the caveats every command inherits from ingest.
 func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 	ws := append(naiveWarning(d.Stats.Naive, f.AssumeTZ), f.missing...)
+	ws = append(ws, localTimeWarnings(&d.Stats)...)
 	if n := d.Stats.Skipped; n > 0 {
 		msg := fmt.Sprintf("%s invalid rows skipped (--on-invalid skip)", report.Thousands(n))
 		if l := d.Stats.SkippedLines; l > n {

@@ -74,6 +74,9 @@ type InspectResult struct {
 	LastTime        *string              `json:"last_time"`
 	NaiveTimestamps int64                `json:"naive_timestamps"`
 	AssumedTZ       string               `json:"assumed_tz"`
+	DatesOnly       bool                 `json:"dates_only"` // every time is a date without a time of day
+	AsOfDefault     string               `json:"as_of_default"`
+	AsOfRule        string               `json:"as_of_rule"`
 	Properties      []PropCount          `json:"properties"`
 }
 
@@ -126,7 +129,7 @@ func runInspect(opts *InspectOptions) error {
 			"where": append([]string{}, opts.Input.Where...), "event_name": opts.Input.EventName,
 		},
 		Input:    inputSummary(d),
-		AsOf:     asOfDefault(d).In(loc).Format(time.RFC3339Nano),
+		AsOf:     res.AsOfDefault,
 		TZ:       opts.TZ,
 		Result:   res,
 		Warnings: inputWarnings(d, &opts.Input),
@@ -134,12 +137,19 @@ func runInspect(opts *InspectOptions) error {
 	return opts.Out.write(opts.IO, env, inspectDoc(res), loc)
 }
 
-// asOfDefault is 1 ns after the last event (METRICS §1.2).
-func asOfDefault(d *ingest.Dataset) time.Time {
-	if d.Stats.Events == 0 {
-		return time.Unix(0, 0).UTC()
+// asOfDefault is the end of observed data when --as-of is not given, and
+// the rule that set it: 1 ns after the last event (METRICS §1.2), or, when
+// every time is a date without a time of day, the start of the day after
+// the last date (the last day is whole: its events carry no time to say
+// they stop early).
+func asOfDefault(d *ingest.Dataset) (time.Time, string) {
+	switch {
+	case d.Stats.Events == 0:
+		return time.Unix(0, 0).UTC(), "no events"
+	case d.Stats.DatesOnly:
+		return time.Unix(0, d.Stats.NextDay).UTC(), "start of the day after the last date (the times are dates only)"
 	}
-	return time.Unix(0, d.Stats.Last+1).UTC()
+	return time.Unix(0, d.Stats.Last+1).UTC(), "1 ns after the last event"
 }
 
 func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) InspectResult {
@@ -148,8 +158,10 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 		Rows: d.Stats.Rows, Kept: d.Stats.Events, Skipped: d.Stats.Skipped, Duplicates: d.Stats.Duplicates,
 		Filtered: d.Stats.Filtered, MissingUser: d.Stats.MissingUser, IdentityRecords: d.Stats.Links, Users: int64(len(d.Users)),
 		Identity:        d.Stats.Identity,
-		NaiveTimestamps: d.Stats.Naive, AssumedTZ: in.AssumeTZ,
+		NaiveTimestamps: d.Stats.Naive, AssumedTZ: in.AssumeTZ, DatesOnly: d.Stats.DatesOnly,
 	}
+	asOf, rule := asOfDefault(d)
+	r.AsOfDefault, r.AsOfRule = asOf.In(loc).Format(time.RFC3339Nano), rule
 	sum := inputSummary(d)
 	r.Vendor, r.Format = sum.Vendor, sum.Format
 	for _, f := range d.Stats.Files {
@@ -225,6 +237,10 @@ func inspectDoc(r InspectResult) report.Doc {
 		doc.Add("time range", *r.FirstTime+" → "+*r.LastTime)
 	}
 	doc.Add("naive timestamps", fmt.Sprintf("%s (read in %s)", report.Thousands(r.NaiveTimestamps), r.AssumedTZ))
+	if r.DatesOnly {
+		doc.Add("time values", "dates only, no time of day")
+	}
+	doc.Add("as_of default", r.AsOfDefault+", "+r.AsOfRule)
 	events := report.Table{Title: "Events", Columns: []report.Column{
 		{Key: "name", Header: "event"}, {Key: "count", Kind: report.Int}, {Key: "users", Kind: report.Int},
 		{Key: "share", Header: "% of events", Kind: report.Percent},

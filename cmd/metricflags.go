@@ -33,7 +33,7 @@ func (r *ReportFlags) add(cmd *cobra.Command, active bool) {
 	f.StringVar(&r.TZ, "tz", "UTC", "IANA `zone` for calendar days, weeks and months")
 	f.StringVar(&r.From, "from", "", "Start of the reporting range (RFC 3339 or YYYY-MM-DD in --tz), inclusive")
 	f.StringVar(&r.To, "to", "", "End of the reporting range, exclusive")
-	f.StringVar(&r.AsOf, "as-of", "", "Exclusive end of observed data (default: just after the last event); later events are ignored")
+	f.StringVar(&r.AsOf, "as-of", "", "Exclusive end of observed data (default: just after the last event, or the day after the last date when the times are dates only); later events are ignored")
 	f.StringVar(&r.Since, "since", "", "Start of observed history (default: the first event); earlier events are ignored")
 	if active {
 		f.StringArrayVar(&r.ActiveEvents, "active-event", nil, "Only this event counts as activity; repeatable")
@@ -64,6 +64,9 @@ func (r *ReportFlags) resolve() error {
 		tm, err := parseTimeFlag(t.v, loc)
 		if err != nil {
 			return usageErrorf("%s %q: want RFC 3339 (2024-03-01T00:00:00Z) or YYYY-MM-DD", t.flag, t.v)
+		}
+		if err := ingest.CheckTime(tm); err != nil {
+			return usageErrorf("%s %q: %v", t.flag, t.v, err)
 		}
 		*t.p = &tm
 	}
@@ -155,8 +158,7 @@ func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need in
 }
 
 // read reads the input within --since and --as-of, with the --by property,
-// and returns it with the as_of in force: --as-of, or 1 ns after the last
-// event.
+// and returns it with the as_of in force: --as-of, or asOfDefault's.
 func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need ingest.Need) (*ingest.Dataset, int64, error) {
 	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
 		need.UserProps = append(slices.Clip(need.UserProps), r.By)
@@ -170,7 +172,8 @@ func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need i
 	if r.asOf != nil {
 		return d, r.asOf.UnixNano(), nil
 	}
-	return d, asOfDefault(d).UnixNano(), nil
+	t, _ := asOfDefault(d)
+	return d, t.UnixNano(), nil
 }
 
 // rng is the reporting range for metrics.
@@ -219,9 +222,12 @@ func segments(vals []string) []segment {
 }
 
 // reportParams are the reporting settings every envelope spells out.
-func (r *ReportFlags) params(asOf int64) map[string]any {
+func (r *ReportFlags) params(asOf int64, d *ingest.Dataset) map[string]any {
 	p := map[string]any{"tz": r.TZ, "conf": r.Conf, "by": r.By, "from": nullable(r.from), "to": nullable(r.to),
-		"since": nullable(r.sinc), "as_of": time.Unix(0, asOf).UTC().Format(time.RFC3339Nano)}
+		"since": nullable(r.sinc), "as_of": time.Unix(0, asOf).UTC().Format(time.RFC3339Nano), "as_of_rule": "--as-of"}
+	if r.asOf == nil {
+		_, p["as_of_rule"] = asOfDefault(d)
+	}
 	return p
 }
 
@@ -234,7 +240,7 @@ func nullable(t *time.Time) any {
 
 // envelope builds the JSON envelope of a metric result.
 func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, in *InputFlags, result any, ws []metrics.Warning) report.Envelope {
-	for k, v := range r.params(l.asOf) {
+	for k, v := range r.params(l.asOf, l.data) {
 		params[k] = v
 	}
 	warnings := inputWarnings(l.data, in)

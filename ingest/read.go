@@ -130,8 +130,19 @@ type Stats struct {
 	Files []FileStats
 	Counts
 	// Naive counts events whose timestamp had no zone and were read in
-	// AssumeTZ (or the vendor's zone).
+	// AssumeTZ (or the vendor's zone); dates without a time of day are not
+	// counted (see DatesOnly).
 	Naive int64
+	// Nonexistent and Ambiguous count events whose wall time a change of
+	// offset skips or repeats in the zone it was read in (see timeGap,
+	// timeOverlap), with the first of each as "file:line: value".
+	Nonexistent, Ambiguous             int64
+	NonexistentSample, AmbiguousSample string
+	// DatesOnly: every event's time was a date without a time of day;
+	// NextDay is then the start of the day after the last date, in the zone
+	// the dates were read in (the natural end of observed data).
+	DatesOnly bool
+	NextDay   int64
 	// Early and Future count events dated before 2005 or after
 	// Options.Now: a wrong time column, epoch unit or zone, more often
 	// than real events (FORMATS.md §6.5). Suspect says whether the early
@@ -306,6 +317,7 @@ type consumer struct {
 	links    map[string]*link
 	userLink []*link // per user, the last link seen: most rows repeat it
 	needSet  map[string]bool
+	dates    dateTally
 }
 
 func newConsumer(opts Options) *consumer {
@@ -640,8 +652,8 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.nameUsers[eid] = bs
 		}
 		bs[uid>>6] |= 1 << (uid & 63)
-		if r.naive {
-			c.stats.Naive++
+		if r.tf != 0 {
+			c.countTime(r, b, fs)
 		}
 		for _, k := range b.keys[r.kOff:r.kEnd] {
 			for int(k) >= len(c.keyCount) {
@@ -728,6 +740,7 @@ func (c *consumer) finish() *Dataset {
 	for _, f := range d.Stats.Files {
 		d.Stats.Counts.add(f.Counts)
 	}
+	c.dates.settle(&d.Stats)
 	if s := &d.Stats; s.Early > 0 {
 		s.SuspectEarly = s.Early < s.Events || s.First < epochLike
 	}
@@ -1581,7 +1594,7 @@ type rowRec struct {
 	pOff       int32
 	kOff, kEnd int32
 	linkOnly   bool // an identity link (user + anonymous id), not an event
-	naive      bool
+	tf         timeFlags
 	hasID      bool
 	hasEx      bool
 	dup        bool // set by the consumer: seen before (see consumer.dedup)
@@ -1596,6 +1609,8 @@ type batch struct {
 	keys     []uint16
 	counts   Counts
 	skipMsgs []string
+	timeNote [2]string      // the first skipped and repeated wall times, "line: value"
+	dateLoc  *time.Location // the zone of its dates without a time of day
 	err      error
 }
 
@@ -1621,6 +1636,7 @@ func getBatch(chunkLen int) *batch {
 	b.keys = b.keys[:0]
 	b.counts = Counts{}
 	b.skipMsgs = nil
+	b.timeNote, b.dateLoc = [2]string{}, nil
 	b.err = nil
 	return b
 }
@@ -1992,26 +2008,21 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		return w.invalid(b, line, p.mapping.Event.Column(), "event name is not valid UTF-8")
 	}
 	tv := first(vals, p.time)
-	t, naive, err := w.tp.parse(tv)
-	if naive && p.vendor != nil && p.vendor.UTC {
-		naive = false // the vendor documents UTC
+	t, tf, err := w.tp.parse(tv)
+	if p.vendor != nil && p.vendor.UTC {
+		tf &^= timeNaive // the vendor documents UTC
 	}
 	if err != nil {
 		drop()
-		msg := fmt.Sprintf("%s is not a timestamp", quoteValue(tv))
-		if len(tv) == 0 {
-			msg = "empty timestamp"
-		} else if err != errTime {
-			msg = fmt.Sprintf("%s: %v", quoteValue(tv), err)
-		}
-		return w.invalid(b, line, p.mapping.Time.Column(), msg)
+		return w.invalid(b, line, p.mapping.Time.Column(), timeErrorMsg(tv, err))
 	}
 	if (p.hasSince && t < p.since) || (p.hasUntil && t >= p.until) {
 		b.counts.OutOfRange++
 		drop()
 		return true
 	}
-	r := rowRec{t: t, line: line, naive: naive, kOff: int32(kOff), kEnd: int32(len(b.keys)), link: -1}
+	b.noteTime(tf, line, tv, w.tp.naiveLoc)
+	r := rowRec{t: t, line: line, tf: tf, kOff: int32(kOff), kEnd: int32(len(b.keys)), link: -1}
 	if len(user) > 0 && len(anon) > 0 && !p.rawIdentity { // raw identities are never linked
 		b.links = append(b.links, [2][]byte{user, anon})
 		r.link = int32(len(b.links) - 1)

@@ -420,9 +420,9 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 		row := SurveyRow{Respondent: strings.TrimSpace(r.Respondent), Score: score, Segment: r.Segment,
 			Source: fmt.Sprintf("%s:%d", in.Name, h.lines[i])}
 		if len(h.file.Time.Paths) > 0 && strings.TrimSpace(r.Time) != "" {
-			t, naive, err := tp.parse([]byte(strings.TrimSpace(r.Time)))
+			t, tf, err := tp.parse([]byte(strings.TrimSpace(r.Time)))
 			if err != nil {
-				e := &RowError{File: in.Name, Line: h.lines[i], Column: h.file.Time.Column(), Msg: quoteValue([]byte(r.Time)) + " is not a timestamp"}
+				e := &RowError{File: in.Name, Line: h.lines[i], Column: h.file.Time.Column(), Msg: timeErrorMsg([]byte(r.Time), err)}
 				if !o.SkipInvalid {
 					return e
 				}
@@ -432,7 +432,7 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 				}
 				continue
 			}
-			row.Time, row.HasTime, row.Naive = t, true, naive && !known
+			row.Time, row.HasTime, row.Naive = t, true, tf&timeNaive != 0 && !known
 			if row.Naive {
 				s.Naive++
 			}

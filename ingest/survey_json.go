@@ -140,7 +140,19 @@ func (s *Survey) readJSON(name string, op *opened, format string, o SurveyOption
 		}
 		row := SurveyRow{Respondent: who, Score: score, Source: fmt.Sprintf("%s:%d", name, lines[i])}
 		if sec != 0 {
-			row.Time, row.HasTime = int64(sec*1e9), true
+			t, err := floatSecondsNanos(sec)
+			if err != nil {
+				e := &RowError{File: name, Line: lines[i], Column: "created_at", Msg: err.Error()}
+				if !o.SkipInvalid {
+					return e
+				}
+				f.Skipped++
+				if len(s.SkipSamples) < 5 {
+					s.SkipSamples = append(s.SkipSamples, e.Error())
+				}
+				continue
+			}
+			row.Time, row.HasTime = t, true
 		}
 		if o.SegmentCol != "" {
 			row.Segment = str(m[o.SegmentCol])

@@ -6,12 +6,89 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Times are carried as Unix nanoseconds (int64) everywhere on the event path:
-// 8 bytes, no pointers, and enough range for 1678–2262.
+// 8 bytes, no pointers. An int64 holds 1677-09-21 to 2262-04-11; the times
+// accepted are whole years inside that, [MinTime, MaxTime], so that the
+// period ends, day starts and zone offsets computed from any accepted time
+// are representable too. Every parse checks the range before it multiplies:
+// a time outside is an error, never a wrapped value.
+var (
+	MinTime = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
+	MaxTime = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	minSec, maxSec = MinTime.Unix(), MaxTime.Unix()
+	minNS, maxNS   = MinTime.UnixNano(), MaxTime.UnixNano()
+)
+
+// RangeError is a time outside [MinTime, MaxTime].
+type RangeError struct{ T time.Time }
+
+func (e *RangeError) Error() string {
+	return fmt.Sprintf("%s is outside the supported time range, %s to %s (UTC)",
+		e.T.UTC().Format(time.RFC3339Nano), MinTime.Format(time.DateOnly), MaxTime.Format(time.DateOnly))
+}
+
+// CheckTime returns a *RangeError when t is outside [MinTime, MaxTime].
+func CheckTime(t time.Time) error {
+	if t.Before(MinTime) || t.After(MaxTime) {
+		return &RangeError{t}
+	}
+	return nil
+}
+
+// unixNanos is sec seconds and nsec nanoseconds (|nsec| < 1e9) after the
+// epoch, in Unix ns. Seconds more than a day outside the range are refused
+// before the multiplication, which would wrap; the caller checks the exact
+// range after any zone conversion (a wall time a few hours outside may be
+// an instant inside).
+func unixNanos(sec, nsec int64) (int64, error) {
+	if sec < minSec-86400 || sec > maxSec+86400 {
+		// clamped so that the year shown cannot wrap either
+		return 0, &RangeError{time.Unix(min(max(sec, -1<<62), 1<<62), nsec)}
+	}
+	return sec*1e9 + nsec, nil
+}
+
+// floatSecondsNanos converts Unix seconds held as a float (a JSON number)
+// to Unix ns; beyond the range the float-to-int conversion is undefined.
+func floatSecondsNanos(sec float64) (int64, error) {
+	if !(sec >= float64(minSec) && sec <= float64(maxSec)) {
+		return 0, &RangeError{time.Unix(int64(max(min(sec, 1<<62), -1<<62)), 0)}
+	}
+	return int64(sec * 1e9), nil
+}
+
+// inRange checks an instant against the exact range.
+func inRange(ns int64) error {
+	if ns < minNS || ns > maxNS {
+		return &RangeError{time.Unix(0, ns)}
+	}
+	return nil
+}
+
+// timeFlags say how a cell was read, for the counts of Stats.
+type timeFlags uint8
+
+const (
+	// timeNaive: a date and time written without a zone, read in the
+	// assumed zone
+	timeNaive timeFlags = 1 << iota
+	// timeDateOnly: a calendar date without a time of day, read as its
+	// midnight in the assumed zone
+	timeDateOnly
+	// timeGap: a wall time that a change of offset skips (02:30 when the
+	// clocks go from 02:00 to 03:00); it is read with the offset in force
+	// before the change, so it moves forward by the gap
+	timeGap
+	// timeOverlap: a wall time that a change of offset repeats; the first
+	// of the two instants is taken
+	timeOverlap
+)
 
 // epochUnit is how a column of bare numbers is read. It is decided once per
 // column from a sample (FORMATS.md §6 rule 1), never row by row, so that one
@@ -76,33 +153,130 @@ type timeParser struct {
 // a zone costs ~100 ns; consecutive rows nearly always fall in the zone
 // period (offset) of the one before, so that period is remembered. Wall
 // times within a day of the period's ends, where a change of offset can
-// make a wall time ambiguous or missing, always go to time.Date, so the
-// result is time.Date's whatever rows came before.
+// make a wall time ambiguous or missing, always go to resolveWall, so the
+// result is the same whatever rows came before.
 type zoneCache struct {
 	loc        *time.Location
 	off        int64 // the period's offset, ns
 	start, end int64 // the instants it covers, [start, end)
 }
 
-func (z *zoneCache) instant(wall int64, loc *time.Location) int64 {
-	const day = 86400 * int64(time.Second)
+const dayNS = 86400 * int64(time.Second)
+
+func (z *zoneCache) instant(wall int64, loc *time.Location) (int64, timeFlags) {
 	if z.loc == loc {
-		if t := wall - z.off; t-day >= z.start && t+day < z.end {
-			return t
+		if t := wall - z.off; t-dayNS >= z.start && t+dayNS < z.end {
+			return t, 0
 		}
 	}
-	w := time.Unix(0, wall).UTC()
-	t := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
-	_, off := t.Zone()
-	start, end := t.ZoneBounds()
-	*z = zoneCache{loc: loc, off: int64(off) * int64(time.Second), start: math.MinInt64 + day, end: math.MaxInt64 - day}
+	t, f := resolveWall(wall, loc)
+	lt := time.Unix(0, t).In(loc)
+	_, off := lt.Zone()
+	start, end := lt.ZoneBounds()
+	*z = zoneCache{loc: loc, off: int64(off) * int64(time.Second), start: math.MinInt64 + dayNS, end: math.MaxInt64 - dayNS}
 	if !start.IsZero() {
 		z.start = start.UnixNano()
 	}
 	if !end.IsZero() {
 		z.end = end.UnixNano()
 	}
-	return t.UnixNano()
+	return t, f
+}
+
+// resolveWall finds the instant at which the clocks of loc show wall (the
+// wall time read as if UTC). Offsets change at most once in two days, so
+// the offsets in force a day before and a day after are the candidates:
+// one fits (the usual case), both fit (a repeated hour: the earlier is
+// taken, whatever side of UTC the zone is on, where time.Date's choice
+// depends on it), or neither (a skipped hour: read with the offset before
+// the change).
+func resolveWall(wall int64, loc *time.Location) (int64, timeFlags) {
+	before, after := offsetAt(wall-dayNS, loc), offsetAt(wall+dayNS, loc)
+	tb, ta := wall-before, wall-after
+	okb, oka := offsetAt(tb, loc) == before, offsetAt(ta, loc) == after
+	switch {
+	case okb && oka && tb != ta:
+		return min(tb, ta), timeOverlap
+	case okb:
+		return tb, 0
+	case oka:
+		return ta, 0
+	case before != after:
+		return tb, timeGap
+	}
+	// two changes within a day: leave it to the zone database
+	w := time.Unix(0, wall).UTC()
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc).UnixNano(), 0
+}
+
+// offsetAt is loc's offset from UTC at instant t, in ns.
+func offsetAt(t int64, loc *time.Location) int64 {
+	_, off := time.Unix(0, t).In(loc).Zone()
+	return int64(off) * int64(time.Second)
+}
+
+// noteTime keeps the batch's first skipped and first repeated wall time,
+// as samples for the warnings, and the zone of its dates (loc).
+func (b *batch) noteTime(f timeFlags, line int, v []byte, loc *time.Location) {
+	if f&timeDateOnly != 0 {
+		b.dateLoc = loc
+	}
+	if f&(timeGap|timeOverlap) == 0 {
+		return
+	}
+	for i, bit := range [2]timeFlags{timeGap, timeOverlap} {
+		if f&bit != 0 && b.timeNote[i] == "" {
+			b.timeNote[i] = strconv.Itoa(line) + ": " + quoteValue(v)
+		}
+	}
+}
+
+// dateTally follows the events whose time was a date only: how many, the
+// latest, and the zone it was read in.
+type dateTally struct {
+	n    int64
+	last int64
+	loc  *time.Location
+}
+
+// countTime counts how an event's time was read (r.tf != 0).
+func (c *consumer) countTime(r *rowRec, b *batch, fs *FileStats) {
+	s := &c.stats
+	if r.tf&timeNaive != 0 {
+		s.Naive++
+	}
+	if d := &c.dates; r.tf&timeDateOnly != 0 {
+		if d.n == 0 || r.t > d.last {
+			d.last, d.loc = r.t, b.dateLoc
+		}
+		d.n++
+	}
+	if r.tf&timeGap != 0 {
+		if s.Nonexistent == 0 {
+			s.NonexistentSample = fs.Name + ":" + b.timeNote[0]
+		}
+		s.Nonexistent++
+	}
+	if r.tf&timeOverlap != 0 {
+		if s.Ambiguous == 0 {
+			s.AmbiguousSample = fs.Name + ":" + b.timeNote[1]
+		}
+		s.Ambiguous++
+	}
+}
+
+// settle sets DatesOnly and NextDay once s.Events is summed.
+func (d *dateTally) settle(s *Stats) {
+	if d.n == 0 || d.n != s.Events {
+		return
+	}
+	loc := d.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	y, m, day := time.Unix(0, d.last).In(loc).Date()
+	s.DatesOnly = true
+	s.NextDay, _ = resolveWall((daysFromCivil(y, int(m), day)+1)*dayNS, loc)
 }
 
 // dayCache remembers the last YYYY-MM-DD read: exports come in time order,
@@ -116,22 +290,42 @@ type dayCache struct {
 	days     int64
 }
 
-// errTime is returned for a cell that is not a timestamp in any known form.
-var errTime = errors.New("not a timestamp")
+// errTime is returned for a cell that is not a timestamp in any known form;
+// errNotISO sends a cell from the ISO fast path to the slow layouts.
+var (
+	errTime   = errors.New("not a timestamp")
+	errNotISO = errors.New("not ISO 8601")
+)
 
-// parse reads one cell. naive reports that the cell carried no zone and was
-// read in p.naiveLoc.
-func (p *timeParser) parse(b []byte) (ns int64, naive bool, err error) {
-	if len(b) == 0 {
-		return 0, false, errors.New("empty timestamp")
+// parse reads one cell: its instant, and flags that say whether it carried
+// a zone, a time of day, and a wall time that a change of offset skips or
+// repeats. A time outside [MinTime, MaxTime] is a *RangeError.
+func (p *timeParser) parse(b []byte) (ns int64, f timeFlags, err error) {
+	switch {
+	case len(b) == 0:
+		return 0, 0, errors.New("empty timestamp")
+	case isNumber(b):
+		ns, f, err = p.parseNumber(b)
+	default:
+		if ns, f, err = p.parseISO(b); err == errNotISO {
+			ns, f, err = p.parseSlow(string(b))
+		}
 	}
-	if isNumber(b) {
-		return p.parseNumber(b)
+	if err == nil {
+		err = inRange(ns)
 	}
-	if ns, naive, ok := p.parseISO(b); ok {
-		return ns, naive, nil
+	return ns, f, err
+}
+
+// timeErrorMsg says why a time cell was refused.
+func timeErrorMsg(v []byte, err error) string {
+	switch {
+	case len(v) == 0:
+		return "empty timestamp"
+	case err == errTime:
+		return quoteValue(v) + " is not a timestamp"
 	}
-	return p.parseSlow(string(b))
+	return quoteValue(v) + ": " + err.Error()
 }
 
 // isNumber reports whether b is [+-]digits[.digits].
@@ -153,7 +347,7 @@ func isNumber(b []byte) bool {
 	return i == len(b)
 }
 
-func (p *timeParser) parseNumber(b []byte) (int64, bool, error) {
+func (p *timeParser) parseNumber(b []byte) (int64, timeFlags, error) {
 	neg := false
 	i := 0
 	if b[0] == '-' || b[0] == '+' {
@@ -163,8 +357,8 @@ func (p *timeParser) parseNumber(b []byte) (int64, bool, error) {
 	var whole int64
 	digits := 0
 	for ; i < len(b) && b[i] != '.'; i++ {
-		if whole > (1<<62)/10 {
-			return 0, false, errors.New("number too large for a timestamp")
+		if whole > (math.MaxInt64-9)/10 {
+			return 0, 0, errors.New("number too large for a timestamp")
 		}
 		whole = whole*10 + int64(b[i]-'0')
 		digits++
@@ -187,44 +381,46 @@ func (p *timeParser) parseNumber(b []byte) (int64, bool, error) {
 	}
 	if unit == unitYYYYMMDD {
 		if neg || frac != 0 || digits != 8 {
-			return 0, false, errors.New("not a YYYYMMDD date like the rest of the column")
+			return 0, 0, errors.New("not a YYYYMMDD date like the rest of the column")
 		}
 		y, m, d := int(whole/10000), int(whole/100%100), int(whole%100)
 		if !validDate(y, m, d) {
-			return 0, false, errors.New("not a valid YYYYMMDD date")
+			return 0, 0, errors.New("not a valid YYYYMMDD date")
 		}
-		ns, err := p.civil(y, m, d, 0, 0, 0, 0)
-		return ns, true, err
+		ns, f, err := p.civil(y, m, d, 0, 0, 0, 0)
+		return ns, f | timeDateOnly, err
 	}
-	var mul int64
+	// perSec units make a second; a unit is mul ns
+	var perSec int64
 	switch unit {
 	case unitSeconds:
-		mul = 1e9
+		perSec = 1
 	case unitMillis:
-		mul = 1e6
+		perSec = 1e3
 	case unitMicros:
-		mul = 1e3
+		perSec = 1e6
 	default:
-		mul = 1
+		perSec = 1e9
 	}
-	if whole > (1<<63-1)/mul {
-		return 0, false, errors.New("timestamp out of range")
-	}
-	ns := whole*mul + frac*mul/1e9
+	mul := 1e9 / perSec
+	sec, nsec := whole/perSec, whole%perSec*mul+frac*mul/1e9
 	if neg {
-		ns = -ns
+		sec, nsec = -sec, -nsec
 	}
-	if p.epochLoc != nil && p.epochLoc != time.UTC {
-		ns = p.zone.instant(ns, p.epochLoc)
+	ns, err := unixNanos(sec, nsec)
+	if err != nil || p.epochLoc == nil || p.epochLoc == time.UTC {
+		return ns, 0, err
 	}
-	return ns, false, nil
+	ns, f := p.zone.instant(ns, p.epochLoc)
+	return ns, f, nil
 }
 
 // parseISO is the fast path for YYYY-MM-DD[(T| )HH:MM[:SS[.f…]]][Z|±HH[:MM]| UTC].
-// It allocates nothing. ok=false means "try the slow layouts".
-func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
+// It allocates nothing (but for a time out of range). errNotISO means "try
+// the slow layouts".
+func (p *timeParser) parseISO(b []byte) (int64, timeFlags, error) {
 	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
-		return 0, false, false
+		return 0, 0, errNotISO
 	}
 	c := &p.day
 	if lo, hi := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint16(b[8:]); !c.ok || lo != c.lo || hi != c.hi {
@@ -232,29 +428,30 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 		mo, ok2 := digits(b[5:7])
 		d, ok3 := digits(b[8:10])
 		if !ok1 || !ok2 || !ok3 || !validDate(y, mo, d) {
-			return 0, false, false
+			return 0, 0, errNotISO
 		}
 		*c = dayCache{ok: true, lo: lo, hi: hi, y: y, mo: mo, d: d, days: daysFromCivil(y, mo, d)}
 	}
 	y, mo, d := c.y, c.mo, c.d
 	i := 10
 	var h, mi, s, nsec int
-	if i < len(b) && (b[i] == 'T' || b[i] == 't' || b[i] == ' ') && i+6 <= len(b) && b[i+3] == ':' {
+	hasClock := i < len(b) && (b[i] == 'T' || b[i] == 't' || b[i] == ' ') && i+6 <= len(b) && b[i+3] == ':'
+	if hasClock {
 		var okh, okm bool
 		h, okh = digits(b[i+1 : i+3])
 		mi, okm = digits(b[i+4 : i+6])
 		if !okh || !okm || h > 23 || mi > 59 {
-			return 0, false, false
+			return 0, 0, errNotISO
 		}
 		i += 6
 		if i < len(b) && b[i] == ':' {
 			if i+3 > len(b) {
-				return 0, false, false
+				return 0, 0, errNotISO
 			}
 			var oks bool
 			s, oks = digits(b[i+1 : i+3])
 			if !oks || s > 59 {
-				return 0, false, false
+				return 0, 0, errNotISO
 			}
 			i += 3
 			if i < len(b) && (b[i] == '.' || b[i] == ',') {
@@ -269,7 +466,7 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 					i++
 				}
 				if i == start {
-					return 0, false, false
+					return 0, 0, errNotISO
 				}
 			}
 		}
@@ -277,6 +474,7 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 	// zone
 	rest := b[i:]
 	offset := 0
+	naive := false
 	switch {
 	case len(rest) == 0:
 		naive = true
@@ -305,27 +503,36 @@ func (p *timeParser) parseISO(b []byte) (ns int64, naive bool, ok bool) {
 			om, okm = 0, true
 		}
 		if !okh || !okm || oh > 23 || om > 59 {
-			return 0, false, false
+			return 0, 0, errNotISO
 		}
 		offset = sign * (oh*3600 + om*60)
 	default:
-		return 0, false, false
+		return 0, 0, errNotISO
 	}
-	if naive && p.naiveLoc != nil && p.naiveLoc != time.UTC {
-		ns, err := p.civil(y, mo, d, h, mi, s, nsec)
-		return ns, true, err == nil
+	if !naive {
+		ns, err := unixNanos(c.days*86400+int64(h*3600+mi*60+s-offset), int64(nsec))
+		return ns, 0, err
 	}
-	sec := c.days*86400 + int64(h*3600+mi*60+s) - int64(offset)
-	return sec*1e9 + int64(nsec), naive, true
+	ns, f, err := p.civil(y, mo, d, h, mi, s, nsec)
+	if hasClock {
+		return ns, f | timeNaive, err
+	}
+	return ns, f | timeDateOnly, err
 }
 
 // civil converts a wall time without zone to an instant in p.naiveLoc.
-func (p *timeParser) civil(y, mo, d, h, mi, s, nsec int) (int64, error) {
-	wall := (daysFromCivil(y, mo, d)*86400+int64(h*3600+mi*60+s))*1e9 + int64(nsec)
-	if p.naiveLoc == nil || p.naiveLoc == time.UTC {
-		return wall, nil
+func (p *timeParser) civil(y, mo, d, h, mi, s, nsec int) (int64, timeFlags, error) {
+	wall, err := unixNanos(daysFromCivil(y, mo, d)*86400+int64(h*3600+mi*60+s), int64(nsec))
+	return p.inZone(wall, err)
+}
+
+// inZone reads a wall time (as Unix ns, as if UTC) in p.naiveLoc.
+func (p *timeParser) inZone(wall int64, err error) (int64, timeFlags, error) {
+	if err != nil || p.naiveLoc == nil || p.naiveLoc == time.UTC {
+		return wall, 0, err
 	}
-	return p.zone.instant(wall, p.naiveLoc), nil
+	ns, f := p.zone.instant(wall, p.naiveLoc)
+	return ns, f, nil
 }
 
 // slowLayouts are tried in order when the fast path fails. Layouts with a
@@ -354,14 +561,22 @@ var slashLayouts = []string{
 	"1/2/06",
 }
 
-func (p *timeParser) parseSlow(s string) (int64, bool, error) {
+func (p *timeParser) parseSlow(s string) (int64, timeFlags, error) {
 	loc := p.naiveLoc
 	if loc == nil {
 		loc = time.UTC
 	}
 	for _, l := range slowLayouts {
-		if t, err := time.ParseInLocation(l.layout, s, loc); err == nil {
-			return t.UnixNano(), !l.zoned, nil
+		if !l.zoned {
+			if t, err := time.Parse(l.layout, s); err == nil {
+				return p.wallTime(t, timeNaive)
+			}
+		} else if t, err := time.ParseInLocation(l.layout, s, loc); err == nil {
+			// UnixNano is undefined outside the range: check first
+			if err := CheckTime(t); err != nil {
+				return 0, 0, err
+			}
+			return t.UnixNano(), 0, nil
 		}
 	}
 	if strings.IndexByte(s, '/') > 0 {
@@ -369,12 +584,22 @@ func (p *timeParser) parseSlow(s string) (int64, bool, error) {
 			if p.dayFirst {
 				l = strings.Replace(l, "1/2/", "2/1/", 1)
 			}
-			if t, err := time.ParseInLocation(l, s, loc); err == nil {
-				return t.UnixNano(), true, nil
+			if t, err := time.Parse(l, s); err == nil {
+				f := timeNaive
+				if !strings.Contains(l, ":") {
+					f = timeDateOnly
+				}
+				return p.wallTime(t, f)
 			}
 		}
 	}
-	return 0, false, errTime
+	return 0, 0, errTime
+}
+
+// wallTime reads a time parsed without a zone (as UTC) in p.naiveLoc.
+func (p *timeParser) wallTime(t time.Time, f timeFlags) (int64, timeFlags, error) {
+	ns, g, err := p.inZone(unixNanos(t.Unix(), int64(t.Nanosecond())))
+	return ns, f | g, err
 }
 
 func digits(b []byte) (int, bool) {

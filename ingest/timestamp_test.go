@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"math"
+	"math/big"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -24,10 +26,10 @@ func TestParseTimestampForms(t *testing.T) {
 		return tm.UnixNano()
 	}
 	tests := []struct {
-		in    string
-		unit  epochUnit
-		want  int64
-		naive bool
+		in   string
+		unit epochUnit
+		want int64
+		f    timeFlags
 	}{
 		// RFC 3339 with any offset (FORMATS.md §6)
 		{in: "2024-03-04T09:16:10.580Z", want: utc("2024-03-04T09:16:10.58Z")},
@@ -36,39 +38,39 @@ func TestParseTimestampForms(t *testing.T) {
 		{in: "2024-03-04T09:16:10+02", want: utc("2024-03-04T07:16:10Z")},
 		// space-separated ISO, with and without zone and fractions
 		{in: "2024-03-04 09:16:10.530000+00:00", want: utc("2024-03-04T09:16:10.53Z")},
-		{in: "2024-03-04 09:16:10.530000", want: utc("2024-03-04T09:16:10.53Z"), naive: true},
-		{in: "2024-03-04 09:16:10", want: utc("2024-03-04T09:16:10Z"), naive: true},
-		{in: "2024-03-04 09:16", want: utc("2024-03-04T09:16:00Z"), naive: true},
-		{in: "2019-11-01 17:59:13.273932", want: utc("2019-11-01T17:59:13.273932Z"), naive: true},
+		{in: "2024-03-04 09:16:10.530000", want: utc("2024-03-04T09:16:10.53Z"), f: timeNaive},
+		{in: "2024-03-04 09:16:10", want: utc("2024-03-04T09:16:10Z"), f: timeNaive},
+		{in: "2024-03-04 09:16", want: utc("2024-03-04T09:16:00Z"), f: timeNaive},
+		{in: "2019-11-01 17:59:13.273932", want: utc("2019-11-01T17:59:13.273932Z"), f: timeNaive},
 		{in: "2024-03-04T09:16:10.123456789Z", want: utc("2024-03-04T09:16:10.123456789Z")},
 		// trailing UTC (BigQuery text)
 		{in: "2024-03-04 09:16:10.580000 UTC", want: utc("2024-03-04T09:16:10.58Z")},
 		// date only
-		{in: "2024-02-29", want: utc("2024-02-29T00:00:00Z"), naive: true},
+		{in: "2024-02-29", want: utc("2024-02-29T00:00:00Z"), f: timeDateOnly},
 		// US forms
-		{in: "03/12/2024 11:04:33 AM", want: utc("2024-03-12T11:04:33Z"), naive: true},
-		{in: "03/12/2024 11:04:33 PM", want: utc("2024-03-12T23:04:33Z"), naive: true},
-		{in: "12/1/2010 8:26", want: utc("2010-12-01T08:26:00Z"), naive: true},
-		{in: "01/02/2006 15:04", want: utc("2006-01-02T15:04:00Z"), naive: true},
+		{in: "03/12/2024 11:04:33 AM", want: utc("2024-03-12T11:04:33Z"), f: timeNaive},
+		{in: "03/12/2024 11:04:33 PM", want: utc("2024-03-12T23:04:33Z"), f: timeNaive},
+		{in: "12/1/2010 8:26", want: utc("2010-12-01T08:26:00Z"), f: timeNaive},
+		{in: "01/02/2006 15:04", want: utc("2006-01-02T15:04:00Z"), f: timeNaive},
 		// epoch numbers in the column's unit
 		{in: "1709543770", unit: unitSeconds, want: utc("2024-03-04T09:16:10Z")},
 		{in: "1709543770.53", unit: unitSeconds, want: utc("2024-03-04T09:16:10.53Z")},
 		{in: "1709543770530", unit: unitMillis, want: utc("2024-03-04T09:16:10.53Z")},
 		{in: "1709543770530000", unit: unitMicros, want: utc("2024-03-04T09:16:10.53Z")},
 		{in: "1709543770530000123", unit: unitNanos, want: utc("2024-03-04T09:16:10.530000123Z")},
-		{in: "20240304", unit: unitYYYYMMDD, want: utc("2024-03-04T00:00:00Z"), naive: true},
+		{in: "20240304", unit: unitYYYYMMDD, want: utc("2024-03-04T00:00:00Z"), f: timeDateOnly},
 	}
 	for _, tt := range tests {
 		p := timeParser{unit: tt.unit}
-		got, naive, err := p.parse([]byte(tt.in))
+		got, f, err := p.parse([]byte(tt.in))
 		if err != nil {
 			t.Errorf("%q: %v", tt.in, err)
 			continue
 		}
-		if got != tt.want || naive != tt.naive {
-			t.Errorf("%q = %s naive=%v, want %s naive=%v", tt.in,
-				time.Unix(0, got).UTC().Format(time.RFC3339Nano), naive,
-				time.Unix(0, tt.want).UTC().Format(time.RFC3339Nano), tt.naive)
+		if got != tt.want || f != tt.f {
+			t.Errorf("%q = %s flags %b, want %s flags %b", tt.in,
+				time.Unix(0, got).UTC().Format(time.RFC3339Nano), f,
+				time.Unix(0, tt.want).UTC().Format(time.RFC3339Nano), tt.f)
 		}
 	}
 }
@@ -175,39 +177,97 @@ func TestParseTimestampDayCache(t *testing.T) {
 
 func FuzzTimestamp(f *testing.F) {
 	for _, s := range []string{"2024-03-04T09:16:10.580Z", "2024-03-04 09:16:10 UTC", "1709543770", "03/12/2024 11:04:33 AM",
-		"2024-03-04T09:16:10+05:30", "20240304", "-1.5", "2024-03-04T09:16:10.9999999999Z"} {
+		"2024-03-04T09:16:10+05:30", "20240304", "-1.5", "2024-03-04T09:16:10.9999999999Z",
+		"2262-01-01T00:00:00Z", "2262-01-01T00:00:00.000000001Z", "1677-12-31T23:59:59Z", "2300-01-01", "9999-12-31 23:59:59",
+		"9214646400", "9214646401", "-9214560001", "99999999999", "9000000000000000000", "9223372036.9", "1/1/2300",
+		"Mon, 01 Jan 2300 00:00:00 +0000"} {
 		f.Add(s)
 	}
 	warm := timeParser{} // keeps its day cache across inputs
 	f.Fuzz(func(t *testing.T, s string) {
 		p := timeParser{}
-		got, naive, err := p.parse([]byte(s))
+		got, flags, err := p.parse([]byte(s))
 		// a parser that read other timestamps before reads this one the same
-		if g, n, e := warm.parse([]byte(s)); g != got || n != naive || (e == nil) != (err == nil) {
-			t.Errorf("%q: %d %v %v after other inputs, %d %v %v fresh", s, g, n, e, got, naive, err)
+		if g, n, e := warm.parse([]byte(s)); g != got || n != flags || (e == nil) != (err == nil) {
+			t.Errorf("%q: %d %v %v after other inputs, %d %v %v fresh", s, g, n, e, got, flags, err)
 		}
-		if err != nil {
-			return
+		if err == nil && (got < minNS || got > maxNS) {
+			t.Fatalf("%q = %d: outside the range without an error", s, got)
 		}
-		// whatever the fast path accepts with a zone, Go's parser must agree on
-		if !naive && len(s) >= 20 && s[10] == 'T' {
-			if want, err := time.Parse(time.RFC3339Nano, s); err == nil && want.UnixNano() != got {
-				t.Errorf("%q = %d, time.Parse says %d", s, got, want.UnixNano())
+		// whatever Go's parser reads (in UTC, as a fresh parser does) we
+		// read the same, or refuse when it is out of range: never a
+		// wrapped value
+		for _, layout := range []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.DateOnly} {
+			if want, werr := time.Parse(layout, s); werr == nil {
+				sameOrRefused(t, s, got, err, CheckTime(want) == nil, want.UnixNano())
 			}
+		}
+		if isNumber([]byte(s)) {
+			want, ok := epochRef(s)
+			sameOrRefused(t, s, got, err, ok, want)
 		}
 	})
 }
 
-// zoneCache gives time.Date's instant for every wall time, in any order:
-// across DST changes (gaps and overlaps), a half-hour DST, a zone without
-// DST and UTC.
-func TestZoneCacheMatchesTimeDate(t *testing.T) {
+// sameOrRefused checks a parse against a reference instant: equal when the
+// reference is in range, an error when not.
+func sameOrRefused(t *testing.T, s string, got int64, err error, inRange bool, want int64) {
+	t.Helper()
+	switch {
+	case !inRange && err == nil:
+		t.Errorf("%q = %s, want an out-of-range error", s, time.Unix(0, got).UTC())
+	case inRange && err != nil:
+		t.Errorf("%q: %v, want %s", s, err, time.Unix(0, want).UTC())
+	case inRange && got != want:
+		t.Errorf("%q = %s, want %s", s, time.Unix(0, got).UTC(), time.Unix(0, want).UTC())
+	}
+}
+
+// epochRef reads an epoch number in exact arithmetic, in the unit a column
+// of such magnitudes gets: the Unix ns, truncated, and whether it is in range.
+func epochRef(s string) (int64, bool) {
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0, false
+	}
+	whole := new(big.Int).Quo(r.Num(), r.Denom())
+	f, _ := new(big.Float).SetInt(whole).Float64()
+	perSec := map[epochUnit]int64{unitSeconds: 1, unitMillis: 1e3, unitMicros: 1e6, unitNanos: 1e9}[unitForMagnitude(f)]
+	ns := new(big.Rat).Mul(r, big.NewRat(1e9/perSec, 1))
+	n := new(big.Int).Quo(ns.Num(), ns.Denom())
+	if !n.IsInt64() || n.Int64() < minNS || n.Int64() > maxNS {
+		return 0, false
+	}
+	return n.Int64(), true
+}
+
+// wallRef reads a wall time in loc independently of resolveWall: it tries
+// every offset the zone uses that year. One fits: that instant; two: the
+// earlier, an overlap; none: a gap.
+func wallRef(wall time.Time, loc *time.Location) (ns int64, fits int) {
+	offs := map[int]bool{}
+	for m := time.January; m <= time.December; m++ {
+		_, off := time.Date(wall.Year(), m, 1, 0, 0, 0, 0, loc).Zone()
+		offs[off] = true
+	}
+	ns = math.MaxInt64
+	for off := range offs {
+		cand := wall.UnixNano() - int64(off)*1e9
+		if _, o := time.Unix(0, cand).In(loc).Zone(); o == off {
+			ns, fits = min(ns, cand), fits+1
+		}
+	}
+	return ns, fits
+}
+
+// zoneCache reads every wall time as wallRef does, in any order: across
+// DST changes (gaps and overlaps), a half-hour DST, a zone without DST, UTC.
+// A wall time in a gap lands where the clocks show it moved forward by the
+// gap, with the offset after the change.
+func TestZoneCacheMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, name := range []string{"America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"} {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		loc := mustZone(t, name)
 		var z zoneCache
 		from := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
 		step := int64(17 * time.Minute)
@@ -215,17 +275,44 @@ func TestZoneCacheMatchesTimeDate(t *testing.T) {
 		for w := from; w < from+2*365*86400e9; w += step {
 			walls = append(walls, w)
 		}
+		var gaps, overlaps int
 		for pass := 0; pass < 2; pass++ { // in time order, then shuffled
 			if pass == 1 {
 				rng.Shuffle(len(walls), func(i, j int) { walls[i], walls[j] = walls[j], walls[i] })
 			}
 			for _, w := range walls {
 				u := time.Unix(0, w).UTC()
-				want := time.Date(u.Year(), u.Month(), u.Day(), u.Hour(), u.Minute(), u.Second(), u.Nanosecond(), loc).UnixNano()
-				if got := z.instant(w, loc); got != want {
-					t.Fatalf("%s: wall %s: %d, time.Date says %d", name, u.Format(time.DateTime), got, want)
+				got, f := z.instant(w, loc)
+				want, fits := wallRef(u, loc)
+				switch fits {
+				case 0:
+					gaps++
+					lt := time.Unix(0, got).In(loc)
+					_, off := lt.Zone()
+					_, offBefore := time.Unix(0, got-86400e9).In(loc).Zone()
+					shown := time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), time.UTC)
+					if f != timeGap || !shown.Equal(u.Add(time.Duration(off-offBefore)*time.Second)) {
+						t.Fatalf("%s: wall %s in a gap: %s flags %b", name, u.Format(time.DateTime), lt, f)
+					}
+					continue
+				case 2:
+					overlaps++
+					if f != timeOverlap {
+						t.Fatalf("%s: wall %s repeated: flags %b", name, u.Format(time.DateTime), f)
+					}
+				default:
+					if f != 0 {
+						t.Fatalf("%s: wall %s: flags %b", name, u.Format(time.DateTime), f)
+					}
+				}
+				if got != want {
+					t.Fatalf("%s: wall %s: %s, want %s", name, u.Format(time.DateTime), time.Unix(0, got).UTC(), time.Unix(0, want).UTC())
 				}
 			}
+		}
+		// four changes in two years, an hour (Lord Howe: half an hour) each, at a 17-minute step
+		if dst := name != "Asia/Kolkata" && name != "UTC"; dst != (gaps > 0 && overlaps > 0) {
+			t.Errorf("%s: %d gaps, %d overlaps", name, gaps, overlaps)
 		}
 	}
 }

@@ -336,6 +336,6 @@ func (c *dayCache) index(t int64) int32 {
 	y, m, dd := lt.Date()
 	s := time.Date(y, m, dd, 0, 0, 0, 0, c.loc)
 	c.day = int32(civilDays(s))
-	c.start, c.end, c.valid = s.UnixNano(), time.Date(y, m, dd+1, 0, 0, 0, 0, c.loc).UnixNano(), true
+	c.start, c.end, c.valid = unixNS(s), unixNS(time.Date(y, m, dd+1, 0, 0, 0, 0, c.loc)), true
 	return c.day
 }

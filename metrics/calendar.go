@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -175,14 +176,40 @@ type Window struct {
 // End returns the inclusive end of the window starting at anchor (Unix ns).
 func (w Window) End(anchor int64) int64 {
 	if !w.Calendar {
-		return anchor + int64(w.Length)
+		return addNS(anchor, int64(w.Length))
 	}
 	loc := w.Loc
 	if loc == nil {
 		loc = time.UTC
 	}
 	days := int(w.Length / (24 * time.Hour))
-	return time.Unix(0, anchor).In(loc).AddDate(0, 0, days).UnixNano()
+	return unixNS(time.Unix(0, anchor).In(loc).AddDate(0, 0, days))
+}
+
+// Window and period ends can lie beyond what int64 nanoseconds hold (a
+// 100-year window, the 1000th month after a cohort), where plain
+// arithmetic and time.Time.UnixNano wrap round to the distant past: such
+// an end would count as complete, and its window as empty. They saturate
+// instead, and an end at the largest instant is never complete.
+var maxInstant, minInstant = time.Unix(0, math.MaxInt64), time.Unix(0, math.MinInt64)
+
+// addNS is the instant a plus a duration d ≥ 0, saturated.
+func addNS(a, d int64) int64 {
+	if a > math.MaxInt64-d {
+		return math.MaxInt64
+	}
+	return a + d
+}
+
+// unixNS is t in Unix ns, saturated.
+func unixNS(t time.Time) int64 {
+	switch {
+	case t.After(maxInstant):
+		return math.MaxInt64
+	case t.Before(minInstant):
+		return math.MinInt64
+	}
+	return t.UnixNano()
 }
 
 // Mode names the window mode for params.

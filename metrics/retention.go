@@ -132,9 +132,9 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		for k := 0; k < n; k++ {
 			var end int64
 			if p.Elapsed {
-				end = anchor + int64(k+1)*unit
+				end = addNS(anchor, int64(k+1)*unit)
 			} else {
-				end = p.Cal.PeriodStart(cohort + k + 1).UnixNano()
+				end = unixNS(p.Cal.PeriodStart(cohort + k + 1))
 			}
 			complete := p.Range.Complete(end)
 			ret := mark[k]
@@ -209,7 +209,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			}
 			cell := RetentionCell{Offset: k, Eligible: r.eligible[k], Retained: r.retained[k],
 				Rate: NewProportion(r.retained[k], r.eligible[k], p.Level), Status: st}
-			if !p.Elapsed && p.Cal.PeriodStart(c+k).UnixNano() >= p.Range.AsOf {
+			if !p.Elapsed && unixNS(p.Cal.PeriodStart(c+k)) >= p.Range.AsOf {
 				cell.NotStarted = true
 			}
 			row.Periods = append(row.Periods, cell)
@@ -337,11 +337,11 @@ func Churn(a *Activity, users []int32, cal Calendar, r Range, level float64) Chu
 	}
 	for k := lo + 1; k <= hi+1; k++ {
 		ps := cal.PeriodStart(k)
-		if !r.Contains(ps.UnixNano()) {
+		if !r.Contains(unixNS(ps)) {
 			continue
 		}
-		if !r.Complete(cal.PeriodStart(k + 1).UnixNano()) {
-			if ps.UnixNano() < r.AsOf { // begun but not over; later ones have not begun
+		if !r.Complete(unixNS(cal.PeriodStart(k + 1))) {
+			if unixNS(ps) < r.AsOf { // begun but not over; later ones have not begun
 				res.Warnings = append(res.Warnings, Warning{Code: "incomplete_period", Message: fmt.Sprintf("%s is not complete at as_of and is left out", cal.Label(ps))})
 			}
 			continue
@@ -423,7 +423,7 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 	}
 	for k := lo; k <= hi+1; k++ {
 		ps := cal.PeriodStart(k)
-		if !r.Contains(ps.UnixNano()) {
+		if !r.Contains(unixNS(ps)) {
 			continue
 		}
 		x := get(k)
@@ -434,7 +434,7 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 		switch {
 		case warmUp && k <= warm:
 			lp = LifecyclePeriod{Period: lp.Period, Active: x.active, Status: "warm_up"}
-		case !r.Complete(cal.PeriodStart(k + 1).UnixNano()):
+		case !r.Complete(unixNS(cal.PeriodStart(k + 1))):
 			lp.Status = "incomplete"
 		}
 		if k == hi+1 && x.active == 0 && lp.Status == "incomplete" {
@@ -577,7 +577,7 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 	for i := 0; i < n; i++ {
 		d := lo + int32(i)
 		start := dayStart(int(d), loc)
-		if !p.Range.Contains(start.UnixNano()) {
+		if !p.Range.Contains(unixNS(start)) {
 			continue
 		}
 		day := EngagementDay{Day: start.Format("2006-01-02"), DAU: dau[i], WAU: wau[i], MAU: mau[i], Status: "complete"}
@@ -589,7 +589,7 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 			lookback = monthStartDay(d, 0)
 		}
 		switch {
-		case !p.Range.Complete(dayStart(int(d)+1, loc).UnixNano()):
+		case !p.Range.Complete(unixNS(dayStart(int(d)+1, loc))):
 			day.Status = "incomplete"
 		case lookback < sinceDay:
 			day.Status = "incomplete_lookback"
@@ -679,7 +679,7 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 		}
 		started := false
 		for i, d := range days {
-			start := dayStart(int(d), cal.loc()).UnixNano()
+			start := unixNS(dayStart(int(d), cal.loc()))
 			if (p.Range.From != nil && start < *p.Range.From) || (p.Range.To != nil && start >= *p.Range.To) {
 				continue
 			}
