@@ -345,7 +345,7 @@ func ReadSurvey(inputs []Input, o SurveyOptions) (*Survey, error) {
 	}
 	s := &Survey{}
 	for _, in := range inputs {
-		if err := s.read(in, o); err != nil {
+		if err := eachInput(in, func(in Input) error { return s.read(in, o) }); err != nil {
 			return nil, err
 		}
 	}
@@ -359,7 +359,10 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 	}
 	defer op.close()
 	head, _ := op.r.Peek(64 << 10)
-	format, sep := sniffFormat(head)
+	format, sep, err := inputFormat(in.Name, head, "")
+	if err != nil {
+		return err
+	}
 	if format == "json" || format == "jsonl" {
 		return s.readJSON(in.Name, op, format, o)
 	}
