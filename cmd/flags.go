@@ -242,6 +242,14 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 				f.Name, offsetText(o.Median), aheadOrBehind(o.Median), o.Field, o.Records)})
 		}
 	}
+	for _, s := range d.Stats.SameFiles() {
+		msg := "its events count twice; give each file once"
+		if s.Dropped {
+			msg = "its rows were all dropped as duplicates"
+		}
+		ws = append(ws, report.Warning{Code: "same_file_twice", Message: fmt.Sprintf(
+			"%s has the same content as %s (same size and first MiB): %s", s.Name, s.SameAs, msg)})
+	}
 	if n := d.Stats.Future; n > 0 {
 		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(
 			"%s events are dated after the time of this run (the latest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",
