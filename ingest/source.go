@@ -120,8 +120,7 @@ func zipMembers(name string, ra io.ReaderAt, size int64) ([]Input, error) {
 	}
 	var files []*zip.File
 	for _, e := range zr.File {
-		// folders, and macOS's ._ resource forks and .DS_Store
-		if !e.FileInfo().IsDir() && !strings.HasPrefix(path.Base(e.Name), ".") {
+		if !e.FileInfo().IsDir() && !unlisted(e.Name) {
 			files = append(files, e)
 		}
 	}
@@ -142,6 +141,12 @@ func zipMembers(name string, ra io.ReaderAt, size int64) ([]Input, error) {
 		}}
 	}
 	return out, nil
+}
+
+// unlisted says whether a zip member is left out: a folder, or a hidden
+// file (macOS's ._ resource forks and .DS_Store).
+func unlisted(name string) bool {
+	return strings.HasSuffix(name, "/") || strings.HasPrefix(path.Base(name), ".")
 }
 
 // officeDocument says what kind of office file a zip archive is, by the

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -385,4 +386,71 @@ func BenchmarkZipOfTinyFiles(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzZip reads zip archives of two members, of any names and contents
+// (the same name twice, the second gzipped, a zip inside): never a panic,
+// and the events, users and counts of reading the members one by one.
+func FuzzZip(f *testing.F) {
+	f.Add([]byte(oneRow), []byte(oneRow), "a.csv", "b.csv", false, false)
+	f.Add([]byte(oneRow), []byte("user_id,event,timestamp\nu2,e,2024-01-02T00:00:00Z\n"), "a.csv", "a.csv", true, false)
+	f.Add([]byte(`{"user_id":"u1","event":"e","timestamp":"2024-01-01T00:00:00Z"}`+"\n"), []byte(`[{"user_id":"u2","event":"e","timestamp":"2024-01-01T00:00:00Z"}]`), "x/1.json", "x/0.json", false, true)
+	f.Add([]byte(oneRow), zipOf(f, member{"in.csv", oneRow}), "a.csv", "in.zip", false, false)
+	f.Add([]byte(oneRow), []byte(oneRow), "d/", ".DS_Store", false, false)
+	f.Fuzz(func(t *testing.T, body1, body2 []byte, name1, name2 string, sameName, gzipped bool) {
+		if sameName {
+			name2 = name1
+		}
+		if gzipped {
+			body2 = gzipOf(string(body2))
+		}
+		members := []member{{name1, string(body1)}, {name2, string(body2)}}
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for _, m := range members {
+			w, err := zw.Create(m.name)
+			if err != nil {
+				t.Skip(err) // a name zip cannot hold
+			}
+			if _, err := w.Write([]byte(m.body)); err != nil {
+				t.Skip(err) // data for a folder
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Skip(err)
+		}
+		opts := Options{Need: Need{AllEvents: true}}
+		whole, werr := Read([]Input{BytesInput("z.zip", b.Bytes())}, opts)
+
+		slices.SortStableFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+		var each []Input
+		for _, m := range members {
+			if !unlisted(m.name) {
+				each = append(each, pipeInput("z.zip!"+m.name, []byte(m.body)))
+			}
+		}
+		if len(each) == 0 {
+			if werr == nil || werr.Error() != "z.zip: the zip archive holds no files" {
+				t.Fatalf("an archive of no files read: %v", werr)
+			}
+			return
+		}
+		one, oerr := Read(each, opts)
+		switch {
+		case (werr == nil) != (oerr == nil):
+			t.Fatalf("the archive: %v; its members one by one: %v", werr, oerr)
+		case werr != nil:
+			// a zip inside is named as a member of the archive
+			if werr.Error() != oerr.Error() && !strings.Contains(werr.Error(), "is itself a zip archive: unzip it first") {
+				t.Fatalf("the archive: %v\none by one: %v", werr, oerr)
+			}
+			return
+		}
+		if diff := cmp.Diff(events(one), events(whole)); diff != "" {
+			t.Errorf("events (-one by one +archive)\n%s", diff)
+		}
+		if !cmp.Equal(one.Users, whole.Users) || one.Stats.Counts != whole.Stats.Counts {
+			t.Errorf("users %q counts %+v, one by one %q %+v", whole.Users, whole.Stats.Counts, one.Users, one.Stats.Counts)
+		}
+	})
 }
