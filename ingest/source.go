@@ -493,16 +493,40 @@ type SameFile struct {
 // SameFiles lists the inputs read whose size and first MiB are those of an
 // earlier input: a file given twice, whose events count twice.
 func (s *Stats) SameFiles() []SameFile {
+	files := make([]fileContent, len(s.Files))
+	for i, f := range s.Files {
+		files[i] = fileContent{f.Name, f.Content, f.Rows > 0 && f.Duplicates == f.Rows}
+	}
+	return sameFiles(files)
+}
+
+// SameFiles lists the survey files whose size and first MiB are those of
+// an earlier file: a file given twice, whose answers count twice.
+func (s *Survey) SameFiles() []SameFile {
+	files := make([]fileContent, len(s.Files))
+	for i, f := range s.Files {
+		files[i] = fileContent{name: f.Name, content: f.Content}
+	}
+	return sameFiles(files)
+}
+
+type fileContent struct {
+	name    string
+	content *ContentDigest
+	dropped bool
+}
+
+func sameFiles(files []fileContent) []SameFile {
 	var out []SameFile
 	first := map[ContentDigest]string{}
-	for _, f := range s.Files {
-		if f.Content == nil || !f.Content.Complete {
+	for _, f := range files {
+		if f.content == nil || !f.content.Complete {
 			continue
 		}
-		if prev, ok := first[*f.Content]; ok {
-			out = append(out, SameFile{Name: f.Name, SameAs: prev, Dropped: f.Rows > 0 && f.Duplicates == f.Rows})
+		if prev, ok := first[*f.content]; ok {
+			out = append(out, SameFile{Name: f.name, SameAs: prev, Dropped: f.dropped})
 		} else {
-			first[*f.Content] = f.Name
+			first[*f.content] = f.name
 		}
 	}
 	return out

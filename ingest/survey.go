@@ -50,7 +50,8 @@ type SurveyFile struct {
 	Skipped    int64  `json:"skipped"`
 	// NotAnswers are rows that are not answers: partial or preview
 	// responses, unrated conversations, offered-but-unrated ratings.
-	NotAnswers int64 `json:"not_answers"`
+	NotAnswers int64          `json:"not_answers"`
+	Content    *ContentDigest `json:"-"` // see SameFiles
 }
 
 // Survey is what ReadSurvey returns.
@@ -368,7 +369,7 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 	}
 	cr := csv.NewReader(op.r)
 	cr.Comma = rune(sep)
-	h := &surveyHeader{r: cr, name: in.Name, o: o, file: SurveyFile{Name: in.Name}}
+	h := &surveyHeader{r: cr, name: in.Name, o: o, file: SurveyFile{Name: in.Name, Content: op.content}}
 	var recs []surveyRecord
 	if err := gocsv.UnmarshalCSV(h, &recs); err != nil {
 		var pe *csv.ParseError
