@@ -70,10 +70,14 @@ type memFile struct{ *bytes.Reader }
 
 func (memFile) Close() error { return nil }
 
-var (
-	zipMagic  = []byte("PK\x03\x04")
-	gzipMagic = []byte{0x1f, 0x8b}
-)
+var gzipMagic = []byte{0x1f, 0x8b}
+
+// isZip says whether b starts as a zip archive does: a file's header, or
+// the end of an archive of no files, or a split archive's marker.
+func isZip(b []byte) bool {
+	return len(b) >= 4 && string(b[:2]) == "PK" &&
+		slices.Contains([]string{"\x03\x04", "\x05\x06", "\x07\x08"}, string(b[2:4]))
+}
 
 // eachInput opens in, once, and hands fn what there is to read in it: in
 // itself, read from the handle already open (a pipe or FIFO cannot be
@@ -89,8 +93,8 @@ func eachInput(in Input, fn func(Input) error) error {
 	defer rc.Close()
 	// the smallest buffer holds the magic number; larger reads go past it
 	sr := bufio.NewReaderSize(rc, 16)
-	magic, _ := sr.Peek(len(zipMagic))
-	if ra, ok := rc.(io.ReaderAt); ok && size >= 0 && bytes.Equal(magic, zipMagic) {
+	magic, _ := sr.Peek(4)
+	if ra, ok := rc.(io.ReaderAt); ok && size >= 0 && isZip(magic) {
 		members, err := zipMembers(in.Name, ra, size)
 		if err != nil {
 			return err
@@ -133,6 +137,9 @@ func zipMembers(name string, ra io.ReaderAt, size int64) ([]Input, error) {
 	out := make([]Input, len(files))
 	for i, e := range files {
 		out[i] = Input{Name: name + "!" + e.Name, archive: name, member: e.Name, open: func() (io.ReadCloser, int64, error) {
+			if e.Flags&0x1 != 0 { // archive/zip would hand over the ciphertext
+				return nil, 0, fmt.Errorf("%s: member %s is encrypted: unzip it with its password first", name, e.Name)
+			}
 			rc, err := e.Open()
 			if err != nil {
 				return nil, 0, fmt.Errorf("%s: member %s: %w", name, e.Name, decodeError("zip member", err))
@@ -292,7 +299,7 @@ var binaryFormats = []struct{ magic, what, todo string }{
 // archive where it cannot be read as one, a binary format, or text in
 // UTF-16 or UTF-32. head is the start of the decompressed input.
 func refuse(in Input, head []byte, compressed string) error {
-	if bytes.HasPrefix(head, zipMagic) {
+	if isZip(head) {
 		switch {
 		case in.archive != "":
 			return fmt.Errorf("%s: member %s is itself a zip archive: unzip it first", in.archive, in.member)
@@ -444,7 +451,7 @@ func decodeError(what string, err error) error {
 	case errors.As(err, &corrupt):
 		return fmt.Errorf("%s data is corrupt (invalid compressed data): the file is damaged", what)
 	case errors.Is(err, zip.ErrAlgorithm):
-		return fmt.Errorf("%s is compressed with a method uptake does not read: extract it with unzip first", what)
+		return fmt.Errorf("%s data is compressed with a method uptake does not read: extract it with unzip first", what)
 	}
 	return err
 }

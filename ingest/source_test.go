@@ -41,6 +41,24 @@ func zipOf(t testing.TB, members ...member) []byte {
 	return b.Bytes()
 }
 
+// rawZip is an archive of one member written as it is, for headers the
+// zip writer would not write (encryption, unknown methods).
+func rawZip(t testing.TB, h *zip.FileHeader, body string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	h.CompressedSize64 = uint64(len(body))
+	w, err := zw.CreateRaw(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(body))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 func gzipOf(s string) []byte {
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
@@ -126,6 +144,9 @@ func TestSourceErrors(t *testing.T) {
 		{"docx", bytesIn(zipOf(t, member{"[Content_Types].xml", "<Types/>"}, member{"word/document.xml", "<document/>"})), Options{}, `f: is an Office document (.docx, .pptx), which uptake does not read; export the data as CSV`},
 		{"ods", bytesIn(zipOf(t, member{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"}, member{"content.xml", "<x/>"})), Options{}, `f: is an OpenDocument file (.ods, .odt), which uptake does not read; export the data as CSV`},
 		{"only folders", bytesIn(zipOf(t, member{"d/", ""}, member{"__MACOSX/._a.csv", "x"})), Options{}, `f: the zip archive holds no files`},
+		{"empty zip", bytesIn(zipOf(t)), Options{}, `f: the zip archive holds no files`},
+		{"encrypted member", bytesIn(rawZip(t, &zip.FileHeader{Name: "a.csv", Flags: 0x1}, "\x8a\x13\x7f")), Options{}, `f: member a.csv is encrypted: unzip it with its password first`},
+		{"unknown method", bytesIn(rawZip(t, &zip.FileHeader{Name: "a.csv", Method: 99}, "\x8a\x13\x7f")), Options{}, `f: member a.csv: zip member data is compressed with a method uptake does not read: extract it with unzip first`},
 		{"zip member checksum", bytesIn(damaged(csvZip, bytes.Index(csvZip, []byte("u1,e")))), Options{}, `f!a.csv: zip member data is corrupt (checksum mismatch): the file is damaged or truncated`},
 
 		// other binary formats
