@@ -277,10 +277,26 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 				f.Name, offsetText(o.Median), aheadOrBehind(o.Median), o.Field, o.Records)})
 		}
 	}
+	ws = append(ws, sameFileWarnings(d.Stats.SameFiles(), "events")...)
 	if n := d.Stats.Future; n > 0 {
 		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(
 			"%s events are dated after the time of this run (the latest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",
 			report.Thousands(n), time.Unix(0, d.Stats.Last).UTC().Format(time.RFC3339))})
+	}
+	return ws
+}
+
+// sameFileWarnings reports inputs read twice, whose events or answers
+// (what) count twice unless dropped as duplicates.
+func sameFileWarnings(same []ingest.SameFile, what string) []report.Warning {
+	var ws []report.Warning
+	for _, s := range same {
+		msg := "its " + what + " count twice; give each file once"
+		if s.Dropped {
+			msg = "its rows were all dropped as duplicates"
+		}
+		ws = append(ws, report.Warning{Code: "same_file_twice", Message: fmt.Sprintf(
+			"%s has the same content as %s (same size and first MiB): %s", s.Name, s.SameAs, msg)})
 	}
 	return ws
 }

@@ -36,6 +36,7 @@ type SurveyOptions struct {
 	scaleSet   bool   // --scale given
 	fixedScale string // the export's own scale
 	notAnswers int64
+	sameFiles  []ingest.SameFile
 }
 
 var surveyDefaults = map[string]struct {
@@ -392,6 +393,7 @@ func runSurvey(opts *SurveyOptions) error {
 	if ex.Missing > 0 {
 		ws = append(ws, report.Warning{Code: "missing_answers", Message: fmt.Sprintf("%s rows had no answer (empty or NA) and were left out", report.Thousands(ex.Missing))})
 	}
+	ws = append(ws, sameFileWarnings(opts.sameFiles, "answers")...)
 	for _, w := range warnings {
 		ws = append(ws, report.Warning{Code: w.Code, Message: w.Message})
 	}
@@ -455,6 +457,7 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 		if len(out) == 0 {
 			return nil, report.Input{}, nil, 0, fmt.Errorf("no %q events in the input (see 'uptake inspect' for the event names)", event)
 		}
+		o.sameFiles = d.Stats.SameFiles()
 		return out, inputSummary(d), d.Stats.SkipSamples, d.Stats.Naive, nil
 	}
 	ins, err := o.Input.inputs(o.Args, o.IO.In)
@@ -482,6 +485,7 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 		}
 	}
 	o.fixedScale = s.Scale
+	o.sameFiles = s.SameFiles()
 	for _, row := range s.Rows {
 		if row.HasTime && ((r.sinc != nil && row.Time < r.sinc.UnixNano()) || (r.asOf != nil && row.Time >= r.asOf.UnixNano())) {
 			continue

@@ -214,6 +214,7 @@ type FileStats struct {
 	// times are in another zone (a legacy Mixpanel project: --source-tz).
 	ServerOffset *ServerOffset
 	Counts
+	Content *ContentDigest // see SameFiles
 }
 
 // ServerOffset is the median gap between a vendor's server-side time and
@@ -268,14 +269,8 @@ func Read(inputs []Input, opts Options) (*Dataset, error) {
 	}
 	c := newConsumer(opts)
 	for _, in := range inputs {
-		ins, err := expandZip(in)
-		if err != nil {
+		if err := eachInput(in, c.readInput); err != nil {
 			return nil, err
-		}
-		for _, in := range ins {
-			if err := c.readInput(in); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return c.finish(), nil
@@ -826,24 +821,17 @@ func (c *consumer) readInput(in Input) error {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return fmt.Errorf("%s: empty file: expected a header row and events", in.Name)
 	}
-	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic"}
-	format, sep := c.opts.Format, byte(',')
+	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic", Content: o.content}
+	format := c.opts.Format
 	if IsVendor(format) {
 		if IsSurveyVendor(format) {
 			return fmt.Errorf("%s: --input-format %s: %s is a survey tool; read its export with uptake nps, csat or ces", in.Name, format, format)
 		}
 		format = "auto"
 	}
-	switch format {
-	case "", "auto":
-		format, sep = sniffFormat(head)
-	case "tsv":
-		sep = '\t'
-	case "csv":
-		_, sep = sniffFormat(head)
-		if sep == '\t' {
-			sep = ','
-		}
+	format, sep, err := inputFormat(in.Name, head, format)
+	if err != nil {
+		return err
 	}
 	fs.Format = format
 	var p *plan

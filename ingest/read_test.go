@@ -198,7 +198,7 @@ func TestReadErrors(t *testing.T) {
 		{"bare quote", "user_id,event,timestamp\nu1,5\" disk,2024-01-01\n", Options{}, `f:2: bare " in a field that is not quoted (quote the whole field, or this is not CSV)`},
 		{"10 MB line", bigLine, Options{}, `f:2: record is longer than 8 MiB (binary data, or the wrong format?)`},
 		{"truncated gzip", string(truncated), Options{}, `f: gzip data is truncated (unexpected end of file)`},
-		{"zip", "PK\x03\x04rest", Options{}, `f: is a zip archive, which uptake reads from a file, not from stdin: save it and pass its name`},
+		{"zip", "PK\x03\x04rest", Options{}, `f: the zip archive is damaged or incomplete (not a valid zip file); get it again`},
 		{"utf16", "\xff\xfeu\x00", Options{}, `f: is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`},
 	}
 	for _, tt := range tests {

@@ -50,7 +50,8 @@ type SurveyFile struct {
 	Skipped    int64  `json:"skipped"`
 	// NotAnswers are rows that are not answers: partial or preview
 	// responses, unrated conversations, offered-but-unrated ratings.
-	NotAnswers int64 `json:"not_answers"`
+	NotAnswers int64          `json:"not_answers"`
+	Content    *ContentDigest `json:"-"` // see SameFiles
 }
 
 // Survey is what ReadSurvey returns.
@@ -345,7 +346,7 @@ func ReadSurvey(inputs []Input, o SurveyOptions) (*Survey, error) {
 	}
 	s := &Survey{}
 	for _, in := range inputs {
-		if err := s.read(in, o); err != nil {
+		if err := eachInput(in, func(in Input) error { return s.read(in, o) }); err != nil {
 			return nil, err
 		}
 	}
@@ -359,13 +360,16 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 	}
 	defer op.close()
 	head, _ := op.r.Peek(64 << 10)
-	format, sep := sniffFormat(head)
+	format, sep, err := inputFormat(in.Name, head, "")
+	if err != nil {
+		return err
+	}
 	if format == "json" || format == "jsonl" {
 		return s.readJSON(in.Name, op, format, o)
 	}
 	cr := csv.NewReader(op.r)
 	cr.Comma = rune(sep)
-	h := &surveyHeader{r: cr, name: in.Name, o: o, file: SurveyFile{Name: in.Name}}
+	h := &surveyHeader{r: cr, name: in.Name, o: o, file: SurveyFile{Name: in.Name, Content: op.content}}
 	var recs []surveyRecord
 	if err := gocsv.UnmarshalCSV(h, &recs); err != nil {
 		var pe *csv.ParseError

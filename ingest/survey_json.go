@@ -106,7 +106,7 @@ func (s *Survey) readJSON(name string, op *opened, format string, o SurveyOption
 	} else if recs, lines, err = jsonRecords(name, data); err != nil {
 		return err
 	}
-	f := SurveyFile{Name: name}
+	f := SurveyFile{Name: name, Content: op.content}
 	var v *surveyJSONVendor
 	for i, rec := range recs {
 		var m map[string]any
