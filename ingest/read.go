@@ -1991,6 +1991,12 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		drop()
 		return w.invalid(b, line, p.mapping.User.Column(), "user id is not valid UTF-8")
 	}
+	if uref.k < 0 && len(user) > 0 && user[0] == 0 {
+		// the user table marks anonymous ids with a leading NUL: such a
+		// user id would be the anonymous id after it
+		drop()
+		return w.invalid(b, line, p.mapping.User.Column(), "user id starts with a NUL byte")
+	}
 	if eref.k < 0 && !utf8.Valid(event) {
 		drop()
 		return w.invalid(b, line, p.mapping.Event.Column(), "event name is not valid UTF-8")

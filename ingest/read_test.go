@@ -185,6 +185,7 @@ func TestReadErrors(t *testing.T) {
 		{"field count", "user_id,event,timestamp\nu1,e,2024-01-01,extra\n", Options{}, `f:2: has 4 fields, the header has 3`},
 		{"line after multi-line field", "user_id,event,timestamp,note\nu1,e,2024-01-01,\"a\nb\"\nu1,e,nope,x\n", Options{}, `f:4: column "timestamp": "nope" is not a timestamp`},
 		{"invalid utf8", "user_id,event,timestamp\nu\xff1,e,2024-01-01\n", Options{}, `f:2: column "user_id": user id is not valid UTF-8`},
+		{"user id starting with NUL", "{\"user_id\":\"\\u0000a\",\"event\":\"e\",\"timestamp\":\"2024-01-01T00:00:00Z\"}", Options{}, `f:1: column "user_id": user id starts with a NUL byte`},
 		{"lone surrogate in a user id", `{"user_id":"u\ud800","event":"e","timestamp":"2024-01-01T00:00:00Z"}`, Options{}, `f:1: column "user_id": user id is not valid UTF-8`},
 		{"lone low surrogate in an event", `{"user_id":"u","event":"e\udc00x","timestamp":"2024-01-01T00:00:00Z"}`, Options{}, `f:1: column "event": event name is not valid UTF-8`},
 		{"reversed surrogate pair", `{"user_id":"u\udc00\ud800","event":"e","timestamp":"2024-01-01T00:00:00Z"}`, Options{}, `f:1: column "user_id": user id is not valid UTF-8`},
