@@ -36,6 +36,7 @@ type SurveyOptions struct {
 	scaleSet   bool   // --scale given
 	fixedScale string // the export's own scale
 	notAnswers int64
+	renamed    []report.Warning // repeated headers of survey files
 }
 
 var surveyDefaults = map[string]struct {
@@ -383,7 +384,7 @@ func runSurvey(opts *SurveyOptions) error {
 		},
 		func(g surveyGroup) []metrics.Warning { return g.Warnings })
 	res.Overall.excluded = &ex
-	ws := naiveWarning(naive, opts.Input.AssumeTZ)
+	ws := append(naiveWarning(naive, opts.Input.AssumeTZ), opts.renamed...)
 	if ex.Invalid > 0 {
 		ws = append(ws, report.Warning{Code: "invalid_scores", Message: fmt.Sprintf("%s answers were not whole numbers on the %s scale and were skipped; first: %s", report.Thousands(ex.Invalid), scale.Name, skipSamples[0])})
 	} else if len(skipSamples) > 0 {
@@ -475,6 +476,7 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 		in.Rows += f.Rows
 		in.Skipped += f.Skipped
 		o.notAnswers += f.NotAnswers
+		o.renamed = append(o.renamed, renameWarnings(f.Name, f.Renamed)...)
 		if i == 0 {
 			in.Vendor = f.Vendor
 		}

@@ -51,6 +51,8 @@ type SurveyFile struct {
 	// NotAnswers are rows that are not answers: partial or preview
 	// responses, unrated conversations, offered-but-unrated ratings.
 	NotAnswers int64 `json:"not_answers"`
+	// Renamed are the columns whose header repeats an earlier one's.
+	Renamed []ColumnRename `json:"renamed,omitempty"`
 }
 
 // Survey is what ReadSurvey returns.
@@ -207,6 +209,7 @@ func (h *surveyHeader) ReadAll() ([][]string, error) {
 
 func (h *surveyHeader) mapHeader(rec []string) error {
 	hi := newHeaderIndex(rec)
+	h.file.Renamed = hi.renamed
 	pick := func(role, override, flag string, exact, hints []string) (int, Field, error) {
 		if override != "" {
 			if i, ok := hi.find(override); ok {
