@@ -271,6 +271,7 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 			report.Thousands(n), time.Unix(0, d.Stats.First).UTC().Format(time.RFC3339))})
 	}
 	for _, f := range d.Stats.Files {
+		ws = append(ws, renameWarnings(f.Name, f.Renamed)...)
 		if o := f.ServerOffset; o != nil && (o.Median > time.Hour || o.Median < -time.Hour) {
 			ws = append(ws, report.Warning{Code: "time_offset_from_server_time", Message: fmt.Sprintf(
 				"%s: event times are a median %s %s %s (the vendor's receiving time, over %d records): a Mixpanel project created before 2023 exports times in the project's zone; give that zone with --source-tz",
@@ -282,6 +283,15 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(
 			"%s events are dated after the time of this run (the latest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",
 			report.Thousands(n), time.Unix(0, d.Stats.Last).UTC().Format(time.RFC3339))})
+	}
+	if n := d.Stats.PropNames; n > ingest.MaxPropertyNames {
+		more := ""
+		if d.Stats.PropNamesAtLeast {
+			more = "more than "
+		}
+		ws = append(ws, report.Warning{Code: "too_many_properties", Message: fmt.Sprintf(
+			"%s%s distinct property names; the statistics of those past the first %s are merged into (other)",
+			more, report.Thousands(int64(n)), report.Thousands(ingest.MaxPropertyNames))})
 	}
 	return ws
 }
@@ -299,6 +309,18 @@ func sameFileWarnings(same []ingest.SameFile, what string) []report.Warning {
 			"%s has the same content as %s (same size and first MiB): %s", s.Name, s.SameAs, msg)})
 	}
 	return ws
+}
+
+// renameWarnings says which repeated headers of a file were read under new names.
+func renameWarnings(file string, rs []ingest.ColumnRename) []report.Warning {
+	if len(rs) == 0 {
+		return nil
+	}
+	msgs := make([]string, len(rs))
+	for i, r := range rs {
+		msgs[i] = r.String()
+	}
+	return []report.Warning{{Code: "duplicate_columns", Message: file + ": " + strings.Join(msgs, "; ")}}
 }
 
 // output is how a command's result leaves the program.

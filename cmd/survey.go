@@ -37,6 +37,7 @@ type SurveyOptions struct {
 	fixedScale string // the export's own scale
 	notAnswers int64
 	sameFiles  []ingest.SameFile
+	renamed    []report.Warning // repeated headers of survey files
 }
 
 var surveyDefaults = map[string]struct {
@@ -385,6 +386,7 @@ func runSurvey(opts *SurveyOptions) error {
 		func(g surveyGroup) []metrics.Warning { return g.Warnings })
 	res.Overall.excluded = &ex
 	ws := append(naiveWarning(naive, opts.Input.AssumeTZ), opts.Input.missing...)
+	ws = append(ws, opts.renamed...)
 	if ex.Invalid > 0 {
 		ws = append(ws, report.Warning{Code: "invalid_scores", Message: fmt.Sprintf("%s answers were not whole numbers on the %s scale and were skipped; first: %s", report.Thousands(ex.Invalid), scale.Name, skipSamples[0])})
 	} else if len(skipSamples) > 0 {
@@ -480,6 +482,7 @@ func (o *SurveyOptions) readAnswers() ([]rawAnswer, report.Input, []string, int6
 		in.Rows += f.Rows
 		in.Skipped += f.Skipped
 		o.notAnswers += f.NotAnswers
+		o.renamed = append(o.renamed, renameWarnings(f.Name, f.Renamed)...)
 		if i == 0 {
 			in.Vendor = f.Vendor
 		}

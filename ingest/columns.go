@@ -72,27 +72,63 @@ func cleanHeader(s string) string {
 }
 
 // headerIndex finds columns by name: exact (after cleanHeader) first, then
-// by normalizeName. The first of duplicate headers wins.
+// by normalizeName (where the first of the columns that fold alike wins; each
+// stays reachable by its exact name).
 type headerIndex struct {
 	names []string
 	exact map[string]int
 	norm  map[string]int
+	// renamed are the columns read under a new name because an earlier
+	// column has the same one: without it the later column could not be
+	// named, and its values would count under the first's name.
+	renamed []ColumnRename
+}
+
+// ColumnRename is a repeated header: column Column (1-based) has the name
+// of column First and is read as As.
+type ColumnRename struct {
+	Column int    `json:"column"`
+	First  int    `json:"first"`
+	Name   string `json:"name"`
+	As     string `json:"as"`
+}
+
+func (r ColumnRename) String() string {
+	return fmt.Sprintf("columns %d and %d are both named %q: the second is read as %q", r.First, r.Column, r.Name, r.As)
 }
 
 func newHeaderIndex(header []string) *headerIndex {
 	h := &headerIndex{exact: map[string]int{}, norm: map[string]int{}}
+	taken := map[string]bool{}
+	for _, name := range header {
+		taken[cleanHeader(name)] = true
+	}
 	for i, name := range header {
 		c := cleanHeader(name)
-		h.names = append(h.names, c)
-		if _, ok := h.exact[c]; !ok {
-			h.exact[c] = i
+		if j, ok := h.exact[c]; ok {
+			as := freeName(c, taken)
+			h.renamed = append(h.renamed, ColumnRename{Column: i + 1, First: j + 1, Name: c, As: as})
+			c = as
 		}
+		h.names = append(h.names, c)
+		h.exact[c] = i
 		n := normalizeName(c)
 		if _, ok := h.norm[n]; !ok && n != "" {
 			h.norm[n] = i
 		}
 	}
 	return h
+}
+
+// freeName is name_2, name_3, …: the first not taken (by any header, or by
+// an earlier rename), which it then takes.
+func freeName(name string, taken map[string]bool) string {
+	for k := 2; ; k++ {
+		if as := fmt.Sprintf("%s_%d", name, k); !taken[as] {
+			taken[as] = true
+			return as
+		}
+	}
 }
 
 func (h *headerIndex) find(name string) (int, bool) {

@@ -156,6 +156,11 @@ type Stats struct {
 	NameCounts []int64
 	NameUsers  []int64
 	Props      []PropStat
+	// PropNames is the number of distinct property names met (with
+	// Need.PropertyStats); past MaxPropertyNames the later ones share
+	// "(other)". It is a lower bound when PropNamesAtLeast.
+	PropNames        int
+	PropNamesAtLeast bool
 	// SkipSamples are the first few messages of skipped rows.
 	SkipSamples []string
 	Identity    IdentityStats
@@ -213,6 +218,8 @@ type FileStats struct {
 	// the event time over the file's first records. Hours mean the event
 	// times are in another zone (a legacy Mixpanel project: --source-tz).
 	ServerOffset *ServerOffset
+	// Renamed are the CSV columns whose header repeats an earlier one's.
+	Renamed []ColumnRename
 	Counts
 	Content *ContentDigest // see SameFiles
 }
@@ -304,7 +311,9 @@ type consumer struct {
 	userProps [][]userProp
 	intern    map[string]string
 	keys      *keyRegistry
-	keyCount  []int64
+	keyCount  []int64  // rows per property id
+	keyStamp  []uint32 // per property id, the row that last counted it
+	stamp     uint32
 	stats     Stats
 	sources   []string
 	internal  map[string]bool
@@ -650,12 +659,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 		if r.tf != 0 {
 			c.countTime(r, b, fs)
 		}
-		for _, k := range b.keys[r.kOff:r.kEnd] {
-			for int(k) >= len(c.keyCount) {
-				c.keyCount = append(c.keyCount, 0)
-			}
-			c.keyCount[k]++
-		}
+		c.countKeys(b.keys[r.kOff:r.kEnd])
 		props := b.props[r.pOff : int(r.pOff)+nEP+nUP]
 		for j := 0; j < nUP; j++ {
 			v := props[nEP+j]
@@ -756,6 +760,7 @@ func (c *consumer) finish() *Dataset {
 			}
 		}
 		slices.SortFunc(d.Stats.Props, func(a, b PropStat) int { return strings.Compare(a.Name, b.Name) })
+		d.Stats.PropNames, d.Stats.PropNamesAtLeast = c.keys.distinct()
 	}
 	d.EventProps = map[string][]string{}
 	for j, name := range c.opts.Need.EventProps {
@@ -772,11 +777,43 @@ func (c *consumer) finish() *Dataset {
 	return d
 }
 
+// countKeys counts a row's property ids, each once: a key repeated in one
+// JSON object, or several names merged into (other), is still one row.
+func (c *consumer) countKeys(keys []uint16) {
+	if len(keys) == 0 {
+		return
+	}
+	if c.keyStamp == nil {
+		c.keyStamp = make([]uint32, MaxPropertyNames+1)
+		c.keyCount = make([]int64, MaxPropertyNames+1)
+	}
+	if c.stamp++; c.stamp == 0 { // wrapped: forget the old rows' stamps
+		clear(c.keyStamp)
+		c.stamp = 1
+	}
+	for _, k := range keys {
+		if c.keyStamp[k] != c.stamp {
+			c.keyStamp[k] = c.stamp
+			c.keyCount[k]++
+		}
+	}
+}
+
+// MaxPropertyNames is the number of property names with statistics of their
+// own: ids are uint16 (a batch holds one per property of every row), and the
+// last id is (other), shared by every later name.
+const MaxPropertyNames = math.MaxUint16
+
+// maxCountedKeys bounds the names remembered only to be counted, past
+// MaxPropertyNames (an object keyed by ids may have millions of keys).
+const maxCountedKeys = 1 << 20
+
 // keyRegistry gives property names small ids shared by all workers.
 type keyRegistry struct {
 	mu   sync.Mutex
 	ids  map[string]uint16
 	list []string
+	more bool // names past maxCountedKeys were met, and not counted
 }
 
 func (k *keyRegistry) id(name string) uint16 {
@@ -785,13 +822,26 @@ func (k *keyRegistry) id(name string) uint16 {
 	if id, ok := k.ids[name]; ok {
 		return id
 	}
-	if len(k.list) >= 65535 {
-		return 65535 // overflow bucket; never more than 64k property names in practice
+	if len(k.list) < MaxPropertyNames {
+		id := uint16(len(k.list))
+		k.ids[name] = id
+		k.list = append(k.list, name)
+		return id
 	}
-	id := uint16(len(k.list))
-	k.ids[name] = id
-	k.list = append(k.list, name)
-	return id
+	if len(k.ids) < maxCountedKeys {
+		k.ids[name] = MaxPropertyNames
+	} else {
+		k.more = true
+	}
+	return MaxPropertyNames
+}
+
+// distinct is the number of property names met, and whether it is a lower
+// bound.
+func (k *keyRegistry) distinct() (int, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.ids), k.more
 }
 
 func (k *keyRegistry) names() []string {
@@ -858,6 +908,7 @@ func (c *consumer) readInput(in Input) error {
 	fs.Mapping = p.mapping
 	fs.Vendor, fs.Detected = p.vendorName(), p.detected
 	fs.ServerOffset = p.serverOffset
+	fs.Renamed = p.renamed
 	if err := c.pipeline(p, o, &fs); err != nil {
 		return err
 	}
@@ -931,8 +982,9 @@ type plan struct {
 	keys        *keyRegistry
 	propStats   bool
 	rawIdentity bool
-	// serverOffset: see FileStats
+	// serverOffset, renamed: see FileStats
 	serverOffset *ServerOffset
+	renamed      []ColumnRename
 }
 
 // zoneFor is the zone of naive timestamps: UTC when the vendor documents
@@ -1195,6 +1247,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 		return nil, &RowError{File: name, Line: 1, Msg: "header is not valid UTF-8"}
 	}
 	hi := newHeaderIndex(header)
+	p.renamed = hi.renamed
 	have := func(n string) (string, bool) {
 		if i, ok := hi.find(n); ok {
 			return hi.names[i], true

@@ -52,6 +52,8 @@ type SurveyFile struct {
 	// responses, unrated conversations, offered-but-unrated ratings.
 	NotAnswers int64          `json:"not_answers"`
 	Content    *ContentDigest `json:"-"` // see SameFiles
+	// Renamed are the columns whose header repeats an earlier one's.
+	Renamed []ColumnRename `json:"renamed,omitempty"`
 }
 
 // Survey is what ReadSurvey returns.
@@ -208,6 +210,7 @@ func (h *surveyHeader) ReadAll() ([][]string, error) {
 
 func (h *surveyHeader) mapHeader(rec []string) error {
 	hi := newHeaderIndex(rec)
+	h.file.Renamed = hi.renamed
 	pick := func(role, override, flag string, exact, hints []string) (int, Field, error) {
 		if override != "" {
 			if i, ok := hi.find(override); ok {
