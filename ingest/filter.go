@@ -98,8 +98,10 @@ func unquote(s string) string {
 	return s
 }
 
-// String returns the filter as written, normalised.
-func (f Filter) String() string { return f.Field + " " + f.Op + " " + strconv.Quote(f.Value) }
+// String writes the filter back in the syntax ParseFilter reads: VALUE in
+// double quotes, which ParseFilter strips (it unescapes nothing), so any
+// value comes back as it was.
+func (f Filter) String() string { return f.Field + " " + f.Op + ` "` + f.Value + `"` }
 
 // Seen reports whether any row read so far held a non-empty FIELD when it
 // reached the filter: a field no row carries is most likely misspelled.

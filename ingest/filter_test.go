@@ -151,3 +151,25 @@ func TestFilterSeen(t *testing.T) {
 		t.Fatal("zero filter seen")
 	}
 }
+
+// FuzzParseFilter: any expression parses or is refused, never panics, and
+// a parsed filter written back (String) parses to the same filter.
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range []string{"plan = pro", "x >= 1e3", "a ~ ^b$", "x == y", "=", "x = 'a'", `x != ""`, "x < NaN", "y !~ ("} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		fl, err := ParseFilter(expr)
+		if err != nil {
+			return
+		}
+		fl.Match([]byte(expr))
+		again, err := ParseFilter(fl.String())
+		if err != nil {
+			t.Fatalf("%q parsed as %s, which does not parse: %v", expr, fl, err)
+		}
+		if again.Field != fl.Field || again.Op != fl.Op || again.Value != fl.Value {
+			t.Fatalf("%q parsed as %s, which parses as %s", expr, fl, again)
+		}
+	})
+}
