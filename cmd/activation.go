@@ -32,7 +32,7 @@ func NewCmdActivation(ios *IOStreams, runF func(*ActivationOptions) error) *cobr
 		Short: "Activation rate within a window of signup, with time to value",
 		Long: `Activation rate: of the users who signed up in the reporting range, the share
 who met the activation criterion within --within of their signup, with a Wilson
-confidence interval (METRICS.md §2.2).
+confidence interval (docs/metrics.md#activation).
 
 The signup is each user's earliest --signup-event, or their first event of all
 when none is given. The criterion is --activation-event done at least

@@ -93,11 +93,11 @@ func NewCmdRetention(ios *IOStreams, runF func(*RetentionOptions) error) *cobra.
 	cmd := &cobra.Command{
 		Use:   "retention [FILE...]",
 		Short: "Cohort retention table",
-		Long: `The cohort retention table (METRICS.md §2.7). A user's cohort is the calendar
-period (day, week or month in --tz) of their first --start-event (default: their
-first activity); with --cohort recurring a user joins a cohort in every period
-in which they did the start event. Users whose first start event is outside
---from/--to are left out.
+		Long: `The cohort retention table (docs/metrics.md#retention). A user's cohort is
+the calendar period (day, week or month in --tz) of their first --start-event
+(default: their first activity); with --cohort recurring a user joins a cohort
+in every period in which they did the start event. Users whose first start
+event is outside --from/--to are left out.
 
 Offset k (columns 0..--periods) counts users active in calendar period cohort+k
 (the spreadsheet triangle; column 0 includes the start event when it is
@@ -259,7 +259,7 @@ func NewCmdChurn(ios *IOStreams, runF func(*PeriodOptions) error) *cobra.Command
 		Short: "Period retention and churn of active users",
 		Long: `Per period P: the users active in the previous period (start_users), how many
 were active again in P (retained), and churn = churned / start_users with a
-Wilson interval (METRICS.md §2.8, activity basis). Users new in P are in
+Wilson interval (docs/metrics.md#churn, activity basis). Users new in P are in
 neither. The current, incomplete period is left out.`,
 		Example: `  uptake churn --demo
   uptake churn --demo --period week --by plan
@@ -285,10 +285,10 @@ func NewCmdLifecycle(ios *IOStreams, runF func(*PeriodOptions) error) *cobra.Com
 	cmd := &cobra.Command{
 		Use:   "lifecycle [FILE...]",
 		Short: "New, returning, resurrecting and dormant users per period",
-		Long: `Classifies the users active in each period (METRICS.md §6.1): new (first seen in
-the period), returning (also active in the previous period), resurrecting
-(active again after a gap), and dormant (active in the previous period, not in
-this one; a positive count in JSON, negative in the table). Pulse is
+		Long: `Classifies the users active in each period (docs/metrics.md#lifecycle): new
+(first seen in the period), returning (also active in the previous period),
+resurrecting (active again after a gap), and dormant (active in the previous
+period, not in this one; a positive count in JSON, negative in the table). Pulse is
 (new + resurrecting) / dormant.
 
 First seen is over the whole input, which is assumed to hold each user's whole
@@ -387,12 +387,13 @@ func NewCmdEngagement(ios *IOStreams, runF func(*EngagementOptions) error) *cobr
 	cmd := &cobra.Command{
 		Use:   "engagement [FILE...]",
 		Short: "DAU, WAU, MAU, stickiness and the active-days histogram",
-		Long: `Per calendar day in --tz (METRICS.md §6.2): DAU, WAU (the 7 days ending that
-day), MAU (the 30 days ending that day; --mau-window 28, or calendar-month for the
-month to date), all counts of distinct users, and stickiness = DAU/MAU. Days
-whose lookback reaches before the start of history (--since, default the first
-event) are marked incomplete_lookback and left out of the range stickiness,
-which is the mean of the daily ratios (or --stickiness ratio-of-means).
+		Long: `Per calendar day in --tz (docs/metrics.md#engagement): DAU, WAU (the 7 days
+ending that day), MAU (the 30 days ending that day; --mau-window 28, or
+calendar-month for the month to date), all counts of distinct users, and
+stickiness = DAU/MAU. Days whose lookback reaches before the start of history
+(--since, default the first event) are marked incomplete_lookback and left out
+of the range stickiness, which is the mean of the daily ratios (or
+--stickiness ratio-of-means).
 
 The histogram counts users by how many intervals of the reporting range
 (--interval day|week|month; partial first and last intervals included) they

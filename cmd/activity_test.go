@@ -24,7 +24,7 @@ func TestActivityGolden(t *testing.T) {
 	})
 }
 
-// Churn and lifecycle must agree (METRICS.md §2.8: churned = dormant).
+// Churn and lifecycle must agree: churned = dormant.
 func TestChurnMatchesLifecycle(t *testing.T) {
 	_, c, _ := run(t, false, "churn", "--demo", "--period", "week", "--format", "json")
 	_, l, _ := run(t, false, "lifecycle", "--demo", "--period", "week", "--format", "json")

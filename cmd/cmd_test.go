@@ -161,7 +161,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 // Events dated before 2005 or after the run are counted and warned about
-// (FORMATS.md §6.5): here a column of day numbers read as epoch seconds,
+// (docs/formats.md#implausible-dates): here a column of day numbers read as epoch seconds,
 // and a row from "next year" against a fixed clock.
 func TestTimestampSanityWarnings(t *testing.T) {
 	ios, in, out, errOut := Test()

@@ -38,8 +38,8 @@ func enumFlag(cmd *cobra.Command, p *string, name, def string, allowed []string,
 // inputFormats are the --input-format values: the formats, then the vendors.
 var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json"}, ingest.VendorNames()...)
 
-// InputFlags are the flags of every command that reads events (CLI.md
-// "Input flags").
+// InputFlags are the flags of every command that reads events (README.md
+// "Reading exports").
 type InputFlags struct {
 	Demo        bool
 	InputFormat string

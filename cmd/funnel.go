@@ -33,10 +33,10 @@ func NewCmdOnboarding(ios *IOStreams, runF func(*OnboardingOptions) error) *cobr
 		Short: "Onboarding completion rate and the step funnel with drop-off",
 		Long: `Onboarding completion: of the users who started onboarding in the reporting
 range (their first START event), the share who reached the last step within
---within of their start, with a Wilson interval (METRICS.md §2.1). Each step
-counts at its first occurrence at or after the previous step (--order any: anywhere
-in the window); per step you get users, % of start, % of previous, drop-off and
-the median and mean time from the previous step.
+--within of their start, with a Wilson interval (docs/metrics.md#onboarding).
+Each step counts at its first occurrence at or after the previous step (--order
+any: anywhere in the window); per step you get users, % of start, % of
+previous, drop-off and the median and mean time from the previous step.
 
 completion_of_signups measures the same funnel from each user's signup
 (--signup-event, or first event) over all signups in range;
@@ -161,9 +161,10 @@ func NewCmdFunnel(ios *IOStreams, runF func(*FunnelOptions) error) *cobra.Comman
 	cmd := &cobra.Command{
 		Use:   "funnel [FILE...] --steps A,B,C",
 		Short: "Conversion funnel: ordered, strict or any-order, with exclusions",
-		Long: `A conversion funnel. Every occurrence of the first step inside the reporting
-range (--from/--to) starts an attempt; the window (--within, end included) runs
-from it, and later steps may fall after --to inside it. Each user is counted
+		Long: `A conversion funnel (docs/metrics.md#funnel). Every occurrence of the first
+step inside the reporting range (--from/--to) starts an attempt; the window
+(--within, end included) runs from it, and later steps may fall after --to
+inside it. Each user is counted
 once, at the furthest step of any attempt whose window is complete at --as-of.
 
   --order ordered  each step at or after the previous one (equal timestamps count

@@ -138,7 +138,7 @@ func runInspect(opts *InspectOptions) error {
 }
 
 // asOfDefault is the end of observed data when --as-of is not given, and
-// the rule that set it: 1 ns after the last event (METRICS §1.2), or, when
+// the rule that set it: 1 ns after the last event, or, when
 // every time is a date without a time of day, the start of the day after
 // the last date (the last day is whole: its events carry no time to say
 // they stop early).

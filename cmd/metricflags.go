@@ -14,7 +14,7 @@ import (
 	"github.com/uptake-dev/uptake/report"
 )
 
-// ReportFlags are the reporting flags of every metric command (CLI.md).
+// ReportFlags are the reporting flags of every metric command.
 type ReportFlags struct {
 	TZ           string
 	From, To     string

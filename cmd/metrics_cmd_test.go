@@ -22,7 +22,7 @@ func TestMetricCommandsGolden(t *testing.T) {
 	})
 }
 
-// The JSON paths CLI.md promises to scripts.
+// The JSON paths the README promises to scripts.
 func TestMetricJSONPaths(t *testing.T) {
 	for _, tt := range []struct {
 		args  []string

@@ -9,7 +9,7 @@ import (
 )
 
 // segmented is a metric result with its --by breakdown: the overall
-// figures, and the same result per segment under "segments" (CLI.md).
+// figures, and the same result per segment under "segments".
 type segmented[R any] struct {
 	Overall  R
 	Segments []segResult[R]

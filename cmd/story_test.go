@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The vendor samples all tell FORMATS.md §10's story: u_1001 and u_1003
+// The vendor samples all tell one story (docs/formats.md#sample-files): u_1001 and u_1003
 // finish the three onboarding steps, u_1002 stops after two and u_1004 after
 // one; u_1001 and u_1003 create a project; u_1001 comes back on day 1 and
 // day 7, u_1002 on day 2. Each format is read with no mapping flags (the

@@ -46,7 +46,7 @@ var surveyDefaults = map[string]struct {
 	"nps": {"nps_response", "0-10", "Net Promoter Score with an adjusted-Wald interval",
 		`Net Promoter Score: the share of promoters (9–10) minus the share of
 detractors (0–6) among valid 0–10 answers, in points (−100…100), with the
-adjusted-Wald interval (--nps-ci wald for plain Wald; METRICS.md §3.2). The
+adjusted-Wald interval (--nps-ci wald for plain Wald; docs/metrics.md#nps). The
 adjusted interval is centred on a score shrunk towards 0; when that leaves
 out the observed score (few answers, or nearly all at one end), the bound on
 its side is moved out to the score, so the interval always holds it.`,
@@ -57,14 +57,14 @@ its side is moved out to the score, so the interval always holds it.`,
 	"csat": {"csat_response", "1-5", "Customer satisfaction: top-2-box share and mean",
 		`Customer satisfaction: the share of answers in the top two boxes (4–5 on the
 default 1–5 scale) with a Wilson interval, and next to it the mean with a
-t-interval — the two are never mixed up (METRICS.md §2.5, §4). --scale picks
+t-interval — the two are never mixed up (docs/metrics.md#csat). --scale picks
 1-5, 1-7, 1-10 or 0-10; --satisfied-min moves the box's lower edge.`,
 		`  uptake csat --demo --by plan
   uptake csat olist_order_reviews_dataset.csv.gz --score-col review_score --period month
   uptake csat survey.csv --scale 1-7 --satisfied-min 5 --format json | jq '.result.csat.value'`},
 	"ces": {"ces_response", "7-agree", "Customer effort score: mean and the share at the easy end",
 		`Customer effort score: the mean with a t-interval and pct_easy, the share at the
-easy end of the scale with a Wilson interval (METRICS.md §2.6, §4). The scale is
+easy end of the scale with a Wilson interval (docs/metrics.md#ces). The scale is
 declared, never guessed from the data: --scale 7-agree (default: CES 2.0, "X made
 it easy", 7 = easiest; easy = 5–7), 5-agree (easy = 4–5), 5-effort (CES 1.0,
 1 = least effort; easy = 1–2) or 7-effort (easy = 1–3). --normalize adds

@@ -13,7 +13,7 @@ type Warning struct {
 }
 
 // Anchor says how a user's signup is found: the earliest Event, or the
-// user's first-ever event when Event is "" (METRICS.md §1.4).
+// user's first-ever event when Event is "".
 type Anchor struct {
 	Event string
 }
@@ -47,7 +47,7 @@ func (a Anchor) Name() string {
 	return a.Event
 }
 
-// ActivationParams configure Activation (METRICS.md §2.2, §2.3, §5).
+// ActivationParams configure Activation (docs/metrics.md#activation).
 type ActivationParams struct {
 	Events   []string // all must be met (an AND); each at least MinCount times
 	MinCount int
@@ -253,7 +253,8 @@ func kmSummary(obs []Survival) *KMSummary {
 	return k
 }
 
-// proportionWarnings are the minimum-sample warnings of METRICS.md §1.6.
+// proportionWarnings are the minimum-sample warnings: small_sample below
+// 30, sparse_counts with fewer than 5 on one side, empty_denominator at 0.
 func proportionWarnings(what string, p Proportion) []Warning {
 	var ws []Warning
 	n, x := p.Denominator, p.Numerator

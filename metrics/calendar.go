@@ -147,7 +147,7 @@ func floorDiv(a, b int) int {
 	return q
 }
 
-// Label writes a period as CLI.md says: a day 2024-03-01, a week its first
+// Label writes a period: a day 2024-03-01, a week its first
 // day, a month 2024-03.
 func (c Calendar) Label(s time.Time) string {
 	if c.Period == Month {
@@ -164,7 +164,7 @@ func (c Calendar) loc() *time.Location {
 }
 
 // Window is a "within W" window measured from each user's own anchor. It
-// includes its end (METRICS.md §1.2): within 7d means [anchor, anchor+168h].
+// includes its end: within 7d means [anchor, anchor+168h].
 type Window struct {
 	Length time.Duration
 	// Calendar counts whole local days in Loc (day N is the local date N
@@ -233,8 +233,8 @@ func (r Range) Contains(t int64) bool {
 }
 
 // Complete reports whether a window or period ending at end is complete:
-// end ≤ as_of (METRICS.md §1.2; V17 counts a trial whose 30 days end exactly
-// at as_of).
+// end ≤ as_of, so a window ending exactly at as_of counts (worked example
+// V17 in docs/metrics.md).
 func (r Range) Complete(end int64) bool { return end <= r.AsOf }
 
 // FormatDuration writes d the way flags accept it (7d, 48h, 90s).

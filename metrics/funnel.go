@@ -139,7 +139,7 @@ func ratio(x, n int64) *float64 {
 }
 
 // ---------------------------------------------------------------------------
-// Onboarding (METRICS.md §2.1)
+// Onboarding (docs/metrics.md#onboarding)
 
 // OnboardingParams configure Onboarding.
 type OnboardingParams struct {
@@ -398,7 +398,7 @@ func stepGap(pa *path, j int, order Order) float64 {
 }
 
 // ---------------------------------------------------------------------------
-// Funnels (METRICS.md §2.1 conventions, PostHog-style)
+// Funnels (docs/metrics.md#funnel; PostHog-style)
 
 // Exclusion spoils a funnel attempt in which Event happens between steps
 // From and To (1-based).

@@ -18,7 +18,7 @@ type Log struct {
 	Users []string
 	Names []string
 	// FirstSeen is each user's earliest event over everything read, kept or
-	// not: the default signup anchor (METRICS.md §1.4).
+	// not: the default signup anchor.
 	FirstSeen []int64
 	start     []int32 // user u's events are [start[u], start[u+1])
 	times     []int64

@@ -9,7 +9,7 @@ import (
 )
 
 // ---------------------------------------------------------------------------
-// Cohort retention (METRICS.md §2.7)
+// Cohort retention (docs/metrics.md#retention)
 
 // RetentionParams configure Retention.
 type RetentionParams struct {
@@ -254,7 +254,7 @@ func warmUpWarning(cohort, then string) Warning {
 }
 
 // ---------------------------------------------------------------------------
-// Period activity: churn and lifecycle (METRICS.md §2.8, §6.1)
+// Period activity: churn and lifecycle (docs/metrics.md#churn, #lifecycle)
 
 // periodSets returns, per user, the sorted period indexes with activity.
 func periodSets(a *Activity, users []int32, cal Calendar) [][]int {
@@ -446,7 +446,7 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 }
 
 // ---------------------------------------------------------------------------
-// DAU / WAU / MAU and stickiness (METRICS.md §6.2)
+// DAU / WAU / MAU and stickiness (docs/metrics.md#engagement)
 
 // EngagementParams configure Engagement.
 type EngagementParams struct {
@@ -489,7 +489,7 @@ type EngagementResult struct {
 }
 
 // StickinessOf combines daily DAU and MAU: the mean of daily ratios
-// (default) or the ratio of means (METRICS.md V16).
+// (default) or the ratio of means (worked example V16 in docs/metrics.md).
 func StickinessOf(dau, mau []int64, method string) *float64 {
 	if len(dau) == 0 {
 		return nil

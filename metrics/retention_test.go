@@ -153,7 +153,7 @@ func TestRetentionIncompleteAndZones(t *testing.T) {
 	}
 }
 
-// V15 — lifecycle and churn, monthly, with the §6.1 identities.
+// V15 — lifecycle and churn, monthly, with the lifecycle identities.
 func TestLifecycleChurnV15(t *testing.T) {
 	rows := []string{
 		"u1 x 2024-01-10", "u1 x 2024-02-10", "u1 x 2024-03-10",

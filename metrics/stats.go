@@ -1,6 +1,6 @@
 // Package metrics computes product metrics from normalized events: pure
 // functions and types, with no I/O, no flags and no printing. Every result
-// carries its counts, and every rate a confidence interval (METRICS.md §3).
+// carries its counts, and every rate a confidence interval (docs/metrics.md#statistics).
 // Results are deterministic: ties are broken by time, then by name.
 package metrics
 
@@ -56,7 +56,7 @@ func Z(level float64) float64 {
 	return math.Sqrt2 * math.Erfinv(2*q-1)
 }
 
-// Wilson is the Wilson score interval (METRICS.md §3.1), with the bounds
+// Wilson is the Wilson score interval, with the bounds
 // forced to exactly 0 at x = 0 and 1 at x = n.
 func Wilson(x, n int64, z float64) (lo, hi float64) {
 	if n <= 0 {
@@ -81,7 +81,7 @@ func TQuantile(p, df float64) float64 {
 	return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile(p)
 }
 
-// Mean is a sample mean with its t-interval (METRICS.md §3.3).
+// Mean is a sample mean with its t-interval.
 type Mean struct {
 	N    int64     `json:"n"`
 	Mean *float64  `json:"mean"`
@@ -152,7 +152,7 @@ type KMStep struct {
 }
 
 // KaplanMeier estimates the survival curve; at tied times events are
-// processed before censorings (METRICS.md §5).
+// processed before censorings.
 func KaplanMeier(obs []Survival) []KMStep {
 	o := append([]Survival(nil), obs...)
 	sort.SliceStable(o, func(i, j int) bool {

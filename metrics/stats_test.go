@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// close reports |got−want| ≤ tol·max(1,|want|) (METRICS.md §3: 1e-9 for
+// close reports |got−want| ≤ tol·max(1,|want|) (docs/metrics.md#statistics: 1e-9 for
 // closed forms, 1e-7 when a t or chi-square quantile is involved).
 func close(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*math.Max(1, math.Abs(want))

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Scale is a survey question's answer scale (METRICS.md §4).
+// Scale is a survey question's answer scale (docs/metrics.md#csat, #ces).
 type Scale struct {
 	Name         string `json:"scale"`
 	Min          int    `json:"min"`
@@ -177,7 +177,7 @@ type NPSResult struct {
 	Distribution []Count             `json:"distribution"`
 }
 
-// NPSWald is the Wald or adjusted-Wald interval of METRICS.md §3.2 for P
+// NPSWald is the Wald or adjusted-Wald interval (docs/metrics.md#nps-intervals) for P
 // promoters and D detractors out of n, in points, clipped to ±100; nil when
 // n = 0.
 //
@@ -283,7 +283,7 @@ func Rating(answers []Answer, s Scale, level float64, normalize bool) RatingResu
 	return r
 }
 
-// SurveyWarnings are METRICS.md §1.6's small-sample warnings for a survey
+// SurveyWarnings are the small-sample warnings for a survey
 // figure named what. box is a rating's positive-box share; it is nil for
 // NPS, whose score is not a mean and whose interval needs no second answer.
 func SurveyWarnings(what string, n int64, box *Proportion) []Warning {

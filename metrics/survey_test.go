@@ -53,7 +53,7 @@ func TestNPSVectors(t *testing.T) {
 	if ws := SurveyWarnings("nps", r.N, nil); len(ws) != 1 || ws[0].Code != "small_sample" {
 		t.Errorf("V3 warnings %+v", ws)
 	}
-	// FORMATS.md §10: 9, 6, 10, 7, 3, 8 → NPS 0
+	// the vendor samples' story (docs/formats.md#sample-files): 9, 6, 10, 7, 3, 8 → NPS 0
 	if r := NPS(answers(9, 6, 10, 7, 3, 8), 0.95, "adjusted_wald"); *r.NPS != 0 {
 		t.Errorf("story NPS %v", *r.NPS)
 	}
@@ -103,7 +103,7 @@ func TestRatingVectors(t *testing.T) {
 	if r.Distribution[4] != (Count{5, 40}) || r.Distribution[0] != (Count{1, 5}) {
 		t.Errorf("V7 distribution %+v", r.Distribution)
 	}
-	// FORMATS.md §10: CSAT 5, 2, 5, 3, 1, 4 → 50%; CES 6, 3, 7, 4, 2, 5 → mean 4.5
+	// docs/formats.md#sample-files: CSAT 5, 2, 5, 3, 1, 4 → 50%; CES 6, 3, 7, 4, 2, 5 → mean 4.5
 	if r := Rating(answers(5, 2, 5, 3, 1, 4), s, 0.95, false); r.Box.Rate() != 0.5 {
 		t.Errorf("story csat %v", r.Box.Rate())
 	}

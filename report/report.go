@@ -25,7 +25,7 @@ import (
 // Format is an output format.
 type Format string
 
-// Output formats (CLI.md --format).
+// Output formats (--format).
 const (
 	FormatTable    Format = "table"
 	FormatJSON     Format = "json"
@@ -36,7 +36,7 @@ const (
 // Formats lists the accepted --format values.
 var Formats = []string{string(FormatTable), string(FormatJSON), string(FormatCSV), string(FormatMarkdown)}
 
-// Envelope is the JSON object every command writes (CLI.md "JSON output").
+// Envelope is the JSON object every command writes (README.md "Output").
 type Envelope struct {
 	Metric   string    `json:"metric"`
 	Params   any       `json:"params"`
