@@ -38,8 +38,8 @@ type Mapping struct {
 // fields are the mapped fields, whose columns are not properties.
 func (m Mapping) fields() []Field { return []Field{m.User, m.Anon, m.Event, m.Time, m.ID} }
 
-// Candidate names for generic exports, in order of preference (FORMATS.md
-// §2.10 plus common spellings). They are compared after normalizeName.
+// Candidate names for generic exports, in order of preference (docs/formats.md#columns
+// lists them). They are compared after normalizeName.
 var (
 	userNames = []string{"user_id", "userId", "distinct_id", "customer_id", "customer_unique_id",
 		"account_id", "person_id", "member_id", "visitor_id", "uid", "client_id", "respondent_id",

@@ -30,7 +30,7 @@ import (
 // DedupMode is the --dedup setting.
 type DedupMode string
 
-// Dedup modes (CLI.md).
+// Dedup modes (--dedup).
 const (
 	DedupAuto  DedupMode = "auto"  // drop repeats of the export's event id
 	DedupExact DedupMode = "exact" // also drop identical (user, event, time)
@@ -97,7 +97,7 @@ type Sink interface {
 }
 
 // internalEvents are identity calls and engagement pings that are not user
-// activity, whatever the vendor (FORMATS.md §7.4); vendors add their own.
+// activity, whatever the vendor (docs/formats.md#internal-events); vendors add their own.
 var internalEvents = []string{"$identify", "$create_alias", "$merge", "$groupidentify", "$set", "$set_once",
 	"$feature_flag_called", "$pageleave", "$mp_session_record"}
 
@@ -145,7 +145,7 @@ type Stats struct {
 	NextDay   int64
 	// Early and Future count events dated before 2005 or after
 	// Options.Now: a wrong time column, epoch unit or zone, more often
-	// than real events (FORMATS.md §6.5). Suspect says whether the early
+	// than real events (docs/formats.md#implausible-dates). Suspect says whether the early
 	// ones are: some events are later, or some fall before 1980 (near the
 	// epoch's zero). A history all before 2005 (CDNOW's 1997-98
 	// purchases) is not suspect.
@@ -358,7 +358,7 @@ type link struct {
 }
 
 // early is 2005-01-01T00:00:00Z: analytics events dated before it are
-// nearly always a misread time column (FORMATS.md §6.5); epochLike,
+// nearly always a misread time column; epochLike,
 // 1980-01-01, is near enough the epoch's zero to be one for sure.
 var (
 	early     = time.Date(2005, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
@@ -1153,7 +1153,7 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 	return nil
 }
 
-// surveyLike spots the survey tools' headers (FORMATS.md §8.2).
+// surveyLike spots the survey tools' headers (Typeform, SurveyMonkey, Qualtrics).
 func surveyLike(have func(string) (string, bool)) bool {
 	for _, n := range []string{"Respondent ID", "ResponseId", "Submit Date (UTC)", "Response Type"} {
 		if _, ok := have(n); ok {

@@ -67,7 +67,7 @@ type Survey struct {
 	Scale string
 }
 
-// Header names that identify a survey's columns (FORMATS.md §8.3), in order
+// Header names that identify a survey's columns (docs/formats.md#survey-files), in order
 // of preference. Score names are matched as substrings of the normalised
 // header, the others exactly first and then as substrings.
 var (

@@ -91,7 +91,7 @@ const (
 )
 
 // epochUnit is how a column of bare numbers is read. It is decided once per
-// column from a sample (FORMATS.md §6 rule 1), never row by row, so that one
+// column from a sample (docs/formats.md#epoch-numbers), never row by row, so that one
 // stray small value cannot flip the unit of a column.
 type epochUnit int
 

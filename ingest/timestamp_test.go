@@ -31,7 +31,7 @@ func TestParseTimestampForms(t *testing.T) {
 		want int64
 		f    timeFlags
 	}{
-		// RFC 3339 with any offset (FORMATS.md §6)
+		// RFC 3339 with any offset (docs/formats.md#timestamp-forms)
 		{in: "2024-03-04T09:16:10.580Z", want: utc("2024-03-04T09:16:10.58Z")},
 		{in: "2021-06-06T20:26:39.598+05:30", want: utc("2021-06-06T14:56:39.598Z")},
 		{in: "2024-03-04T09:16:10-0700", want: utc("2024-03-04T16:16:10Z")},
@@ -92,7 +92,7 @@ func TestParseTimestampRejects(t *testing.T) {
 }
 
 // Naive timestamps are read in the assumed zone, with DST from the zone
-// database (METRICS.md V20).
+// database (worked example V20 in docs/metrics.md).
 func TestParseTimestampAssumedZone(t *testing.T) {
 	la := mustZone(t, "America/Los_Angeles")
 	p := timeParser{naiveLoc: la}

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Vendor describes one vendor's export: how to recognise it (FORMATS.md §8)
-// and how its records become events (FORMATS.md §2). Everything here is data:
+// Vendor describes one vendor's export: how to recognise it (docs/formats.md#vendor-detection)
+// and how its records become events (docs/formats.md#vendors). Everything here is data:
 // the reader's general mechanisms (paths tried in order, a type field that
 // picks the event name, anonymous ids, key/value arrays) do the work.
 type Vendor struct {
@@ -46,8 +46,8 @@ type Vendor struct {
 	// table); there are no events.
 	LinksOnly bool
 	// ServerTime is a field with the time the vendor's servers received the
-	// event, compared with the event time to catch a zone shift (FORMATS.md
-	// §6.5).
+	// event, compared with the event time to catch a zone shift (a Mixpanel
+	// project created before 2023 exports project wall-clock time).
 	ServerTime string
 }
 
@@ -309,7 +309,7 @@ type detection struct {
 }
 
 // A vendor wins with a median score of 5 or more over the sample, at least
-// 2 ahead of the runner-up (FORMATS.md §8); a tie that close is ambiguous.
+// 2 ahead of the runner-up; a tie that close is ambiguous.
 const (
 	detectMin    = 5
 	detectMargin = 2
