@@ -214,15 +214,15 @@ func runRetention(opts *RetentionOptions) error {
 	}
 	doc.Tables = append(doc.Tables, all.tables("Cohorts", r.By, tables)...)
 	csv := report.Table{Columns: append(append([]report.Column{{Key: "segment"}, {Key: "cohort"}, {Key: "size", Kind: report.Int}, {Key: "offset", Kind: report.Int},
-		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, ciCols("rate")...), report.Column{Key: "status"})}
+		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, metrics.CICols("rate")...), report.Column{Key: "status"})}
 	addCSV := func(seg string, x metrics.RetentionResult) {
 		for _, c := range x.Cohorts {
 			for _, p := range c.Periods {
-				csv.Rows = append(csv.Rows, append(append([]any{seg, c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, ciVals(p.Rate)...), p.Status))
+				csv.Rows = append(csv.Rows, append(append([]any{seg, c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, metrics.CIVals(p.Rate)...), p.Status))
 			}
 		}
 		for _, p := range x.Summary {
-			csv.Rows = append(csv.Rows, append(append([]any{seg, "(all)", nil, p.Offset, p.Eligible, p.Retained}, ciVals(p.Rate)...), p.Status))
+			csv.Rows = append(csv.Rows, append(append([]any{seg, "(all)", nil, p.Offset, p.Eligible, p.Retained}, metrics.CIVals(p.Rate)...), p.Status))
 		}
 	}
 	addCSV("(all)", all.Overall)
@@ -333,10 +333,10 @@ func runPeriodMetric(opts *PeriodOptions, metric string) error {
 		doc := report.Doc{Title: fmt.Sprintf("Churn by %s (activity basis)", opts.Period.Period)}
 		tbl := func(title string, x metrics.ChurnResult) report.Table {
 			t := report.Table{Title: title, Columns: append(append([]report.Column{{Key: "period"}, {Key: "start_users", Header: "active before", Kind: report.Int},
-				{Key: "retained", Kind: report.Int}, {Key: "churned", Kind: report.Int}}, ciCols("churn_rate")...),
+				{Key: "retained", Kind: report.Int}, {Key: "churned", Kind: report.Int}}, metrics.CICols("churn_rate")...),
 				report.Column{Key: "retention_rate", Header: "retention", Kind: report.Percent})}
 			for _, p := range x.Periods {
-				t.Rows = append(t.Rows, append(append([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, ciVals(p.ChurnRate)...), p.RetentionRate.Value))
+				t.Rows = append(t.Rows, append(append([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, metrics.CIVals(p.ChurnRate)...), p.RetentionRate.Value))
 			}
 			return t
 		}

@@ -99,8 +99,8 @@ func runOnboarding(opts *OnboardingOptions) error {
 		"week_start": opts.Cohort.WeekStart, "incomplete": "exclude"}
 	env := r.envelope("onboarding", params, l, &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Onboarding: %s → %s within %s", steps[0], steps[len(steps)-1], opts.Window.Within)}
-	doc.Add("completion", propText(res.Completion)+" of starters")
-	doc.Add("completion of signups", propText(res.CompletionOfSignups))
+	doc.Add("completion", metrics.PropText(res.Completion)+" of starters")
+	doc.Add("completion of signups", metrics.PropText(res.CompletionOfSignups))
 	doc.Add("censored", fmt.Sprintf("%s starters, %s signups (window not complete at as_of)",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.SignupsCensored)))
 	doc.Add("order", fmt.Sprintf("%s; window %s %s, end included", opts.Order, opts.Window.Within, win.Mode()))
@@ -110,10 +110,10 @@ func runOnboarding(opts *OnboardingOptions) error {
 	}
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append(append([]report.Column{{Key: "segment"}, {Key: "started", Kind: report.Int},
-			{Key: "completed", Kind: report.Int}}, ciCols("completion")...), report.Column{Key: "completion_of_signups", Header: "of signups", Kind: report.Percent})}
+			{Key: "completed", Kind: report.Int}}, metrics.CICols("completion")...), report.Column{Key: "completion_of_signups", Header: "of signups", Kind: report.Percent})}
 		for _, s := range all.Segments {
 			c := s.Result
-			t.Rows = append(t.Rows, append(append([]any{s.Name, c.Completion.Denominator, c.Completion.Numerator}, ciVals(c.Completion)...), c.CompletionOfSignups.Value))
+			t.Rows = append(t.Rows, append(append([]any{s.Name, c.Completion.Denominator, c.Completion.Numerator}, metrics.CIVals(c.Completion)...), c.CompletionOfSignups.Value))
 		}
 		doc.Tables = append(doc.Tables, t)
 	}
@@ -135,9 +135,9 @@ func stepsTable(title string, steps []metrics.StepStat, avg bool) report.Table {
 
 func cohortTable(title string, cs []metrics.FunnelCohort, entered, converted string) report.Table {
 	t := report.Table{Title: title, Columns: append(append([]report.Column{{Key: "cohort"}, {Key: entered, Kind: report.Int},
-		{Key: converted, Kind: report.Int}}, ciCols("rate")...), report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "status"})}
+		{Key: converted, Kind: report.Int}}, metrics.CICols("rate")...), report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "status"})}
 	for _, c := range cs {
-		t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Entered, c.Conversion.Numerator}, ciVals(c.Conversion)...), c.Censored, c.Status))
+		t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Entered, c.Conversion.Numerator}, metrics.CIVals(c.Conversion)...), c.Censored, c.Status))
 	}
 	return t
 }
@@ -276,7 +276,7 @@ func runFunnel(opts *FunnelOptions) error {
 		"exclude": exList, "cohort_period": opts.Cohort.Period, "week_start": opts.Cohort.WeekStart, "incomplete": "exclude"}
 	env := r.envelope("funnel", params, l, &opts.Input, all, warnings)
 	doc := report.Doc{Title: fmt.Sprintf("Funnel (%s, within %s): %s", opts.Order, opts.Window.Within, strings.Join(steps, " → "))}
-	doc.Add("conversion", propText(res.Conversion))
+	doc.Add("conversion", metrics.PropText(res.Conversion))
 	doc.Add("left out", fmt.Sprintf("%s censored (no attempt with a complete window), %s with every attempt spoiled by --exclude",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.Exclusions)))
 	doc.Tables = append(doc.Tables, stepsTable("Steps", res.Steps, true))
@@ -285,10 +285,10 @@ func runFunnel(opts *FunnelOptions) error {
 	}
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append([]report.Column{{Key: "segment"}, {Key: "entered", Kind: report.Int},
-			{Key: "converted", Kind: report.Int}}, ciCols("conversion")...)}
+			{Key: "converted", Kind: report.Int}}, metrics.CICols("conversion")...)}
 		for _, s := range all.Segments {
 			c := s.Result.Conversion
-			t.Rows = append(t.Rows, append([]any{s.Name, c.Denominator, c.Numerator}, ciVals(c)...))
+			t.Rows = append(t.Rows, append([]any{s.Name, c.Denominator, c.Numerator}, metrics.CIVals(c)...))
 		}
 		doc.Tables = append(doc.Tables, t)
 	}

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -249,31 +248,6 @@ func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, 
 	}
 	return report.Envelope{Metric: metric, Params: params, Input: inputSummary(l.data),
 		AsOf: time.Unix(0, l.asOf).In(r.loc).Format(time.RFC3339Nano), TZ: r.TZ, Result: result, Warnings: warnings}
-}
-
-// propText writes a proportion for people: "75.0% [30.1%, 95.4%] (3/4)".
-func propText(p metrics.Proportion) string {
-	if p.Value == nil {
-		return "– (0 eligible)"
-	}
-	return fmt.Sprintf("%s [%s, %s] (%s/%s)", report.Pct(*p.Value), report.Pct(p.CI.Low), report.Pct(p.CI.High),
-		report.Thousands(p.Numerator), report.Thousands(p.Denominator))
-}
-
-// ciCols are the columns of a proportion in a table.
-func ciCols(prefix string) []report.Column {
-	return []report.Column{
-		{Key: prefix, Header: prefix, Kind: report.Percent},
-		{Key: prefix + "_ci_low", Header: "ci low", Kind: report.Percent},
-		{Key: prefix + "_ci_high", Header: "ci high", Kind: report.Percent},
-	}
-}
-
-func ciVals(p metrics.Proportion) []any {
-	if p.Value == nil {
-		return []any{nil, nil, nil}
-	}
-	return []any{*p.Value, p.CI.Low, p.CI.High}
 }
 
 func prefixWarnings(ws []metrics.Warning, seg string) []metrics.Warning {

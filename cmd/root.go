@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/uptake-dev/uptake/ingest"
+	"github.com/uptake-dev/uptake/metrics"
 	"github.com/uptake-dev/uptake/report"
 )
 
@@ -108,7 +109,6 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	root.AddCommand(
 		NewCmdInspect(ios, nil),
 		NewCmdOnboarding(ios, nil),
-		NewCmdActivation(ios, nil),
 		NewCmdFunnel(ios, nil),
 		NewCmdRetention(ios, nil),
 		NewCmdChurn(ios, nil),
@@ -120,6 +120,9 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdDemo(ios, nil),
 		newCmdGenDocs(ios),
 	)
+	for _, m := range metrics.Registry {
+		root.AddCommand(NewCmdMetric(ios, m, nil))
+	}
 	markRunErrors(root)
 	return root
 }

@@ -601,27 +601,27 @@ func (o *SurveyOptions) figureRow(s metrics.Scale) (func(any) [][2]string, []rep
 		}
 		return head, cols, row
 	case "csat":
-		cols := append(append([]report.Column{{Key: "n", Kind: report.Int}}, ciCols("csat")...), report.Column{Key: "mean", Kind: report.Float})
+		cols := append(append([]report.Column{{Key: "n", Kind: report.Int}}, metrics.CICols("csat")...), report.Column{Key: "mean", Kind: report.Float})
 		row := func(f any) []any {
 			r := f.(CSATFigures)
-			return append(append([]any{r.N}, ciVals(r.CSAT)...), r.Mean)
+			return append(append([]any{r.N}, metrics.CIVals(r.CSAT)...), r.Mean)
 		}
 		head := func(f any) [][2]string {
 			r := f.(CSATFigures)
-			return [][2]string{{"CSAT", fmt.Sprintf("%s of answers at %d–%d", propText(r.CSAT), s.BoxLow, s.BoxHigh)},
+			return [][2]string{{"CSAT", fmt.Sprintf("%s of answers at %d–%d", metrics.PropText(r.CSAT), s.BoxLow, s.BoxHigh)},
 				{"mean", meanText(r.Mean, r.MeanCI, r.N)}}
 		}
 		return head, cols, row
 	default:
-		cols := append([]report.Column{{Key: "n", Kind: report.Int}, {Key: "mean", Kind: report.Float}}, ciCols("pct_easy")...)
+		cols := append([]report.Column{{Key: "n", Kind: report.Int}, {Key: "mean", Kind: report.Float}}, metrics.CICols("pct_easy")...)
 		row := func(f any) []any {
 			r := f.(CESFigures)
-			return append([]any{r.N, r.Mean}, ciVals(r.PctEasy)...)
+			return append([]any{r.N, r.Mean}, metrics.CIVals(r.PctEasy)...)
 		}
 		head := func(f any) [][2]string {
 			r := f.(CESFigures)
 			out := [][2]string{{"mean", meanText(r.Mean, r.MeanCI, r.N) + ", " + strings.ReplaceAll(s.Direction, "_", " ")},
-				{"easy", fmt.Sprintf("%s of answers at %d–%d", propText(r.PctEasy), s.BoxLow, s.BoxHigh)}}
+				{"easy", fmt.Sprintf("%s of answers at %d–%d", metrics.PropText(r.PctEasy), s.BoxLow, s.BoxHigh)}}
 			if r.Ease0100 != nil {
 				out = append(out, [2]string{"ease 0–100", strconv.FormatFloat(*r.Ease0100, 'f', 1, 64)})
 			}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
+
+	"github.com/uptake-dev/uptake/report"
 )
 
 // Warning is a machine-readable caveat attached to a result.
@@ -268,4 +271,142 @@ func proportionWarnings(what string, p Proportion) []Warning {
 		ws = append(ws, Warning{Code: "sparse_counts", Message: fmt.Sprintf("%s: %d of %d; fewer than 5 on one side", what, x, n)})
 	}
 	return ws
+}
+
+// ActivationSettings are the activation command's flags and config keys.
+type ActivationSettings struct {
+	Events      []string `flag:"activation-event" list:"comma" usage:"Event that activates (repeatable or comma-separated: all must happen)" json:"activation_events"`
+	MinCount    int      `flag:"min-count" usage:"Times each activation event must happen within the window" json:"min_count"`
+	SignupEvent string   `flag:"signup-event" usage:"Event that marks signup (default: each user's first event)" json:"signup_event"`
+	KM          bool     `flag:"km" usage:"Add the Kaplan–Meier time to value, which counts users who have not reached value yet" json:"km"`
+	WindowSettings
+	CohortSettings
+}
+
+// ActivationMetric is the activation metric (docs/metrics.md#activation).
+var ActivationMetric = &Def[ActivationSettings, ActivationResult]{
+	Info: Info{
+		Name:  "activation",
+		Use:   "[FILE...] --activation-event E",
+		Short: "Activation rate within a window of signup, with time to value",
+		Long: `Activation rate: of the users who signed up in the reporting range, the share
+who met the activation criterion within --within of their signup, with a Wilson
+confidence interval (docs/metrics.md#activation).
+
+The signup is each user's earliest --signup-event, or their first event of all
+when none is given. The criterion is --activation-event done at least
+--min-count times; several --activation-event flags must all be met. The window
+includes its end: within 7d means [signup, signup + 168 h].
+
+Users whose window is not complete at --as-of are censored: left out of both
+numerator and denominator, even if they already activated, and counted in
+excluded.censored.
+
+Time to value (the time until the criterion is met) is reported among those who
+reached it — type-7 percentiles — and with --km as a Kaplan–Meier estimate that
+also uses the users who have not reached value yet ("not_reached" when the
+curve never falls below 50%).`,
+		Example: `  uptake activation --demo --activation-event report_created
+  uptake activation --demo --activation-event report_created --within 48h --by plan
+  uptake activation events.csv --signup-event signup --activation-event project_created --min-count 2 --km
+  uptake activation --demo --activation-event report_created --format json | jq '.result.rate.value'`,
+		FlagUsage: map[string]string{"within": "Activation window after signup (90s, 30m, 48h, 7d, 2w; the end is included)"},
+	},
+	Defaults: func() ActivationSettings {
+		return ActivationSettings{MinCount: 1, WindowSettings: NewWindow(Days(7)), CohortSettings: NewCohorts()}
+	},
+	Check: func(s *ActivationSettings) error {
+		if len(s.Events) == 0 {
+			return fmt.Errorf("--activation-event is required")
+		}
+		if s.MinCount < 1 {
+			return fmt.Errorf("--min-count must be at least 1, got %d", s.MinCount)
+		}
+		return s.WindowSettings.Check()
+	},
+	Needs: func(s *ActivationSettings) Needs {
+		return Needs{Events: append([]string{s.SignupEvent}, s.Events...), Refs: []Ref{
+			{Flag: "--activation-event", Names: s.Events}, {Flag: "--signup-event", Names: []string{s.SignupEvent}}}}
+	},
+	Compute: func(r *Run, s *ActivationSettings, users []int32) ActivationResult {
+		return Activation(r.Log, users, ActivationParams{Events: s.Events, MinCount: s.MinCount, Anchor: Anchor{Event: s.SignupEvent},
+			Window: s.Window(r.Loc), Range: r.Range, Level: r.Level, KM: s.KM, Cohorts: s.Calendar(r.Loc), Since: r.Since})
+	},
+	Warnings: func(a ActivationResult) []Warning { return a.Warnings },
+	Params: func(_ *Run, s *ActivationSettings) any {
+		return struct {
+			*ActivationSettings
+			SignupEvent string `json:"signup_event"`
+			Incomplete  string `json:"incomplete"`
+			Percentiles string `json:"percentile_method"`
+		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude", "type7"}
+	},
+	View: activationView,
+}
+
+func activationView(r *Run, s *ActivationSettings, all Segmented[ActivationResult]) report.Doc {
+	res := all.Overall
+	crit := strings.Join(s.Events, " and ")
+	if s.MinCount > 1 {
+		crit += fmt.Sprintf(" (%d times each)", s.MinCount)
+	}
+	anchor := "first event"
+	if s.SignupEvent != "" {
+		anchor = s.SignupEvent
+	}
+	win := s.Window(r.Loc)
+	doc := report.Doc{Title: fmt.Sprintf("Activation: %s within %s of %s", crit, s.Within.Text, anchor)}
+	doc.Add("activation rate", PropText(res.Rate))
+	doc.Add("eligible users", fmt.Sprintf("%s of %s who signed up in range; %s censored (window not complete at as_of)",
+		report.Thousands(res.Rate.Denominator), report.Thousands(res.Anchored), report.Thousands(res.Excluded.Censored)))
+	doc.Add("window", fmt.Sprintf("%s, %s, end included", s.Within.Text, win.Mode()))
+	if res.NoAnchor > 0 {
+		doc.Add("no signup event", report.Thousands(res.NoAnchor)+" users never did "+s.SignupEvent)
+	}
+	ttv := report.Table{Title: fmt.Sprintf("Time to value (among the %s who activated)", report.Thousands(res.TTV.Reached)),
+		Columns: []report.Column{{Key: "reached", Kind: report.Int}, {Key: "not_reached", Header: "not reached", Kind: report.Int},
+			{Key: "min", Kind: report.Duration}, {Key: "p25", Kind: report.Duration}, {Key: "median", Kind: report.Duration},
+			{Key: "p75", Kind: report.Duration}, {Key: "p90", Kind: report.Duration}, {Key: "max", Kind: report.Duration}},
+		Rows: [][]any{{res.TTV.Reached, res.TTV.NotReached, res.TTV.MinSeconds, res.TTV.P25Seconds, res.TTV.MedianSeconds,
+			res.TTV.P75Seconds, res.TTV.P90Seconds, res.TTV.MaxSeconds}}}
+	doc.Tables = append(doc.Tables, ttv)
+	if km := res.TTV.KM; km != nil {
+		notReached := func(v *float64) any {
+			if v == nil {
+				return "not reached"
+			}
+			return v
+		}
+		doc.Tables = append(doc.Tables, report.Table{Title: fmt.Sprintf("Kaplan–Meier time to value (all %s who signed up in range)", report.Thousands(km.N)),
+			Columns: []report.Column{{Key: "users", Kind: report.Int}, {Key: "reached", Kind: report.Int}, {Key: "censored", Kind: report.Int},
+				{Key: "p25", Kind: report.Duration}, {Key: "median", Kind: report.Duration}, {Key: "p75", Kind: report.Duration}},
+			Rows: [][]any{{km.N, km.Events, km.Censored, notReached(km.P25Seconds), notReached(km.MedianSeconds), notReached(km.P75Seconds)}}})
+	}
+	if len(res.Cohorts) > 0 {
+		t := report.Table{Title: "By signup cohort", Columns: append(append([]report.Column{{Key: "cohort"}, {Key: "signups", Kind: report.Int},
+			{Key: "eligible", Kind: report.Int}, {Key: "activated", Kind: report.Int}}, CICols("rate")...),
+			report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "status"})}
+		for _, c := range res.Cohorts {
+			t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Size, c.Rate.Denominator, c.Rate.Numerator}, CIVals(c.Rate)...), c.Censored, c.Status))
+		}
+		doc.Tables = append(doc.Tables, t)
+	}
+	seg := report.Table{Title: "By " + r.By, Columns: append(append([]report.Column{{Key: "segment"},
+		{Key: "eligible", Kind: report.Int}, {Key: "activated", Kind: report.Int}}, CICols("rate")...),
+		report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "median_ttv_seconds", Header: "median ttv", Kind: report.Duration})}
+	row := func(name string, a ActivationResult) []any {
+		return append(append([]any{name, a.Rate.Denominator, a.Rate.Numerator}, CIVals(a.Rate)...), a.Excluded.Censored, a.TTV.MedianSeconds)
+	}
+	for _, sr := range all.Segments {
+		seg.Rows = append(seg.Rows, row(sr.Name, sr.Result))
+	}
+	if len(all.Segments) > 0 {
+		doc.Tables = append(doc.Tables, seg)
+	}
+	csv := seg
+	csv.Rows = append([][]any{row("(all)", res)}, seg.Rows...)
+	doc.CSV = &csv
+	doc.Notes = append(doc.Notes, fmt.Sprintf("as of %s; intervals are %s Wilson; time to value is conditional on reaching it (type-7 percentiles)",
+		r.AsOf, report.Pct(r.Level)))
+	return doc
 }

@@ -1,0 +1,64 @@
+package cmd
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// bindSettings adds a flag for every `flag`-tagged field of the struct s
+// points to (and of the structs it embeds), so the command line sets the
+// metric's settings directly. usage overrides a field's `usage` tag by flag
+// name. The same flags read a config file's keys (see setSetting).
+func bindSettings(cmd *cobra.Command, s any, usage map[string]string) {
+	fs := cmd.Flags()
+	eachSetting(reflect.ValueOf(s).Elem(), func(f reflect.StructField, v reflect.Value) {
+		name := f.Tag.Get("flag")
+		help := f.Tag.Get("usage")
+		if u, ok := usage[name]; ok {
+			help = u
+		}
+		switch p := v.Addr().Interface().(type) {
+		case pflag.Value:
+			fs.Var(p, name, help)
+		case *string:
+			if enum, ok := f.Tag.Lookup("enum"); ok {
+				enumFlag(cmd, p, name, *p, strings.Split(enum, ","), help)
+			} else {
+				fs.StringVar(p, name, *p, help)
+			}
+		case *[]string:
+			if f.Tag.Get("list") == "comma" {
+				fs.StringSliceVar(p, name, *p, help)
+			} else {
+				fs.StringArrayVar(p, name, *p, help)
+			}
+		case *int:
+			fs.IntVar(p, name, *p, help)
+		case *float64:
+			fs.Float64Var(p, name, *p, help)
+		case *bool:
+			fs.BoolVar(p, name, *p, help)
+		default:
+			panic(fmt.Sprintf("settings field %s (--%s): unsupported type %s", f.Name, name, f.Type))
+		}
+	})
+}
+
+// eachSetting calls fn for every flag-tagged field of the struct v,
+// embedded structs' fields included.
+func eachSetting(v reflect.Value, fn func(reflect.StructField, reflect.Value)) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		switch {
+		case f.Tag.Get("flag") != "":
+			fn(f, v.Field(i))
+		case f.Anonymous && f.Type.Kind() == reflect.Struct:
+			eachSetting(v.Field(i), fn)
+		}
+	}
+}

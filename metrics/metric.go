@@ -1,0 +1,140 @@
+package metrics
+
+import (
+	"time"
+
+	"github.com/uptake-dev/uptake/report"
+)
+
+// A metric is one definition: its name and help, its settings (a struct
+// whose fields carry `flag` tags: the command line and the config file set
+// them by those names), what it needs from the read, how it computes over a
+// set of users, and how people see the result. Commands, `report` and the
+// config loader all come from the Registry, so adding a metric is one file
+// here and one line there (docs/architecture.md).
+
+// Info names and describes a metric.
+type Info struct {
+	Name    string // the command and the config's metric: name
+	Use     string // the command line after the name: "[FILE...] --activation-event E"
+	Short   string
+	Long    string
+	Example string
+	// ActiveEvents: the metric counts activity, so it takes --active-event.
+	ActiveEvents bool
+	// FlagUsage overrides the help of shared settings (--within) by flag.
+	FlagUsage map[string]string
+}
+
+// Needs is what a metric reads.
+type Needs struct {
+	// Events are kept per user in the Log, by name ("" entries are ignored).
+	Events []string
+	// AllEvents keeps every event in the Log.
+	AllEvents bool
+	// Activity, when set, asks for per-user active days with this
+	// configuration (the engine fills Loc and ActiveEvents).
+	Activity *ActivityConfig
+	// Refs are the event and property names the settings give, by flag:
+	// each must be in the input (docs/formats.md#bad-input).
+	Refs []Ref
+}
+
+// Ref is an event or property name a flag gives.
+type Ref struct {
+	Flag     string
+	Property bool // a property; otherwise an event
+	Names    []string
+}
+
+// Run is what a metric computes against: the read, and the reporting
+// settings every metric shares.
+type Run struct {
+	Log      *Log      // the events Needs asked for, per user
+	Activity *Activity // per-user activity, when Needs.Activity was set
+	Loc      *time.Location
+	Range    Range
+	Level    float64 // --conf
+	Since    *int64  // --since, or nil
+	By       string  // --by field, or ""
+	AsOf     string  // as_of in RFC 3339, in Loc
+}
+
+// Def is one metric with settings S and result R.
+type Def[S any, R any] struct {
+	Info
+	// Defaults returns the settings every flag starts from.
+	Defaults func() S
+	// Check rejects settings no command line should hold (a usage error).
+	Check func(*S) error
+	// Needs is what the settings read.
+	Needs func(*S) Needs
+	// Compute computes the result over users; Run is shared, read-only.
+	Compute func(*Run, *S, []int32) R
+	// Warnings are the result's caveats.
+	Warnings func(R) []Warning
+	// Params are the settings as the JSON envelope spells them, every
+	// default written out (nil: the settings' own JSON).
+	Params func(*Run, *S) any
+	// View is the result for people: a headline, summary lines and tables.
+	View func(*Run, *S, Segmented[R]) report.Doc
+}
+
+// Metric is a registered metric, whatever its types: the registry's users
+// hold settings as `any` (always the *S of NewSettings).
+type Metric interface {
+	About() Info
+	NewSettings() any
+	Validate(s any) error
+	NeedsOf(s any) Needs
+	// Evaluate computes the result overall and per segment.
+	Evaluate(r *Run, s any, all []int32, segs []Segment) Result
+}
+
+// Result is a metric's computed output, ready to render.
+type Result struct {
+	Value    any // Segmented[R]: the JSON result
+	Params   any
+	Warnings []Warning
+	Doc      report.Doc
+}
+
+func (d *Def[S, R]) About() Info { return d.Info }
+
+func (d *Def[S, R]) NewSettings() any {
+	s := d.Defaults()
+	return &s
+}
+
+func (d *Def[S, R]) Validate(s any) error {
+	if d.Check == nil {
+		return nil
+	}
+	return d.Check(s.(*S))
+}
+
+func (d *Def[S, R]) NeedsOf(s any) Needs { return d.Needs(s.(*S)) }
+
+func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result {
+	set := s.(*S)
+	warn := d.Warnings
+	if warn == nil {
+		warn = func(R) []Warning { return nil }
+	}
+	res, ws := BySegment(all, r.By, segs, func(users []int32) R { return d.Compute(r, set, users) }, warn)
+	out := Result{Value: res, Params: set, Warnings: ws, Doc: d.View(r, set, res)}
+	if d.Params != nil {
+		out.Params = d.Params(r, set)
+	}
+	return out
+}
+
+// Lookup returns the registered metric named name.
+func Lookup(name string) (Metric, bool) {
+	for _, m := range Registry {
+		if m.About().Name == name {
+			return m, true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,43 @@
+package metrics
+
+import (
+	"fmt"
+
+	"github.com/uptake-dev/uptake/report"
+)
+
+// PropText writes a proportion for people: "75.0% [30.1%, 95.4%] (3/4)".
+func PropText(p Proportion) string {
+	if p.Value == nil {
+		return "– (0 eligible)"
+	}
+	return fmt.Sprintf("%s [%s, %s] (%s/%s)", report.Pct(*p.Value), report.Pct(p.CI.Low), report.Pct(p.CI.High),
+		report.Thousands(p.Numerator), report.Thousands(p.Denominator))
+}
+
+// CICols are the columns of a proportion in a table.
+func CICols(prefix string) []report.Column {
+	return []report.Column{
+		{Key: prefix, Header: prefix, Kind: report.Percent},
+		{Key: prefix + "_ci_low", Header: "ci low", Kind: report.Percent},
+		{Key: prefix + "_ci_high", Header: "ci high", Kind: report.Percent},
+	}
+}
+
+// CIVals are a proportion's cells under CICols.
+func CIVals(p Proportion) []any {
+	if p.Value == nil {
+		return []any{nil, nil, nil}
+	}
+	return []any{*p.Value, p.CI.Low, p.CI.High}
+}
+
+// Tables renders the overall result under title and each segment's under
+// "FIELD = value".
+func (s Segmented[R]) Tables(title string, table func(title string, r R) report.Table) []report.Table {
+	out := []report.Table{table(title, s.Overall)}
+	for _, seg := range s.Segments {
+		out = append(out, table(s.By+" = "+seg.Name, seg.Result))
+	}
+	return out
+}
