@@ -2,11 +2,13 @@ package cmd
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/metrics"
+	"github.com/uptake-dev/uptake/report"
 )
 
 // MetricOptions are the flags of a registered metric's command: the input
@@ -53,48 +55,102 @@ func runMetric(opts *MetricOptions) error {
 	if err := r.resolve(); err != nil {
 		return err
 	}
-	m, s := opts.Metric, opts.Settings
-	needs := m.NeedsOf(s)
-	for _, ref := range needs.Refs {
-		kind := eventRef
-		if ref.Property {
-			kind = propertyRef
+	j := &job{metric: opts.Metric, settings: opts.Settings, report: r}
+	d, asOf, err := evaluate(opts.IO, &opts.Input, r, opts.Args, []*job{j})
+	if err != nil {
+		return err
+	}
+	env, err := j.envelope(&loaded{data: d, asOf: asOf}, &opts.Input)
+	if err != nil {
+		return err
+	}
+	return r.Out.write(opts.IO, env, j.result.Doc, r.loc)
+}
+
+// job is one metric to compute, with its settings and reporting flags.
+type job struct {
+	metric   metrics.Metric
+	settings any
+	report   *ReportFlags // resolved
+	result   metrics.Result
+	act      *metrics.Activity
+}
+
+// evaluate reads the input once for every job and computes each. The read
+// keeps the union of what the jobs need: the events of every one, the --by
+// property of every one, and an activity summary per job that asks for one.
+// Reading is bounded by r's --since and --as-of, which all jobs share.
+func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
+	var need ingest.Need
+	var sinks ingest.Tee
+	needs := make([]metrics.Needs, len(jobs))
+	for i, j := range jobs {
+		n := j.metric.NeedsOf(j.settings)
+		needs[i] = n
+		for _, ref := range n.Refs {
+			kind := eventRef
+			if ref.Property {
+				kind = propertyRef
+			}
+			in.refer(ref.Flag, kind, ref.Names...)
 		}
-		opts.Input.refer(ref.Flag, kind, ref.Names...)
+		need.Events = append(need.Events, n.Events...)
+		need.AllEvents = need.AllEvents || n.AllEvents
+		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
+			need.UserProps = append(need.UserProps, by)
+		}
+		if n.Activity != nil {
+			cfg := *n.Activity
+			cfg.Loc, cfg.ActiveEvents = j.report.loc, j.report.ActiveEvents
+			j.act = metrics.NewActivity(cfg)
+			sinks = append(sinks, j.act)
+		}
 	}
-	need := ingest.Need{Events: needs.Events, AllEvents: needs.AllEvents}
-	var act *metrics.Activity
-	if needs.Activity != nil {
-		cfg := *needs.Activity
-		cfg.Loc, cfg.ActiveEvents = r.loc, r.ActiveEvents
-		act = metrics.NewActivity(cfg)
-		need.Sink = act
+	switch len(sinks) {
+	case 0:
+	case 1:
+		need.Sink = sinks[0]
+	default:
+		need.Sink = sinks
 	}
-	d, asOf, err := r.read(opts.IO, &opts.Input, opts.Args, need)
+	d, asOf, err := r.read(ios, in, args, need)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	run := &metrics.Run{Activity: act, Loc: r.loc, Range: r.rng(asOf), Level: r.Conf, Since: nanos(r.sinc), By: r.By,
-		AsOf: time.Unix(0, asOf).In(r.loc).Format(time.RFC3339Nano)}
-	var all []int32
-	if act != nil {
-		all = act.AllUsers()
-	}
-	if len(needs.Events) > 0 || needs.AllEvents || act == nil {
-		run.Log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
+	var log *metrics.Log
+	if len(need.Events) > 0 || need.AllEvents {
+		log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
 		d.Events = nil // the log holds them now
-		all = run.Log.AllUsers()
 	}
-	res := m.Evaluate(run, s, all, metrics.Segments(d.UserProps[r.By]))
-	params, err := paramsMap(res.Params)
+	for i, j := range jobs {
+		jr := j.report
+		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
+			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano)}
+		var all []int32
+		switch {
+		case len(needs[i].Events) > 0 || needs[i].AllEvents:
+			all = log.AllUsers()
+		case j.act != nil:
+			all = j.act.AllUsers()
+		default:
+			all = metrics.AllUsers(len(d.Users))
+		}
+		j.result = j.metric.Evaluate(run, j.settings, all, metrics.Segments(d.UserProps[jr.By]))
+	}
+	return d, asOf, nil
+}
+
+// envelope is the job's JSON envelope: its params joined by the reporting
+// settings, its result and every warning.
+func (j *job) envelope(l *loaded, in *InputFlags) (report.Envelope, error) {
+	params, err := paramsMap(j.result.Params)
 	if err != nil {
-		return err
+		return report.Envelope{}, err
 	}
-	if act != nil {
-		params = activityParams(r, params)
+	if j.metric.About().ActiveEvents {
+		params = activityParams(j.report, params)
 	}
-	env := r.envelope(m.About().Name, params, &loaded{data: d, asOf: asOf}, &opts.Input, res.Value, res.Warnings)
-	return r.Out.write(opts.IO, env, res.Doc, r.loc)
+	return j.report.envelope(j.metric.About().Name, params, l, in, j.result.Value, j.result.Warnings), nil
 }
 
 // paramsMap turns a metric's params into the envelope's object, whose keys

@@ -308,7 +308,7 @@ func (a *Activity) StartsByPeriod(u int) map[int]int64 { return a.startPer[u] }
 func (a *Activity) Loc() *time.Location { return a.cfg.Loc }
 
 // AllUsers lists users 0..n-1.
-func (a *Activity) AllUsers() []int32 { return allUsers(a.Users) }
+func (a *Activity) AllUsers() []int32 { return AllUsers(a.Users) }
 
 // dayCache turns instants into local day numbers (days since 1970-01-01 in
 // the zone), remembering the last day's bounds: events arrive mostly in

@@ -103,9 +103,10 @@ func (l *Log) NameIDs(names []string) []int32 {
 }
 
 // AllUsers lists every user id 0..n-1.
-func (l *Log) AllUsers() []int32 { return allUsers(len(l.Users)) }
+func (l *Log) AllUsers() []int32 { return AllUsers(len(l.Users)) }
 
-func allUsers(n int) []int32 {
+// AllUsers lists the user ids 0..n-1.
+func AllUsers(n int) []int32 {
 	out := make([]int32, n)
 	for i := range out {
 		out[i] = int32(i)
