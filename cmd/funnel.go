@@ -204,25 +204,27 @@ mean of the two middle values) over the users reaching the step.`,
 	return cmd
 }
 
+// parseExclusions reads each --exclude: EVENT, or EVENT:FROM:TO when the
+// last two colon-separated parts are whole numbers. An event name may itself
+// hold colons (page:view, checkout:step:done): only a trailing :FROM:TO is
+// read as steps.
 func parseExclusions(specs []string, n int, order string) ([]metrics.Exclusion, error) {
 	var out []metrics.Exclusion
 	for _, s := range specs {
-		parts := strings.Split(s, ":")
-		e := metrics.Exclusion{Event: parts[0], From: 1, To: n}
-		switch len(parts) {
-		case 1:
-		case 3:
-			from, err1 := strconv.Atoi(parts[1])
-			to, err2 := strconv.Atoi(parts[2])
-			if err1 != nil || err2 != nil || from < 1 || to > n || from >= to {
-				return nil, usageErrorf("--exclude %q: FROM and TO are step numbers with 1 ≤ FROM < TO ≤ %d", s, n)
+		e := metrics.Exclusion{Event: s, From: 1, To: n}
+		if parts := strings.Split(s, ":"); len(parts) >= 3 {
+			from, err1 := strconv.Atoi(parts[len(parts)-2])
+			to, err2 := strconv.Atoi(parts[len(parts)-1])
+			if err1 == nil && err2 == nil {
+				e.Event = strings.Join(parts[:len(parts)-2], ":")
+				if from < 1 || to > n || from >= to {
+					return nil, usageErrorf("--exclude %q: FROM and TO are step numbers with 1 ≤ FROM < TO ≤ %d", s, n)
+				}
+				if order == "any" {
+					return nil, usageErrorf("--exclude %q: step numbers mean nothing with --order any; use --exclude %s", s, e.Event)
+				}
+				e.From, e.To = from, to
 			}
-			if order == "any" {
-				return nil, usageErrorf("--exclude %q: step numbers mean nothing with --order any; use --exclude %s", s, parts[0])
-			}
-			e.From, e.To = from, to
-		default:
-			return nil, usageErrorf("--exclude %q: want EVENT or EVENT:FROM:TO", s)
 		}
 		if e.Event == "" {
 			return nil, usageErrorf("--exclude %q: missing the event name", s)

@@ -88,3 +88,29 @@ func TestMetricUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFunnelExcludeColonEvent: an event name holding colons (page:view) can
+// be excluded, alone or with a trailing :FROM:TO; it was refused as
+// "want EVENT or EVENT:FROM:TO" and could not be excluded at all.
+func TestFunnelExcludeColonEvent(t *testing.T) {
+	input := "timestamp,user_id,event\n" +
+		"2024-01-01T00:00:00Z,u1,signup\n2024-01-01T00:01:00Z,u1,page:view\n2024-01-01T00:02:00Z,u1,cart:add\n2024-01-01T00:03:00Z,u1,buy\n" +
+		"2024-01-01T00:00:00Z,u2,signup\n2024-01-01T00:02:00Z,u2,cart:add\n2024-01-01T00:03:00Z,u2,buy\n"
+	for _, tt := range []struct {
+		exclude string
+		want    string // the conversion line
+	}{
+		{"page:view", "(1/1)\n  left out:    0 censored (no attempt with a complete window), 1 with every attempt spoiled"},
+		{"page:view:1:2", "(1/1)\n  left out:    0 censored (no attempt with a complete window), 1 with every attempt spoiled"},
+		{"page:view:2:3", "(2/2)\n  left out:    0 censored (no attempt with a complete window), 0 with every attempt spoiled"},
+	} {
+		code, out, errOut := runInput(t, input, "funnel", "-", "--steps", "signup,cart:add,buy", "--exclude", tt.exclude, "--as-of", "2024-02-01", "-q")
+		if code != 0 || !strings.Contains(out, tt.want) {
+			t.Errorf("--exclude %s: exit %d, stdout %q, stderr %q; want %q", tt.exclude, code, out, errOut, tt.want)
+		}
+	}
+	code, _, errOut := runInput(t, input, "funnel", "-", "--steps", "signup,cart:add,buy", "--exclude", "page:view:1:4")
+	if code != ExitUsage || !strings.Contains(errOut, "FROM and TO are step numbers") {
+		t.Errorf("page:view:1:4: exit %d, stderr %q; want a usage error", code, errOut)
+	}
+}

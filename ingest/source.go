@@ -295,6 +295,17 @@ var binaryFormats = []struct{ magic, what, todo string }{
 	{string(gzipMagic), "gzip-compressed twice", "decompress it once first (gunzip)"},
 }
 
+// isBzip2 reports whether head starts a bzip2 stream: "BZh", the block
+// size '1'…'9', then the magic of a first block or of the end of an empty
+// stream (a text file does not start so).
+func isBzip2(head []byte) bool {
+	if len(head) < 10 || string(head[:3]) != "BZh" || head[3] < '1' || head[3] > '9' {
+		return false
+	}
+	m := string(head[4:10])
+	return m == "1AY&SY" || m == "\x17\x72\x45\x38\x50\x90"
+}
+
 // refuse says what an input is when it is not text uptake can read: a zip
 // archive where it cannot be read as one, a binary format, or text in
 // UTF-16 or UTF-32. head is the start of the decompressed input.
@@ -312,6 +323,9 @@ func refuse(in Input, head []byte, compressed string) error {
 		if strings.HasPrefix(string(head), f.magic) {
 			return fmt.Errorf("%s: is %s, which uptake does not read; %s", in.Name, f.what, f.todo)
 		}
+	}
+	if isBzip2(head) {
+		return fmt.Errorf("%s: is bzip2-compressed, which uptake does not read; decompress it first (bzip2 -d)", in.Name)
 	}
 	if enc, bom := wideEncoding(head); enc != "" {
 		if bom {

@@ -156,6 +156,9 @@ func TestSourceErrors(t *testing.T) {
 		{"sqlite", str("SQLite format 3\x00\x10\x00"), Options{}, `f: is an SQLite database, which uptake does not read; export a table as CSV (sqlite3 -header -csv)`},
 		{"xz", str("\xfd7zXZ\x00\x00\x04"), Options{}, `f: is xz-compressed, which uptake does not read; decompress it first (xz -d)`},
 		{"zstd", str("\x28\xb5\x2f\xfd\x24\x00"), Options{}, `f: is zstd-compressed, which uptake does not read; decompress it first (zstd -d)`},
+		{"bzip2", str("BZh91AY&SY\x4e\xec"), Options{}, `f: is bzip2-compressed, which uptake does not read; decompress it first (bzip2 -d)`},
+		{"empty bzip2", str("BZh9\x17\x72\x45\x38\x50\x90\x00\x00\x00\x00"), Options{}, `f: is bzip2-compressed, which uptake does not read; decompress it first (bzip2 -d)`},
+		{"gzipped bzip2", bytesIn(gzipOf("BZh91AY&SY\x4e\xec")), Options{}, `f: is bzip2-compressed, which uptake does not read; decompress it first (bzip2 -d)`},
 		{"gzip twice", bytesIn(gzipOf(string(gz))), Options{}, `f: is gzip-compressed twice, which uptake does not read; decompress it once first (gunzip)`},
 		{"parquet in gzip", bytesIn(gzipOf("PAR1\x15\x04")), Options{}, `f: is a Parquet file, which uptake does not read; export JSONL or CSV instead`},
 
