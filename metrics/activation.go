@@ -342,6 +342,9 @@ curve never falls below 50%).`,
 		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude", "type7"}
 	},
 	View: activationView,
+	Headline: func(_ *Run, s *ActivationSettings, all Segmented[ActivationResult]) string {
+		return fmt.Sprintf("Activation (%s within %s): %s", strings.Join(s.Events, " and "), s.Within.Text, PropText(all.Overall.Rate))
+	},
 }
 
 func activationView(r *Run, s *ActivationSettings, all Segmented[ActivationResult]) report.Doc {

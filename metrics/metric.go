@@ -76,8 +76,12 @@ type Def[S any, R any] struct {
 	// Params are the settings as the JSON envelope spells them, every
 	// default written out (nil: the settings' own JSON).
 	Params func(*Run, *S) any
-	// View is the result for people: a headline, summary lines and tables.
+	// View is the result for people: summary lines and tables.
 	View func(*Run, *S, Segmented[R]) report.Doc
+	// Headline is the result in one line, for a report's section
+	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
+	// nil: the view's title.
+	Headline func(*Run, *S, Segmented[R]) string
 }
 
 // Metric is a registered metric, whatever its types: the registry's users
@@ -97,6 +101,7 @@ type Result struct {
 	Params   any
 	Warnings []Warning
 	Doc      report.Doc
+	Headline string
 }
 
 func (d *Def[S, R]) About() Info { return d.Info }
@@ -125,6 +130,10 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 	out := Result{Value: res, Params: set, Warnings: ws, Doc: d.View(r, set, res)}
 	if d.Params != nil {
 		out.Params = d.Params(r, set)
+	}
+	out.Headline = out.Doc.Title
+	if d.Headline != nil {
+		out.Headline = d.Headline(r, set, res)
 	}
 	return out
 }

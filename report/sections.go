@@ -1,0 +1,47 @@
+package report
+
+// A report is several metrics' documents in one: a section each, with a
+// one-line headline first (uptake report).
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+)
+
+// Section is one metric of a report.
+type Section struct {
+	Name     string // the config's name for it
+	Headline string // "Activation (report_created within 48h): 53.2% [50.1%, 56.3%]"
+	Doc      Doc
+}
+
+// WriteReport renders a report's sections under title, as text or
+// Markdown (CSV and JSON reports are written by their callers). Like Write,
+// it writes once, when everything rendered.
+func WriteReport(w io.Writer, title string, secs []Section, f Format, o Options) error {
+	var b bytes.Buffer
+	switch f {
+	case FormatMarkdown:
+		o.Color = false
+		fmt.Fprintf(&b, "# %s\n", mdSafe(title))
+		for _, s := range secs {
+			fmt.Fprintf(&b, "\n## %s\n\n**%s**\n\n", mdSafe(s.Name), mdSafe(s.Headline))
+			if err := markdownDoc(&b, s.Doc, o, 3); err != nil {
+				return err
+			}
+		}
+	case FormatTable, "":
+		b.WriteString(style(Safe(title), o, bold) + "\n")
+		for _, s := range secs {
+			fmt.Fprintf(&b, "\n%s\n%s\n\n", style("━━ "+Safe(s.Name)+" ━━", o, bold), Safe(s.Headline))
+			if err := writeText(&b, s.Doc, o); err != nil {
+				return err
+			}
+		}
+	default:
+		return fmt.Errorf("a report has no %s form", f)
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
