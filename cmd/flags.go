@@ -331,7 +331,7 @@ type output struct {
 
 func (o *output) add(cmd *cobra.Command) {
 	enumFlag(cmd, &o.Format, "format", "table", report.Formats, "Output format")
-	cmd.Flags().BoolVar(&o.CSVRaw, "csv-raw", false, "With --format csv, write text cells as they are, without the ' that keeps a leading = + - @ tab or CR from being run as a spreadsheet formula")
+	cmd.Flags().BoolVar(&o.CSVRaw, "csv-raw", false, "With --format csv, write text cells byte for byte: no escaped control characters, no ' before a leading = + - @ tab or CR (which keeps a spreadsheet from running the cell as a formula)")
 }
 
 // write renders a result: the JSON envelope, or the document for people.

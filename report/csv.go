@@ -12,7 +12,9 @@ import (
 func writeCSV(w io.Writer, t Table, o Options) error {
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	text := Defuse
+	// text cells: control characters escaped as for people (a CSV read in a
+	// terminal must not clear it), then defused for spreadsheets
+	text := func(s string) string { return Defuse(Safe(s)) }
 	if o.CSVRaw {
 		text = func(s string) string { return s }
 	}

@@ -117,8 +117,8 @@ type Options struct {
 	TTY   bool           // the writer is a terminal: borders
 	Color bool           // ANSI colour allowed (TTY, no NO_COLOR)
 	TZ    *time.Location // zone for Time cells (default UTC)
-	// CSVRaw writes CSV text cells byte for byte, without the apostrophe
-	// that keeps a spreadsheet from running a cell as a formula (Defuse).
+	// CSVRaw writes CSV text cells byte for byte: control characters not
+	// escaped (Safe), no apostrophe before a formula's first character (Defuse).
 	CSVRaw bool
 }
 
@@ -126,7 +126,7 @@ type Options struct {
 // built in memory and written with one call, so an error or a panic while
 // rendering never leaves half a document on w. Text for people (tables,
 // Markdown) is escaped with Safe, and Markdown syntax in values is escaped
-// too; CSV text cells are defused (Defuse) unless o.CSVRaw.
+// too; CSV text cells are escaped and defused unless o.CSVRaw.
 func Write(w io.Writer, doc Doc, f Format, o Options) error {
 	if o.TZ == nil {
 		o.TZ = time.UTC

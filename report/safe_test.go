@@ -133,9 +133,9 @@ func TestCSVDefusesTextCells(t *testing.T) {
 			"'+1,-3,-0.5\n" +
 			"'-2,0,-0.5\n" +
 			"'@SUM(A1),1,2\n" +
-			"'\tx,1,2\n" +
-			"\"a\rb\",1,2\n" +
-			"\"'\rb\",1,2\n" +
+			"\\tx,1,2\n" + // escaped, so no longer a formula's start
+			"a\\rb,1,2\n" +
+			"\\rb,1,2\n" +
 			"plain - text,1,2\n" +
 			",1,2\n" +
 			"'quoted,1,\n"},
