@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"math"
@@ -80,15 +81,53 @@ func ParseFilter(expr string) (Filter, error) {
 	return f, nil
 }
 
-// parseNumber reads s as a number: isNum says it has a number's syntax
-// (NaN, Inf and out-of-range values such as 1e309 included), finite that
-// it is an ordinary number.
+// parseNumber reads s as a number: isNum says it is one — a decimal number
+// (sign, digits, point, exponent) with any spaces around it, or NaN or an
+// infinity, or one too large for a float64 such as 1e309 — and finite that
+// it is an ordinary number. Go's other spellings (4_2, 0x1p4) are text.
 func parseNumber(s string) (n float64, isNum, finite bool) {
-	n, err := strconv.ParseFloat(s, 64)
-	if err != nil && !math.IsInf(n, 0) {
-		return 0, false, false // not a number at all (of the errors, only overflow returns ±Inf)
+	s = strings.TrimSpace(s)
+	if !decimal(s) {
+		switch strings.ToLower(strings.TrimLeft(s, "+-")) {
+		case "nan", "inf", "infinity":
+			return math.NaN(), true, false
+		}
+		return 0, false, false
 	}
-	return n, true, err == nil && !math.IsNaN(n) && !math.IsInf(n, 0)
+	n, err := strconv.ParseFloat(s, 64)
+	return n, true, err == nil && !math.IsInf(n, 0)
+}
+
+// decimal reports whether s is [+-]digits[.digits][(e|E)[+-]digits], with
+// digits on at least one side of the point.
+func decimal(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	start := i
+	i = skipDigits([]byte(s), i)
+	digits := i > start
+	if i < len(s) && s[i] == '.' {
+		j := skipDigits([]byte(s), i+1)
+		digits = digits || j > i+1
+		i = j
+	}
+	if !digits {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := skipDigits([]byte(s), i)
+		if j == i {
+			return false
+		}
+		i = j
+	}
+	return i == len(s)
 }
 
 func unquote(s string) string {
@@ -110,12 +149,13 @@ func (f Filter) Seen() bool { return f.seen != nil && f.seen.Load() }
 // Match reports whether a row whose FIELD holds v passes. A field the row
 // does not have counts as the empty string.
 //
-// A comparison (= != < <= > >=) is numeric when both sides are numbers,
-// and byte-wise otherwise. A field holding a number that is not finite —
-// NaN, ±Inf, or one too large for a float64 such as 1e309 — matches no
-// comparison with a number, != included: it is no number to compare, and
-// comparing its text instead would be a quietly different rule. ~ and !~
-// are Go regular expressions.
+// A comparison (= != < <= > >=) is numeric when both sides are numbers
+// (spaces around a number are ignored: " 10" is 10), and byte-wise
+// otherwise. With a number, a field that is empty or missing, or that holds
+// a number that is not finite — NaN, ±Inf, or one too large for a float64
+// such as 1e309 — matches no comparison, != included, as SQL's NULL does:
+// "score < 7" must not keep the rows with no score. ~ and !~ are Go regular
+// expressions.
 func (f *Filter) Match(v []byte) bool {
 	if len(v) > 0 && f.seen != nil && !f.seen.Load() {
 		f.seen.Store(true)
@@ -127,8 +167,12 @@ func (f *Filter) Match(v []byte) bool {
 		return !f.re.Match(v)
 	}
 	if f.isNum {
-		if n, isNum, finite := parseNumber(string(v)); isNum {
+		n, isNum, finite := parseNumber(string(v))
+		switch {
+		case isNum:
 			return finite && cmpOK(f.Op, cmp.Compare(n, f.num))
+		case len(bytes.TrimSpace(v)) == 0:
+			return false // no value is no number: score < 7 is not "no score"
 		}
 	}
 	return cmpOK(f.Op, strings.Compare(string(v), f.Value))

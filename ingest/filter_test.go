@@ -62,9 +62,15 @@ func TestFilterNumeric(t *testing.T) {
 		{"-100", "1e300", [6]bool{false, true, false, false, true, true}},
 		// text is compared as text, byte by byte, as it always was
 		{"42", "abc", [6]bool{false, true, false, false, true, true}},
-		{"42", "", [6]bool{false, true, true, true, false, false}},
 		{"42", "42abc", [6]bool{false, true, false, false, true, true}},
-		{"42", " 42", [6]bool{false, true, true, true, false, false}},
+		{"42", "4_2", [6]bool{false, true, false, false, true, true}},   // Go's digit separators are text here
+		{"42", "0x1p4", [6]bool{false, true, true, true, false, false}}, // and so are hex floats
+		// spaces around a number are not part of it
+		{"42", " 42", [6]bool{true, false, false, true, false, true}},
+		{"42", "42 ", [6]bool{true, false, false, true, false, true}},
+		// no value is no number: it matches no comparison with one
+		{"42", "", [6]bool{}},
+		{"42", "  ", [6]bool{}},
 	}
 	notFinite := []string{"NaN", "nan", "Inf", "+Inf", "-Inf", "inf", "Infinity", "-infinity",
 		"1e309", "-1e309", "-1e400"}
