@@ -216,11 +216,23 @@ func (d *docSplitter) wrapperHead(buf []byte, i int, eof bool) (int, bool, *docE
 	}
 }
 
-// member reads one `"key": value` member from buf[i] and returns its end.
+// member reads one `"key": value` member from buf[i], after a wrapper's
+// array of records, and returns its end. A second array of records is an
+// error: reading one and dropping the other would lose records unsaid.
 func (d *docSplitter) member(buf []byte, i int, eof bool) (int, *docError) {
-	k, err := d.key(buf, skipWS(buf, i), eof)
+	i = skipWS(buf, i)
+	k, err := d.key(buf, i, eof)
 	if err != nil || k < 0 {
 		return k, err
+	}
+	if k < len(buf) && buf[k] == '[' {
+		v := skipWS(buf, k+1)
+		if v >= len(buf) && !eof {
+			return -1, nil
+		}
+		if v < len(buf) && buf[v] == '{' {
+			return 0, &docError{i, fmt.Sprintf("a second array of records (%s) in the object around the records: uptake reads one array per document (split the file, or keep one array with jq)", buf[i:stringEnd(buf, i)])}
+		}
 	}
 	return d.value(buf, k, eof)
 }
