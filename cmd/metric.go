@@ -148,7 +148,11 @@ func (j *job) envelope(l *loaded, in *InputFlags) (report.Envelope, error) {
 		return report.Envelope{}, err
 	}
 	if j.metric.About().ActiveEvents {
-		params = activityParams(j.report, params)
+		active := j.report.ActiveEvents
+		if active == nil {
+			active = []string{} // every event but internal ones
+		}
+		params["active_events"] = active
 	}
 	return j.report.envelope(j.metric.About().Name, params, l, in, j.result.Value, j.result.Warnings), nil
 }

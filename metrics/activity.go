@@ -19,7 +19,8 @@ type ActivityConfig struct {
 	// KeepTimes keeps each user's return-event times, for elapsed windows.
 	KeepTimes bool
 	// StartPeriods keeps the first start event per calendar period, for
-	// recurring cohorts.
+	// recurring cohorts. Its periods are in Loc (NewActivity sets its zone),
+	// so that a metric can ask for it before the zone is known.
 	StartPeriods *Calendar
 }
 
@@ -68,6 +69,11 @@ const noDay = int32(-1 << 31)
 func NewActivity(cfg ActivityConfig) *Activity {
 	if cfg.Loc == nil {
 		cfg.Loc = time.UTC
+	}
+	if cfg.StartPeriods != nil {
+		cal := *cfg.StartPeriods
+		cal.Loc = cfg.Loc
+		cfg.StartPeriods = &cal
 	}
 	return &Activity{cfg: cfg, day: dayCache{loc: cfg.Loc}}
 }

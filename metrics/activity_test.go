@@ -79,3 +79,29 @@ func TestActivityAccumulator(t *testing.T) {
 		t.Errorf("first seen / times")
 	}
 }
+
+// Recurring cohorts' start periods are in the activity's zone, whatever
+// zone the calendar was given (metrics ask for it before the zone is
+// known): 2024-03-01T03:00Z is still February in New York.
+func TestActivityStartPeriodsZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := Calendar{Period: Month, Loc: ny}
+	for _, loc := range []*time.Location{nil, time.UTC} {
+		given := Calendar{Period: Month, Loc: loc}
+		a := NewActivity(ActivityConfig{Loc: ny, StartPeriods: &given})
+		a.NewName(0, "start", false)
+		feb, mar := mustTime(t, "2024-03-01T03:00:00Z"), mustTime(t, "2024-03-15T12:00:00Z")
+		a.Event(0, 0, feb)
+		a.Event(0, 0, mar)
+		got := a.StartsByPeriod(0)
+		if len(got) != 2 || got[local.Index(feb)] != feb || got[local.Index(mar)] != mar {
+			t.Errorf("calendar in %v: starts by period %v, want February and March in New York", loc, got)
+		}
+		if given.Loc != loc {
+			t.Errorf("calendar in %v: NewActivity changed the caller's calendar to %v", loc, given.Loc)
+		}
+	}
+}

@@ -4,4 +4,8 @@ package metrics
 // is one file in this package and one line here.
 var Registry = []Metric{
 	ActivationMetric,
+	RetentionMetric,
+	ChurnMetric,
+	LifecycleMetric,
+	EngagementMetric,
 }

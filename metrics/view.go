@@ -41,3 +41,11 @@ func (s Segmented[R]) Tables(title string, table func(title string, r R) report.
 	}
 	return out
 }
+
+// plural writes a count of a word: "1 event", "3 events".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

@@ -1,0 +1,406 @@
+package metrics
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/uptake-dev/uptake/report"
+)
+
+// The definitions and views of the activity metrics, whose computations are
+// in retention.go: retention, churn, lifecycle and engagement. Each reads
+// per-user active days (Needs.Activity) and takes --active-event.
+
+// WeekSettings are --week-start, for metrics with calendar weeks.
+type WeekSettings struct {
+	WeekStart string `flag:"week-start" enum:"monday,sunday" usage:"First day of a week (monday: ISO weeks)" json:"week_start"`
+}
+
+// NewWeeks returns weeks starting on Monday (ISO weeks).
+func NewWeeks() WeekSettings { return WeekSettings{WeekStart: "monday"} }
+
+// Calendar is the calendar of period in loc, with these weeks.
+func (w WeekSettings) Calendar(period string, loc *time.Location) Calendar {
+	return NewCalendar(Period(period), w.WeekStart, loc)
+}
+
+// activityNeeds are what a metric over all activity reads.
+func activityNeeds[S any](*S) Needs { return Needs{Activity: &ActivityConfig{}} }
+
+// ---------------------------------------------------------------------------
+
+// RetentionSettings are the retention command's flags and config keys.
+type RetentionSettings struct {
+	Period string `flag:"period" enum:"day,week,month" usage:"Calendar period in --tz" json:"period"`
+	WeekSettings
+	Periods     int    `flag:"periods" usage:"Offsets after the cohort period (columns 0..N)" json:"periods"`
+	StartEvent  string `flag:"start-event" usage:"Event that puts a user in a cohort (default: first activity)" json:"start_event"`
+	ReturnEvent string `flag:"return-event" usage:"Event that counts as a return (default: any activity)" json:"return_event"`
+	Cohort      string `flag:"cohort" enum:"first-time,recurring" usage:"Cohort membership" json:"cohort"`
+	Mode        string `flag:"mode" enum:"exact,unbounded" usage:"Retained at k: active at k, or at k or later" json:"mode"`
+	WindowMode  string `flag:"window-mode" enum:"calendar,elapsed" usage:"Calendar periods, or brackets after each user's start" json:"window_mode"`
+}
+
+// start is the cohort's start event as output names it.
+func (s *RetentionSettings) start() string {
+	if s.StartEvent == "" {
+		return "first activity"
+	}
+	return s.StartEvent
+}
+
+// returns is the return event as output names it.
+func (s *RetentionSettings) returns() string {
+	if s.ReturnEvent == "" {
+		return "any activity"
+	}
+	return s.ReturnEvent
+}
+
+// RetentionMetric is cohort retention (docs/metrics.md#retention).
+var RetentionMetric = &Def[RetentionSettings, RetentionResult]{
+	Info: Info{
+		Name:  "retention",
+		Use:   "[FILE...]",
+		Short: "Cohort retention table",
+		Long: `The cohort retention table (docs/metrics.md#retention). A user's cohort is
+the calendar period (day, week or month in --tz) of their first --start-event
+(default: their first activity); with --cohort recurring a user joins a cohort
+in every period in which they did the start event. Users whose first start
+event is outside --from/--to are left out.
+
+Offset k (columns 0..--periods) counts users active in calendar period cohort+k
+(the spreadsheet triangle; column 0 includes the start event when it is
+activity), or with --window-mode elapsed in the k-th 24 h / 7 d / 30 d bracket
+after the user's own start (D1, D7, D30). --mode unbounded counts a user at k
+when active at k or any later offset. Activity is any event but internal ones,
+or only --active-event names; --return-event E counts only E as a return.
+
+Cells not complete at --as-of are marked incomplete (* in the table) and left out
+of the summary row, which is Σ retained / Σ eligible over complete cells. On a
+terminal the rates are a colour heatmap.
+
+With --since (history before it is missing), a first-time cohort is the users
+first seen since --since, and the cohort holding --since also holds users active
+before it: it is marked warm_up, "(warm-up)" in the table, and left out of the
+summary row.`,
+		Example: `  uptake retention --demo
+  uptake retention --demo --period month --periods 5 --by plan
+  uptake retention --demo --period day --periods 30 --window-mode elapsed --start-event signup
+  uptake retention online_retail.csv.gz --event-name purchase --user-col CustomerID --period month \
+      --where 'InvoiceNo !~ ^C' --where 'Quantity > 0' --where 'CustomerID != ""'
+  uptake retention --demo --format json | jq '.result.summary[] | {offset, rate: .rate.value}'`,
+		ActiveEvents: true,
+	},
+	Defaults: func() RetentionSettings {
+		return RetentionSettings{Period: "week", WeekSettings: NewWeeks(), Periods: 8, Cohort: "first-time", Mode: "exact", WindowMode: "calendar"}
+	},
+	Check: func(s *RetentionSettings) error {
+		if s.Periods < 0 || s.Periods > 1000 {
+			return fmt.Errorf("--periods %d: want 0 to 1000", s.Periods)
+		}
+		return nil
+	},
+	Needs: func(s *RetentionSettings) Needs {
+		cfg := &ActivityConfig{StartEvent: s.StartEvent, ReturnEvent: s.ReturnEvent, KeepTimes: s.WindowMode == "elapsed"}
+		if s.Cohort == "recurring" {
+			cal := s.Calendar(s.Period, nil) // in the activity's zone
+			cfg.StartPeriods = &cal
+		}
+		return Needs{Activity: cfg, Refs: []Ref{{Flag: "--start-event", Names: []string{s.StartEvent}},
+			{Flag: "--return-event", Names: []string{s.ReturnEvent}}}}
+	},
+	Compute: func(r *Run, s *RetentionSettings, users []int32) RetentionResult {
+		return Retention(r.Activity, users, RetentionParams{Cal: s.Calendar(s.Period, r.Loc), Periods: s.Periods,
+			Recurring: s.Cohort == "recurring", Unbounded: s.Mode == "unbounded", Elapsed: s.WindowMode == "elapsed",
+			Range: r.Range, Level: r.Level, Since: r.Since})
+	},
+	Warnings: func(x RetentionResult) []Warning { return x.Warnings },
+	Params: func(_ *Run, s *RetentionSettings) any {
+		return struct {
+			*RetentionSettings
+			StartEvent  string `json:"start_event"`
+			ReturnEvent string `json:"return_event"`
+			Incomplete  string `json:"incomplete"`
+		}{s, s.start(), s.returns(), "mark"}
+	},
+	View: retentionView,
+}
+
+func retentionView(r *Run, s *RetentionSettings, all Segmented[RetentionResult]) report.Doc {
+	recurring := s.Cohort == "recurring"
+	doc := report.Doc{Title: fmt.Sprintf("Retention by %s cohort (%s, %s, %s)", s.Period, s.Cohort, s.Mode, s.WindowMode)}
+	cohort := "first " + s.StartEvent
+	if s.StartEvent == "" {
+		cohort = s.start()
+	}
+	if recurring {
+		cohort = "start events (recurring)"
+	}
+	doc.Add("cohort", fmt.Sprintf("the %s of each user's %s", s.Period, cohort))
+	cols := all.Overall.Columns
+	doc.Add("retained", "did "+s.returns()+" in "+cols[min(1, len(cols)-1)].Window+" (column 1; see the notes)")
+	doc.Tables = append(doc.Tables, all.Tables("Cohorts", retentionTable)...)
+	doc.CSV = retentionCSV(all)
+	for _, c := range cols {
+		doc.Notes = append(doc.Notes, fmt.Sprintf("column %d: %s", c.Offset, c.Window))
+	}
+	doc.Notes = append(doc.Notes, "* incomplete at as_of "+r.AsOf+": running numbers, left out of the summary row")
+	if cs := all.Overall.Cohorts; len(cs) > 0 && cs[0].Status == "warm_up" {
+		doc.Notes = append(doc.Notes, "warm-up: the cohort holding --since may hold users active before it; left out of the summary row")
+	}
+	return doc
+}
+
+// retentionTable is the cohort triangle: a heatmap of rates, incomplete
+// cells marked *, cells not started yet blank, and the summary row.
+func retentionTable(title string, x RetentionResult) report.Table {
+	t := report.Table{Title: title, Columns: []report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}}}
+	for _, c := range x.Columns {
+		t.Columns = append(t.Columns, report.Column{Key: strconv.Itoa(c.Offset), Kind: report.Percent})
+	}
+	for _, c := range x.Cohorts {
+		label := c.Cohort
+		if c.Status == "warm_up" {
+			label += " (warm-up)"
+		}
+		row := []any{label, c.Size}
+		for _, p := range c.Periods {
+			switch {
+			case p.NotStarted:
+				row = append(row, "")
+			case p.Status == "incomplete":
+				row = append(row, report.Heat{Value: p.Rate.Value, Mark: "*"})
+			default:
+				row = append(row, report.Heat{Value: p.Rate.Value})
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	sum := []any{"all (complete)", nil}
+	for _, p := range x.Summary {
+		sum = append(sum, report.Heat{Value: p.Rate.Value})
+	}
+	t.Rows = append(t.Rows, sum)
+	return t
+}
+
+// retentionCSV is one row per cohort × offset, then the summary's, for the
+// overall result and each segment.
+func retentionCSV(all Segmented[RetentionResult]) *report.Table {
+	csv := report.Table{Columns: append(append([]report.Column{{Key: "segment"}, {Key: "cohort"}, {Key: "size", Kind: report.Int}, {Key: "offset", Kind: report.Int},
+		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, CICols("rate")...), report.Column{Key: "status"})}
+	add := func(seg string, x RetentionResult) {
+		for _, c := range x.Cohorts {
+			for _, p := range c.Periods {
+				csv.Rows = append(csv.Rows, append(append([]any{seg, c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
+			}
+		}
+		for _, p := range x.Summary {
+			csv.Rows = append(csv.Rows, append(append([]any{seg, "(all)", nil, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
+		}
+	}
+	add("(all)", all.Overall)
+	for _, s := range all.Segments {
+		add(s.Name, s.Result)
+	}
+	return &csv
+}
+
+// ---------------------------------------------------------------------------
+
+// ChurnSettings are the churn command's flags and config keys.
+type ChurnSettings struct {
+	Period string `flag:"period" enum:"week,month" usage:"Calendar period in --tz" json:"period"`
+	WeekSettings
+}
+
+// ChurnMetric is period churn of active users (docs/metrics.md#churn).
+var ChurnMetric = &Def[ChurnSettings, ChurnResult]{
+	Info: Info{
+		Name:  "churn",
+		Use:   "[FILE...]",
+		Short: "Period retention and churn of active users",
+		Long: `Per period P: the users active in the previous period (start_users), how many
+were active again in P (retained), and churn = churned / start_users with a
+Wilson interval (docs/metrics.md#churn, activity basis). Users new in P are in
+neither. The current, incomplete period is left out.`,
+		Example: `  uptake churn --demo
+  uptake churn --demo --period week --by plan
+  uptake churn --demo --format json | jq '.result.periods[] | {period, churn: .churn_rate.value}'`,
+		ActiveEvents: true,
+	},
+	Defaults: func() ChurnSettings { return ChurnSettings{Period: "month", WeekSettings: NewWeeks()} },
+	Needs:    activityNeeds[ChurnSettings],
+	Compute: func(r *Run, s *ChurnSettings, users []int32) ChurnResult {
+		return Churn(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Level)
+	},
+	Warnings: func(x ChurnResult) []Warning { return x.Warnings },
+	Params: func(_ *Run, s *ChurnSettings) any {
+		return struct {
+			*ChurnSettings
+			Basis string `json:"basis"`
+		}{s, "activity"}
+	},
+	View: func(_ *Run, s *ChurnSettings, all Segmented[ChurnResult]) report.Doc {
+		doc := report.Doc{Title: fmt.Sprintf("Churn by %s (activity basis)", s.Period)}
+		doc.Tables = all.Tables("Periods", churnTable)
+		return doc
+	},
+}
+
+func churnTable(title string, x ChurnResult) report.Table {
+	t := report.Table{Title: title, Columns: append(append([]report.Column{{Key: "period"}, {Key: "start_users", Header: "active before", Kind: report.Int},
+		{Key: "retained", Kind: report.Int}, {Key: "churned", Kind: report.Int}}, CICols("churn_rate")...),
+		report.Column{Key: "retention_rate", Header: "retention", Kind: report.Percent})}
+	for _, p := range x.Periods {
+		t.Rows = append(t.Rows, append(append([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, CIVals(p.ChurnRate)...), p.RetentionRate.Value))
+	}
+	return t
+}
+
+// ---------------------------------------------------------------------------
+
+// LifecycleSettings are the lifecycle command's flags and config keys.
+type LifecycleSettings struct {
+	Period string `flag:"period" enum:"day,week,month" usage:"Calendar period in --tz" json:"period"`
+	WeekSettings
+}
+
+// LifecycleMetric is the lifecycle of active users (docs/metrics.md#lifecycle).
+var LifecycleMetric = &Def[LifecycleSettings, LifecycleResult]{
+	Info: Info{
+		Name:  "lifecycle",
+		Use:   "[FILE...]",
+		Short: "New, returning, resurrecting and dormant users per period",
+		Long: `Classifies the users active in each period (docs/metrics.md#lifecycle): new
+(first seen in the period), returning (also active in the previous period),
+resurrecting (active again after a gap), and dormant (active in the previous
+period, not in this one; a positive count in JSON, negative in the table). Pulse is
+(new + resurrecting) / dormant.
+
+First seen is over the whole input, which is assumed to hold each user's whole
+history. With --since (history before it is missing), the first period is a
+warm-up with no breakdown and "new" means first seen since --since.`,
+		Example: `  uptake lifecycle --demo
+  uptake lifecycle --demo --period month --since 2024-02-01
+  uptake lifecycle --demo --format json | jq '.result.periods[-1]'`,
+		ActiveEvents: true,
+	},
+	Defaults: func() LifecycleSettings { return LifecycleSettings{Period: "week", WeekSettings: NewWeeks()} },
+	Needs:    activityNeeds[LifecycleSettings],
+	Compute: func(r *Run, s *LifecycleSettings, users []int32) LifecycleResult {
+		return Lifecycle(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Since)
+	},
+	Warnings: func(x LifecycleResult) []Warning { return x.Warnings },
+	View: func(_ *Run, s *LifecycleSettings, all Segmented[LifecycleResult]) report.Doc {
+		doc := report.Doc{Title: fmt.Sprintf("Lifecycle by %s", s.Period), Notes: []string{"assumption: " + all.Overall.Assumption}}
+		doc.Tables = all.Tables("Periods", lifecycleTable)
+		return doc
+	},
+}
+
+// lifecycleTable shows dormant users negative; a warm-up period has no
+// breakdown.
+func lifecycleTable(title string, x LifecycleResult) report.Table {
+	t := report.Table{Title: title, Columns: []report.Column{{Key: "period"}, {Key: "active", Kind: report.Int}, {Key: "new", Kind: report.Int},
+		{Key: "returning", Kind: report.Int}, {Key: "resurrecting", Kind: report.Int}, {Key: "dormant", Kind: report.Int},
+		{Key: "pulse", Kind: report.Float}, {Key: "status"}}}
+	for _, p := range x.Periods {
+		if p.Status == "warm_up" {
+			t.Rows = append(t.Rows, []any{p.Period, p.Active, nil, nil, nil, nil, nil, p.Status})
+			continue
+		}
+		t.Rows = append(t.Rows, []any{p.Period, p.Active, p.New, p.Returning, p.Resurrecting, -p.Dormant, p.Pulse, p.Status})
+	}
+	return t
+}
+
+// ---------------------------------------------------------------------------
+
+// EngagementSettings are the engagement command's flags and config keys.
+type EngagementSettings struct {
+	MAUWindow string `flag:"mau-window" enum:"30,28,calendar-month" usage:"MAU window" json:"mau_window"`
+	Interval  string `flag:"interval" enum:"day,week,month" usage:"Histogram interval" json:"interval"`
+	WeekSettings
+	MinEvents  int    `flag:"min-events" usage:"Activity events an interval needs to count in the histogram" json:"min_events"`
+	Stickiness string `flag:"stickiness" enum:"mean-of-ratios,ratio-of-means" usage:"How daily ratios combine over the range" json:"stickiness"`
+}
+
+// EngagementMetric is DAU, WAU, MAU and stickiness (docs/metrics.md#engagement).
+var EngagementMetric = &Def[EngagementSettings, EngagementResult]{
+	Info: Info{
+		Name:  "engagement",
+		Use:   "[FILE...]",
+		Short: "DAU, WAU, MAU, stickiness and the active-days histogram",
+		Long: `Per calendar day in --tz (docs/metrics.md#engagement): DAU, WAU (the 7 days
+ending that day), MAU (the 30 days ending that day; --mau-window 28, or
+calendar-month for the month to date), all counts of distinct users, and
+stickiness = DAU/MAU. Days whose lookback reaches before the start of history
+(--since, default the first event) are marked incomplete_lookback and left out
+of the range stickiness, which is the mean of the daily ratios (or
+--stickiness ratio-of-means).
+
+The histogram counts users by how many intervals of the reporting range
+(--interval day|week|month; partial first and last intervals included) they
+were active in, where an interval counts only with at least --min-events
+activity events.`,
+		Example: `  uptake engagement --demo
+  uptake engagement --demo --interval week --min-events 3 --from 2024-03-01 --to 2024-06-01
+  uptake engagement --demo --format json | jq '.result.stickiness'`,
+		ActiveEvents: true,
+		FlagUsage:    map[string]string{"week-start": "First day of a week"},
+	},
+	Defaults: func() EngagementSettings {
+		return EngagementSettings{MAUWindow: "30", Interval: "day", WeekSettings: NewWeeks(), MinEvents: 1, Stickiness: "mean-of-ratios"}
+	},
+	Check: func(s *EngagementSettings) error {
+		if s.MinEvents < 1 {
+			return fmt.Errorf("--min-events must be at least 1, got %d", s.MinEvents)
+		}
+		return nil
+	},
+	Needs: activityNeeds[EngagementSettings],
+	Compute: func(r *Run, s *EngagementSettings, users []int32) EngagementResult {
+		return Engagement(r.Activity, users, EngagementParams{MAUWindow: s.MAUWindow, Stickiness: s.Stickiness,
+			Interval: s.Calendar(s.Interval, r.Loc), MinEvents: s.MinEvents, Range: r.Range, Since: r.Since})
+	},
+	Warnings: func(x EngagementResult) []Warning { return x.Warnings },
+	View:     engagementView,
+}
+
+func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResult]) report.Doc {
+	x := all.Overall
+	doc := report.Doc{Title: "Engagement"}
+	st := "–"
+	if x.Stickiness != nil {
+		st = report.Pct(*x.Stickiness)
+	}
+	doc.Add("stickiness (DAU/MAU)", fmt.Sprintf("%s, %s over %d complete days", st, x.StickinessMethod, x.CompleteDays))
+	if x.MeanDAU != nil {
+		doc.Add("mean DAU / MAU", fmt.Sprintf("%.1f / %.1f", *x.MeanDAU, *x.MeanMAU))
+	}
+	hist := report.Table{Title: fmt.Sprintf("Active %ss in the range (%d %ss; at least %s each)", s.Interval, x.Intervals, s.Interval, plural(s.MinEvents, "event")),
+		Columns: []report.Column{{Key: "intervals", Header: s.Interval + "s", Kind: report.Int}, {Key: "users", Kind: report.Int}, {Key: "users_at_least", Header: "at least", Kind: report.Int}}}
+	for _, b := range x.Histogram {
+		hist.Rows = append(hist.Rows, []any{b.Intervals, b.Users, b.UsersAtLeast})
+	}
+	days := report.Table{Title: "Days", Columns: []report.Column{{Key: "day"}, {Key: "dau", Kind: report.Int}, {Key: "wau", Kind: report.Int},
+		{Key: "mau", Kind: report.Int}, {Key: "stickiness", Kind: report.Percent}, {Key: "status"}}}
+	for _, d := range x.Days {
+		days.Rows = append(days.Rows, []any{d.Day, d.DAU, d.WAU, d.MAU, d.Stickiness, d.Status})
+	}
+	doc.Tables = append(doc.Tables, hist, days)
+	doc.Primary = 1
+	if len(all.Segments) > 0 {
+		t := report.Table{Title: "By " + r.By, Columns: []report.Column{{Key: "segment"}, {Key: "stickiness", Kind: report.Percent},
+			{Key: "mean_dau", Header: "mean DAU", Kind: report.Float}, {Key: "mean_mau", Header: "mean MAU", Kind: report.Float}}}
+		for _, sr := range all.Segments {
+			t.Rows = append(t.Rows, []any{sr.Name, sr.Result.Stickiness, sr.Result.MeanDAU, sr.Result.MeanMAU})
+		}
+		doc.Tables = append(doc.Tables, t)
+	}
+	doc.Notes = append(doc.Notes, "stickiness above 20% is often called good; it is a rule of thumb, not a verdict")
+	return doc
+}
