@@ -252,6 +252,10 @@ func aheadOrBehind(d time.Duration) string {
 func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 	ws := append(naiveWarning(d.Stats.Naive, f.AssumeTZ), f.missing...)
 	ws = append(ws, localTimeWarnings(&d.Stats)...)
+	if d.Stats.Filtered > 0 && d.Stats.Events == 0 {
+		ws = append(ws, report.Warning{Code: "where_kept_nothing", Message: fmt.Sprintf(
+			"--where kept none of the %s rows: every figure is empty (is a value misspelled?)", report.Thousands(d.Stats.Filtered))})
+	}
 	if n := d.Stats.Skipped; n > 0 {
 		msg := fmt.Sprintf("%s invalid rows skipped (--on-invalid skip)", report.Thousands(n))
 		if l := d.Stats.SkippedLines; l > n {

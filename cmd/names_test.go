@@ -181,3 +181,16 @@ func TestSuggest(t *testing.T) {
 		t.Errorf("orList = %s", got)
 	}
 }
+
+// A --where that keeps no row says so: an empty report with no word looks
+// like data that has nothing.
+func TestWhereKeptNothing(t *testing.T) {
+	code, out, errOut := run(t, false, "engagement", "--demo", "--where", "plan = proo", "--format", "json")
+	if code != ExitOK || !strings.Contains(out, `"code": "where_kept_nothing"`) ||
+		!strings.Contains(errOut, "warning: --where kept none of the 89,650 rows: every figure is empty (is a value misspelled?) [where_kept_nothing]") {
+		t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errOut)
+	}
+	if _, _, errOut := run(t, false, "engagement", "--demo", "--where", "plan = pro"); strings.Contains(errOut, "where_kept_nothing") {
+		t.Errorf("warned with rows kept: %s", errOut)
+	}
+}
