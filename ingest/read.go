@@ -891,6 +891,11 @@ func (c *consumer) readInput(in Input) error {
 		p, err = c.planCSV(in.Name, o, head, sep)
 	case "jsonl":
 		p, err = c.planJSON(in.Name, splitLines(head, 200))
+		if line := bytes.TrimSpace(firstLine(head)); err != nil && firstArrayOfObjects(line) >= 0 {
+			// no mapping, and the records wrap arrays of records: pages
+			// of an API's responses, one a line
+			err = fmt.Errorf("%s: each line is an object wrapping an array of records: read the file with --input-format json", in.Name)
+		}
 	case "json":
 		var sample [][]byte
 		if sample, err = docSample(in.Name, head, len(head) < peekSize, 200); err == nil {

@@ -559,6 +559,7 @@ func sameFiles(files []fileContent) []SameFile {
 // text, and lines that end in a carriage return only.
 func inputFormat(name string, head []byte, forced string) (string, byte, error) {
 	sniffed, sep := sniffFormat(head)
+	sniffedSep := sep
 	format := forced
 	switch forced {
 	case "", "auto":
@@ -570,14 +571,35 @@ func inputFormat(name string, head []byte, forced string) (string, byte, error) 
 			sep = ','
 		}
 	}
-	if (forced == "csv" || forced == "tsv") && (sniffed == "json" || sniffed == "jsonl") {
+	json := func(f string) bool { return f == "json" || f == "jsonl" }
+	switch {
+	case (forced == "csv" || forced == "tsv") && json(sniffed):
 		return "", 0, fmt.Errorf("%s: --input-format %s, but this is JSON (it starts with %q); use --input-format %s, or leave --input-format out", name, forced, head[skipWS(head, 0)], sniffed)
+	case json(forced) && !json(sniffed) && !bytes.ContainsAny(head[skipWS(head, 0):min(len(head), skipWS(head, 0)+1)], "[{"):
+		return "", 0, fmt.Errorf("%s: --input-format %s, but this is not JSON (it starts with %q): it looks like %s text; leave --input-format out", name, forced, firstLine(head)[:min(len(firstLine(head)), 20)], separatorName(sniffedSep))
+	case forced == "jsonl" && sniffed == "json":
+		return "", 0, fmt.Errorf("%s: --input-format jsonl, but this is one JSON document (an array, or an object spread over lines), not one object per line; use --input-format json, or leave --input-format out", name)
+	case forced == "tsv" && bytes.IndexByte(firstLine(head), '\t') < 0 && bytes.IndexByte(firstLine(head), sniffedSep) >= 0:
+		return "", 0, fmt.Errorf("%s: --input-format tsv, but the header has no tab: it is %s; use --input-format csv, or leave --input-format out", name, separatorName(sniffedSep))
 	}
 	// a JSON document may be spread over lines of any ending
 	if format != "json" && bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
 		return "", 0, fmt.Errorf("%s: lines end in a carriage return (CR) only, as on classic Mac OS; convert them to LF first (tr '\\r' '\\n' < old > new)", name)
 	}
 	return format, sep, nil
+}
+
+// separatorName names a delimiter for messages.
+func separatorName(sep byte) string {
+	switch sep {
+	case '\t':
+		return "tab-separated"
+	case ';':
+		return "semicolon-separated"
+	case '|':
+		return "pipe-separated"
+	}
+	return "comma-separated"
 }
 
 // sniffFormat looks at the start of a decompressed input: '{' is JSON lines
