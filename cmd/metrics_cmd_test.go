@@ -80,11 +80,28 @@ func TestMetricUsageErrors(t *testing.T) {
 		{[]string{"activation", "--demo", "--activation-event", "x", "--from", "March"}, "uptake: --from \"March\": want RFC 3339 (2024-03-01T00:00:00Z) or YYYY-MM-DD\n"},
 		{[]string{"activation", "--demo", "--activation-event", "x", "--conf", "95"}, "uptake: --conf 95: want a level between 0 and 1, such as 0.95\n"},
 		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "36h", "--window-mode", "calendar"}, "uptake: --window-mode calendar counts whole days; --within 36h is not a number of days\n"},
+		// a settings value a flag refuses reads like the metric's own checks
+		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "3x"}, "uptake: --within \"3x\": want a duration such as 90s, 30m, 48h, 7d or 2w\n"},
+		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "3d", "--within", "0d"}, "uptake: --within \"0d\": want a duration such as 90s, 30m, 48h, 7d or 2w\n"},
 	} {
 		code, out, errOut := run(t, false, tt.args...)
 		first := strings.SplitN(errOut, "\n", 2)[0] + "\n"
 		if code != ExitUsage || first != tt.stderr || out != "" {
 			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tt.args, code, errOut, tt.stderr)
 		}
+	}
+}
+
+// As with a string flag, the last use of a settings flag is the one that
+// counts, even after a value the flag refuses.
+func TestMetricFlagsLastWins(t *testing.T) {
+	var got struct {
+		Params struct {
+			Within string `json:"within"`
+		} `json:"params"`
+	}
+	runJSON(t, &got, "activation", "--demo", "--activation-event", "report_created", "--within", "7", "--within", "3d")
+	if got.Params.Within != "3d" {
+		t.Errorf("params.within = %q, want 3d", got.Params.Within)
 	}
 }
