@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,13 +96,24 @@ func TestMetricUsageErrors(t *testing.T) {
 // As with a string flag, the last use of a settings flag is the one that
 // counts, even after a value the flag refuses.
 func TestMetricFlagsLastWins(t *testing.T) {
-	var got struct {
-		Params struct {
-			Within string `json:"within"`
-		} `json:"params"`
-	}
-	runJSON(t, &got, "activation", "--demo", "--activation-event", "report_created", "--within", "7", "--within", "3d")
-	if got.Params.Within != "3d" {
-		t.Errorf("params.within = %q, want 3d", got.Params.Within)
+	for _, tt := range []struct {
+		args   []string
+		within string
+		steps  []string
+	}{
+		{[]string{"activation", "--demo", "--activation-event", "report_created", "--within", "7", "--within", "3d"}, "3d", nil},
+		{[]string{"funnel", "--demo", "--steps", "a", "--steps", " signup , ,report_created ", "--within", "7", "--within", "2w"}, "2w", []string{"signup", "report_created"}},
+		{[]string{"onboarding", "--demo", "--steps", "a,b", "--steps", "onboarding_started,onboarding_completed"}, "7d", []string{"onboarding_started", "onboarding_completed"}},
+	} {
+		var got struct {
+			Params struct {
+				Within string   `json:"within"`
+				Steps  []string `json:"steps"`
+			} `json:"params"`
+		}
+		runJSON(t, &got, tt.args...)
+		if got.Params.Within != tt.within || !slices.Equal(got.Params.Steps, tt.steps) {
+			t.Errorf("%v: params within %q, steps %q; want %q, %q", tt.args, got.Params.Within, got.Params.Steps, tt.within, tt.steps)
+		}
 	}
 }

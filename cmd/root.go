@@ -108,8 +108,6 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	root.SetCompletionCommandGroupID("data")
 	root.AddCommand(
 		NewCmdInspect(ios, nil),
-		NewCmdOnboarding(ios, nil),
-		NewCmdFunnel(ios, nil),
 		NewCmdRetention(ios, nil),
 		NewCmdChurn(ios, nil),
 		NewCmdLifecycle(ios, nil),
