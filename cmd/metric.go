@@ -27,6 +27,7 @@ type MetricOptions struct {
 func NewCmdMetric(ios *IOStreams, m metrics.Metric, runF func(*MetricOptions) error) *cobra.Command {
 	info := m.About()
 	opts := &MetricOptions{IO: ios, Metric: m, Settings: m.NewSettings()}
+	var checkValues func() error
 	cmd := &cobra.Command{
 		Use:     info.Name + " " + info.Use,
 		Short:   info.Short,
@@ -35,7 +36,11 @@ func NewCmdMetric(ios *IOStreams, m metrics.Metric, runF func(*MetricOptions) er
 		GroupID: "metrics",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if err := m.Validate(opts.Settings); err != nil {
+			err := checkValues()
+			if err == nil {
+				err = m.Validate(opts.Settings)
+			}
+			if err != nil {
 				return &usageError{err}
 			}
 			if runF != nil {
@@ -46,7 +51,7 @@ func NewCmdMetric(ios *IOStreams, m metrics.Metric, runF func(*MetricOptions) er
 	}
 	opts.Input.add(cmd)
 	opts.Report.add(cmd, info.ActiveEvents)
-	bindSettings(cmd, opts.Settings, info.FlagUsage)
+	checkValues = bindSettings(cmd, opts.Settings, info.FlagUsage)
 	return cmd
 }
 

@@ -1,10 +1,7 @@
 package cmd
 
 import (
-	"math"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,75 +82,10 @@ func parseTimeFlag(v string, loc *time.Location) (time.Time, error) {
 	return time.ParseInLocation("2006-01-02", v, loc)
 }
 
-// parseDuration reads 90s, 30m, 48h, 7d, 2w.
-func parseDuration(flag, v string) (time.Duration, error) {
-	bad := usageErrorf("%s %q: want a duration such as 90s, 30m, 48h, 7d or 2w", flag, v)
-	if len(v) < 2 {
-		return 0, bad
-	}
-	n, err := strconv.ParseFloat(v[:len(v)-1], 64)
-	if err != nil || n <= 0 || math.IsInf(n, 0) {
-		return 0, bad
-	}
-	unit := map[byte]time.Duration{'s': time.Second, 'm': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}[v[len(v)-1]]
-	if unit == 0 || n*float64(unit) > float64(math.MaxInt64/2) {
-		return 0, bad
-	}
-	return time.Duration(n * float64(unit)), nil
-}
-
-// windowFlags are the "within W" flags.
-type windowFlags struct {
-	Within     string
-	WindowMode string
-}
-
-func (w *windowFlags) add(cmd *cobra.Command, def, what string) {
-	cmd.Flags().StringVar(&w.Within, "within", def, what+" (90s, 30m, 48h, 7d, 2w; the end is included)")
-	enumFlag(cmd, &w.WindowMode, "window-mode", "elapsed", []string{"elapsed", "calendar"}, "Measure the window in elapsed time or in calendar days of --tz")
-}
-
-func (w *windowFlags) window(loc *time.Location) (metrics.Window, error) {
-	d, err := parseDuration("--within", w.Within)
-	if err != nil {
-		return metrics.Window{}, err
-	}
-	win := metrics.Window{Length: d, Calendar: w.WindowMode == "calendar", Loc: loc}
-	if win.Calendar && d%(24*time.Hour) != 0 {
-		return win, usageErrorf("--window-mode calendar counts whole days; --within %s is not a number of days", w.Within)
-	}
-	return win, nil
-}
-
-// cohortFlag is --cohort-period (and --week-start): an optional calendar.
-type cohortFlag periodFlags
-
-func (c *cohortFlag) add(cmd *cobra.Command) {
-	enumFlag(cmd, &c.Period, "cohort-period", "", []string{"", "day", "week", "month"}, "Add one row per signup cohort")
-	enumFlag(cmd, &c.WeekStart, "week-start", "monday", []string{"monday", "sunday"}, "First day of a week")
-}
-
-func (c *cohortFlag) calendar(loc *time.Location) *metrics.Calendar {
-	return periodFlags(*c).optional(loc)
-}
-
 // loaded is what a metric command works on.
 type loaded struct {
 	data *ingest.Dataset
-	log  *metrics.Log
 	asOf int64
-}
-
-// load reads the input with the events and the --by property a command
-// needs, bounded by --since and --as-of.
-func load(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need ingest.Need) (*loaded, error) {
-	d, asOf, err := r.read(ios, in, args, need)
-	if err != nil {
-		return nil, err
-	}
-	lg := metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
-	d.Events = nil // the log holds them now; let the collector have the copy
-	return &loaded{data: d, log: lg, asOf: asOf}, nil
 }
 
 // read reads the input within --since and --as-of, with the --by property,
@@ -256,17 +188,4 @@ func prefixWarnings(ws []metrics.Warning, seg string) []metrics.Warning {
 		out[i] = metrics.Warning{Code: w.Code, Message: seg + ": " + w.Message}
 	}
 	return out
-}
-
-func splitSteps(flag, v string, min int) ([]string, error) {
-	var steps []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			steps = append(steps, s)
-		}
-	}
-	if len(steps) < min {
-		return nil, usageErrorf("%s %q: want at least %d comma-separated event names", flag, v, min)
-	}
-	return steps, nil
 }

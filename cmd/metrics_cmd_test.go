@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,6 +81,9 @@ func TestMetricUsageErrors(t *testing.T) {
 		{[]string{"activation", "--demo", "--activation-event", "x", "--from", "March"}, "uptake: --from \"March\": want RFC 3339 (2024-03-01T00:00:00Z) or YYYY-MM-DD\n"},
 		{[]string{"activation", "--demo", "--activation-event", "x", "--conf", "95"}, "uptake: --conf 95: want a level between 0 and 1, such as 0.95\n"},
 		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "36h", "--window-mode", "calendar"}, "uptake: --window-mode calendar counts whole days; --within 36h is not a number of days\n"},
+		// a settings value a flag refuses reads like the metric's own checks
+		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "3x"}, "uptake: --within \"3x\": want a duration such as 90s, 30m, 48h, 7d or 2w\n"},
+		{[]string{"activation", "--demo", "--activation-event", "x", "--within", "3d", "--within", "0d"}, "uptake: --within \"0d\": want a duration such as 90s, 30m, 48h, 7d or 2w\n"},
 	} {
 		code, out, errOut := run(t, false, tt.args...)
 		first := strings.SplitN(errOut, "\n", 2)[0] + "\n"
@@ -112,5 +116,30 @@ func TestFunnelExcludeColonEvent(t *testing.T) {
 	code, _, errOut := runInput(t, input, "funnel", "-", "--steps", "signup,cart:add,buy", "--exclude", "page:view:1:4")
 	if code != ExitUsage || !strings.Contains(errOut, "FROM and TO are step numbers") {
 		t.Errorf("page:view:1:4: exit %d, stderr %q; want a usage error", code, errOut)
+	}
+}
+
+// As with a string flag, the last use of a settings flag is the one that
+// counts, even after a value the flag refuses.
+func TestMetricFlagsLastWins(t *testing.T) {
+	for _, tt := range []struct {
+		args   []string
+		within string
+		steps  []string
+	}{
+		{[]string{"activation", "--demo", "--activation-event", "report_created", "--within", "7", "--within", "3d"}, "3d", nil},
+		{[]string{"funnel", "--demo", "--steps", "a", "--steps", " signup , ,report_created ", "--within", "7", "--within", "2w"}, "2w", []string{"signup", "report_created"}},
+		{[]string{"onboarding", "--demo", "--steps", "a,b", "--steps", "onboarding_started,onboarding_completed"}, "7d", []string{"onboarding_started", "onboarding_completed"}},
+	} {
+		var got struct {
+			Params struct {
+				Within string   `json:"within"`
+				Steps  []string `json:"steps"`
+			} `json:"params"`
+		}
+		runJSON(t, &got, tt.args...)
+		if got.Params.Within != tt.within || !slices.Equal(got.Params.Steps, tt.steps) {
+			t.Errorf("%v: params within %q, steps %q; want %q, %q", tt.args, got.Params.Within, got.Params.Steps, tt.within, tt.steps)
+		}
 	}
 }

@@ -108,8 +108,6 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	root.SetCompletionCommandGroupID("data")
 	root.AddCommand(
 		NewCmdInspect(ios, nil),
-		NewCmdOnboarding(ios, nil),
-		NewCmdFunnel(ios, nil),
 		NewCmdSurvey(ios, "nps", nil),
 		NewCmdSurvey(ios, "csat", nil),
 		NewCmdSurvey(ios, "ces", nil),

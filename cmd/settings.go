@@ -12,9 +12,12 @@ import (
 // bindSettings adds a flag for every `flag`-tagged field of the struct s
 // points to (and of the structs it embeds), so the command line sets the
 // metric's settings directly. usage overrides a field's `usage` tag by flag
-// name. The same flags read a config file's keys (see setSetting).
-func bindSettings(cmd *cobra.Command, s any, usage map[string]string) {
+// name; a `required:"true"` field's flag must be given. The same flags read
+// a config file's keys (see setSetting). The returned check reports the
+// first value a pflag.Value field refused (see lateValue).
+func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check func() error) {
 	fs := cmd.Flags()
+	var late []*lateValue
 	eachSetting(reflect.ValueOf(s).Elem(), func(f reflect.StructField, v reflect.Value) {
 		name := f.Tag.Get("flag")
 		help := f.Tag.Get("usage")
@@ -23,7 +26,9 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) {
 		}
 		switch p := v.Addr().Interface().(type) {
 		case pflag.Value:
-			fs.Var(p, name, help)
+			lv := &lateValue{Value: p, flag: "--" + name}
+			late = append(late, lv)
+			fs.Var(lv, name, help)
 		case *string:
 			if enum, ok := f.Tag.Lookup("enum"); ok {
 				enumFlag(cmd, p, name, *p, strings.Split(enum, ","), help)
@@ -45,7 +50,36 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) {
 		default:
 			panic(fmt.Sprintf("settings field %s (--%s): unsupported type %s", f.Name, name, f.Type))
 		}
+		if f.Tag.Get("required") == "true" {
+			_ = cmd.MarkFlagRequired(name)
+		}
 	})
+	return func() error {
+		for _, v := range late {
+			if v.err != nil {
+				return v.err
+			}
+		}
+		return nil
+	}
+}
+
+// lateValue holds a value's error until the command runs, so that it reads
+// like the metric's own checks (--within "7": want a duration ...) rather
+// than pflag's "invalid argument" and, as with a string flag, a later use
+// of the flag replaces an earlier one.
+type lateValue struct {
+	pflag.Value
+	flag string
+	err  error
+}
+
+func (v *lateValue) Set(s string) error {
+	v.err = nil
+	if err := v.Value.Set(s); err != nil {
+		v.err = fmt.Errorf("%s %q: %w", v.flag, s, err)
+	}
+	return nil
 }
 
 // eachSetting calls fn for every flag-tagged field of the struct v,

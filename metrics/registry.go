@@ -1,9 +1,11 @@
 package metrics
 
-// Registry is every metric, in the order commands list them. A new metric
-// is one file in this package and one line here.
+// Registry is every metric. A new metric is one file in this package and
+// one line here.
 var Registry = []Metric{
+	OnboardingMetric,
 	ActivationMetric,
+	FunnelMetric,
 	RetentionMetric,
 	ChurnMetric,
 	LifecycleMetric,
