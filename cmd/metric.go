@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,39 +21,99 @@ type MetricOptions struct {
 	Report   ReportFlags
 	Settings any // the metric's *S, set by its flags
 	Args     []string
+	// Config and ConfigMetric take the settings from a config file's item.
+	Config, ConfigMetric string
 }
 
 // NewCmdMetric builds the command of a registered metric: everything about
 // it comes from the metric's definition.
 func NewCmdMetric(ios *IOStreams, m metrics.Metric, runF func(*MetricOptions) error) *cobra.Command {
+	cmd, opts, prepare := newMetricCmd(ios, m)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		opts.Args = args
+		if err := opts.fromConfig(cmd); err != nil {
+			return err
+		}
+		if err := prepare(); err != nil {
+			return &usageError{err}
+		}
+		if runF != nil {
+			return runF(opts)
+		}
+		return runMetric(opts)
+	}
+	cmd.Flags().StringVar(&opts.Config, "config", "", "Take this command's settings from a config `file` (see docs/config.md); flags given here win")
+	cmd.Flags().StringVar(&opts.ConfigMetric, "metric", "", "The `name` of the metric in --config to run (default: the config's only metric of this kind)")
+	return cmd
+}
+
+// newMetricCmd builds a metric's command without its run: its flags set
+// opts, and prepare checks the settings they hold (for report, which sets
+// them from a config file).
+func newMetricCmd(ios *IOStreams, m metrics.Metric) (*cobra.Command, *MetricOptions, func() error) {
 	info := m.About()
 	opts := &MetricOptions{IO: ios, Metric: m, Settings: m.NewSettings()}
-	var checkValues func() error
 	cmd := &cobra.Command{
 		Use:     info.Name + " " + info.Use,
 		Short:   info.Short,
 		Long:    info.Long,
 		Example: info.Example,
 		GroupID: "metrics",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
-			err := checkValues()
-			if err == nil {
-				err = m.Validate(opts.Settings)
-			}
-			if err != nil {
-				return &usageError{err}
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return runMetric(opts)
-		},
 	}
 	opts.Input.add(cmd)
 	opts.Report.add(cmd, info.ActiveEvents)
-	checkValues = bindSettings(cmd, opts.Settings, info.FlagUsage)
-	return cmd
+	checkValues := bindSettings(cmd, opts.Settings, info.FlagUsage)
+	prepare := func() error {
+		if err := checkValues(); err != nil {
+			return err
+		}
+		return m.Validate(opts.Settings)
+	}
+	return cmd, opts, prepare
+}
+
+// fromConfig sets the flags the command line left alone from the metric's
+// item in --config (and the config's input: section), and takes the
+// config's files when no FILE was given.
+func (opts *MetricOptions) fromConfig(cmd *cobra.Command) error {
+	if opts.Config == "" {
+		if opts.ConfigMetric != "" {
+			return usageErrorf("--metric needs --config")
+		}
+		return nil
+	}
+	cfg, err := loadConfig(opts.Config)
+	if err != nil {
+		return err
+	}
+	name := opts.Metric.About().Name
+	var item *configMetric
+	if opts.ConfigMetric != "" {
+		if item, err = cfg.metric(opts.ConfigMetric); err != nil {
+			return err
+		}
+		if item.metric != name {
+			return usageErrorf("--metric %s: in %s it is a %s metric, not %s: run uptake %s --config %s --metric %s", item.name, cfg.path, item.metric, name, item.metric, cfg.path, item.name)
+		}
+	} else {
+		var of []string
+		for i := range cfg.metrics {
+			if cfg.metrics[i].metric == name {
+				item = &cfg.metrics[i]
+				of = append(of, item.name)
+			}
+		}
+		if len(of) != 1 {
+			return usageErrorf("%s has %d %s metrics (%s): choose one with --metric NAME", cfg.path, len(of), name, strings.Join(of, ", "))
+		}
+	}
+	errs := &configErrors{path: cfg.path}
+	apply(cmd.Flags(), item.settings, errs, "metric "+name)
+	apply(cmd.Flags(), cfg.input, errs, "input")
+	if len(opts.Args) == 0 && !opts.Input.Demo {
+		opts.Args = cfg.files
+	}
+	return errs.err()
 }
 
 func runMetric(opts *MetricOptions) error {

@@ -13,11 +13,12 @@ import (
 // points to (and of the structs it embeds), so the command line sets the
 // metric's settings directly. usage overrides a field's `usage` tag by flag
 // name; a `required:"true"` field's flag must be given. The same flags read
-// a config file's keys (see setSetting). The returned check reports the
+// a config file's keys (see apply). The returned check reports the
 // first value a pflag.Value field refused (see lateValue).
 func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check func() error) {
 	fs := cmd.Flags()
 	var late []*lateValue
+	var required []string
 	eachSetting(reflect.ValueOf(s).Elem(), func(f reflect.StructField, v reflect.Value) {
 		name := f.Tag.Get("flag")
 		help := f.Tag.Get("usage")
@@ -51,7 +52,7 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check fun
 			panic(fmt.Sprintf("settings field %s (--%s): unsupported type %s", f.Name, name, f.Type))
 		}
 		if f.Tag.Get("required") == "true" {
-			_ = cmd.MarkFlagRequired(name)
+			required = append(required, name)
 		}
 	})
 	return func() error {
@@ -59,6 +60,16 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check fun
 			if v.err != nil {
 				return v.err
 			}
+		}
+		// checked here, not by cobra, since a config file may set them
+		var missing []string
+		for _, name := range required {
+			if !fs.Changed(name) {
+				missing = append(missing, `"`+name+`"`)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("required flag(s) %s not set", strings.Join(missing, ", "))
 		}
 		return nil
 	}
