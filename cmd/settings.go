@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/uptake-dev/uptake/metrics"
 )
 
 // bindSettings adds a flag for every `flag`-tagged field of the struct s
@@ -22,6 +23,10 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) {
 			help = u
 		}
 		switch p := v.Addr().Interface().(type) {
+		case *metrics.Choice:
+			enumFlag(cmd, &p.Value, name, p.Value, strings.Split(f.Tag.Get("enum"), ","), help)
+			fl := fs.Lookup(name)
+			fl.Value = givenValue{fl.Value, &p.Given}
 		case pflag.Value:
 			fs.Var(p, name, help)
 		case *string:
@@ -46,6 +51,20 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) {
 			panic(fmt.Sprintf("settings field %s (--%s): unsupported type %s", f.Name, name, f.Type))
 		}
 	})
+}
+
+// givenValue is a flag that marks its Choice given once set.
+type givenValue struct {
+	pflag.Value
+	given *bool
+}
+
+func (g givenValue) Set(v string) error {
+	if err := g.Value.Set(v); err != nil {
+		return err
+	}
+	*g.given = true
+	return nil
 }
 
 // eachSetting calls fn for every flag-tagged field of the struct v,
