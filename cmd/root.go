@@ -114,9 +114,6 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdChurn(ios, nil),
 		NewCmdLifecycle(ios, nil),
 		NewCmdEngagement(ios, nil),
-		NewCmdSurvey(ios, "nps", nil),
-		NewCmdSurvey(ios, "csat", nil),
-		NewCmdSurvey(ios, "ces", nil),
 		NewCmdDemo(ios, nil),
 		newCmdGenDocs(ios),
 	)

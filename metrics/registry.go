@@ -4,4 +4,7 @@ package metrics
 // is one file in this package and one line here.
 var Registry = []Metric{
 	ActivationMetric,
+	NPSMetric,
+	CSATMetric,
+	CESMetric,
 }

@@ -469,3 +469,84 @@ func (a *Answers) Warnings() []Warning {
 	}
 	return ws
 }
+
+// SurveySettings are the settings nps, csat and ces share (their
+// definitions and views: survey_view.go).
+type SurveySettings struct {
+	ScoreCol  string `flag:"score-col" json:"score_col"`
+	Event     string `flag:"event" json:"event"`
+	ScoreProp string `flag:"score-prop" usage:"Event export: the property holding the score" json:"score_prop"`
+	Period    string `flag:"period" enum:",week,month" usage:"Add a trend: one row per period" json:"period"`
+	WeekStart string `flag:"week-start" enum:"monday,sunday" usage:"First day of a week" json:"week_start"`
+	Dedupe    string `flag:"survey-dedupe" enum:"latest,first,all" usage:"Answers kept per respondent per period" json:"survey_dedupe"`
+}
+
+func newSurveySettings() SurveySettings {
+	return SurveySettings{ScoreProp: "score", WeekStart: "monday", Dedupe: "latest"}
+}
+
+// Calendar is the trend's calendar in loc, or nil with no --period.
+func (s *SurveySettings) Calendar(loc *time.Location) *Calendar {
+	if s.Period == "" {
+		return nil
+	}
+	cal := NewCalendar(Period(s.Period), s.WeekStart, loc)
+	return &cal
+}
+
+// NPSSettings are nps's flags and config keys.
+type NPSSettings struct {
+	SurveySettings
+	NPSCI string `flag:"nps-ci" enum:"adjusted-wald,wald" usage:"Interval method" json:"nps_ci"`
+}
+
+// CSATSettings are csat's flags and config keys.
+type CSATSettings struct {
+	SurveySettings
+	Scale        Choice `flag:"scale" enum:"1-5,1-7,1-10,0-10" usage:"Answer scale" json:"-"`
+	SatisfiedMin int    `flag:"satisfied-min" usage:"Lowest satisfied score (default: the top two points)" json:"-"`
+}
+
+// CESSettings are ces's flags and config keys.
+type CESSettings struct {
+	SurveySettings
+	Scale     Choice `flag:"scale" enum:"7-agree,5-agree,5-effort,7-effort" usage:"Answer scale and direction" json:"-"`
+	Normalize bool   `flag:"normalize" usage:"Add ease_0_100 (the mean on 0–100, 100 = easiest)" json:"normalize"`
+}
+
+// scale is the declared CSAT scale, its box moved by --satisfied-min.
+func (s *CSATSettings) scale() (Scale, error) {
+	sc, _ := ScaleNamed(s.Scale.Value)
+	if m := s.SatisfiedMin; m != 0 {
+		if m <= sc.Min || m > sc.Max {
+			return sc, fmt.Errorf("--satisfied-min %d: want a score above %d and at most %d on the %s scale", m, sc.Min, sc.Max, sc.Name)
+		}
+		sc.BoxLow, sc.BoxHigh = m, sc.Max
+	}
+	return sc, nil
+}
+
+// CSATFigures are csat's figures.
+type CSATFigures struct {
+	N            int64      `json:"n"`
+	CSAT         Proportion `json:"csat"`
+	Mean         *float64   `json:"mean"`
+	MeanCI       *Interval  `json:"mean_ci"`
+	SD           *float64   `json:"sd"`
+	Median       *float64   `json:"median"`
+	Distribution []Count    `json:"distribution"`
+	Scale        Scale      `json:"scale"`
+}
+
+// CESFigures are ces's figures.
+type CESFigures struct {
+	N            int64      `json:"n"`
+	Mean         *float64   `json:"mean"`
+	MeanCI       *Interval  `json:"mean_ci"`
+	SD           *float64   `json:"sd"`
+	Median       *float64   `json:"median"`
+	PctEasy      Proportion `json:"pct_easy"`
+	Ease0100     *float64   `json:"ease_0_100,omitempty"`
+	Distribution []Count    `json:"distribution"`
+	Scale        Scale      `json:"scale"`
+}
