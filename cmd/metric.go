@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ func newMetricCmd(ios *IOStreams, m metrics.Metric) (*cobra.Command, *MetricOpti
 	opts.Input.add(cmd)
 	opts.Report.add(cmd, info.ActiveEvents)
 	checkValues := bindSettings(cmd, opts.Settings, info.FlagUsage)
+	for _, group := range info.Exclusive {
+		cmd.MarkFlagsMutuallyExclusive(group...)
+	}
 	prepare := func() error {
 		if err := checkValues(); err != nil {
 			return err
@@ -140,16 +144,20 @@ type job struct {
 	report   *ReportFlags // resolved
 	result   metrics.Result
 	act      *metrics.Activity
+	answers  *answerRead // with Needs.Answers
 }
 
 // evaluate reads the input once for every job and computes each. The read
 // keeps the union of what the jobs need: the events of every one, the --by
 // property of every one, and an activity summary per job that asks for one.
-// Reading is bounded by r's --since and --as-of, which all jobs share.
+// Reading is bounded by r's --since and --as-of, which all jobs share. Jobs
+// that count survey answers get them from the same read (answer events) or,
+// alone, from survey files (answers.go).
 func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
 	var need ingest.Need
 	var sinks ingest.Tee
 	needs := make([]metrics.Needs, len(jobs))
+	events := false // some job keeps events in a Log
 	for i, j := range jobs {
 		n := j.metric.NeedsOf(j.settings)
 		needs[i] = n
@@ -162,6 +170,10 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 		need.Events = append(need.Events, n.Events...)
 		need.AllEvents = need.AllEvents || n.AllEvents
+		events = events || len(n.Events) > 0 || n.AllEvents
+		if n.Answers != nil {
+			needAnswers(&need, in, n.Answers)
+		}
 		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
 			need.UserProps = append(need.UserProps, by)
 		}
@@ -179,12 +191,12 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	default:
 		need.Sink = sinks
 	}
-	d, asOf, err := r.read(ios, in, args, need)
+	d, asOf, err := readJobs(ios, in, r, args, need, jobs, needs)
 	if err != nil {
 		return nil, 0, err
 	}
 	var log *metrics.Log
-	if len(need.Events) > 0 || need.AllEvents {
+	if events {
 		log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
 		d.Events = nil // the log holds them now
 	}
@@ -192,8 +204,20 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		jr := j.report
 		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
 			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano)}
+		if j.answers != nil {
+			run.Answers = j.answers.Answers
+		}
+		if err := j.metric.PrepareRun(run, j.settings); err != nil {
+			if ue := (*metrics.UsageError)(nil); errors.As(err, &ue) {
+				return nil, 0, &usageError{ue.Err}
+			}
+			return nil, 0, err
+		}
 		var all []int32
+		segs := metrics.Segments(d.UserProps[jr.By])
 		switch {
+		case j.answers != nil:
+			all, segs = run.Answers.Units(jr.By)
 		case len(needs[i].Events) > 0 || needs[i].AllEvents:
 			all = log.AllUsers()
 		case j.act != nil:
@@ -201,7 +225,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		default:
 			all = metrics.AllUsers(len(d.Users))
 		}
-		j.result = j.metric.Evaluate(run, j.settings, all, metrics.Segments(d.UserProps[jr.By]))
+		j.result = j.metric.Evaluate(run, j.settings, all, segs)
 	}
 	return d, asOf, nil
 }
@@ -219,6 +243,9 @@ func (j *job) envelope(l *loaded, in *InputFlags) (report.Envelope, error) {
 			active = []string{} // every event but internal ones
 		}
 		params["active_events"] = active
+	}
+	if j.answers != nil {
+		return j.answers.envelope(j.metric.About().Name, j.report, params, in, j.result.Value, j.result.Warnings), nil
 	}
 	return j.report.envelope(j.metric.About().Name, params, l, in, j.result.Value, j.result.Warnings), nil
 }

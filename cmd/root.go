@@ -108,9 +108,6 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	root.SetCompletionCommandGroupID("data")
 	root.AddCommand(
 		NewCmdInspect(ios, nil),
-		NewCmdSurvey(ios, "nps", nil),
-		NewCmdSurvey(ios, "csat", nil),
-		NewCmdSurvey(ios, "ces", nil),
 		NewCmdDemo(ios, nil),
 		newCmdGenDocs(ios),
 	)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/uptake-dev/uptake/metrics"
 )
 
 // bindSettings adds a flag for every `flag`-tagged field of the struct s
@@ -26,6 +27,10 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check fun
 			help = u
 		}
 		switch p := v.Addr().Interface().(type) {
+		case *metrics.Choice:
+			enumFlag(cmd, &p.Value, name, p.Value, strings.Split(f.Tag.Get("enum"), ","), help)
+			fl := fs.Lookup(name)
+			fl.Value = givenValue{fl.Value, &p.Given}
 		case pflag.Value:
 			lv := &lateValue{Value: p, flag: "--" + name}
 			late = append(late, lv)
@@ -90,6 +95,20 @@ func (v *lateValue) Set(s string) error {
 	if err := v.Value.Set(s); err != nil {
 		v.err = fmt.Errorf("%s %q: %w", v.flag, s, err)
 	}
+	return nil
+}
+
+// givenValue is a flag that marks its Choice given once set.
+type givenValue struct {
+	pflag.Value
+	given *bool
+}
+
+func (g givenValue) Set(v string) error {
+	if err := g.Value.Set(v); err != nil {
+		return err
+	}
+	*g.given = true
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/uptake-dev/uptake/metrics"
 )
 
 // The vendor samples all tell one story (docs/formats.md#sample-files): u_1001 and u_1003
@@ -177,7 +178,7 @@ func TestSurveyStory(t *testing.T) {
 					NPS      *float64 `json:"nps"`
 					CSAT     struct{ Value *float64 }
 					Mean     *float64
-					Excluded surveyExcluded
+					Excluded metrics.SurveyExcluded
 				}
 			}
 			runJSON(t, &env, tt.metric, filepath.Join("..", "testdata", "formats", tt.file))

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/uptake-dev/uptake/metrics"
 )
 
 func TestSurveyGolden(t *testing.T) {
@@ -34,7 +36,7 @@ func TestNPSSurveyFile(t *testing.T) {
 			Passives   int64   `json:"passives"`
 			Detractors int64   `json:"detractors"`
 			CI         struct{ Low, High float64 }
-			Excluded   surveyExcluded `json:"excluded"`
+			Excluded   metrics.SurveyExcluded `json:"excluded"`
 		} `json:"result"`
 		Input struct{ Users int64 }
 	}
@@ -45,7 +47,7 @@ func TestNPSSurveyFile(t *testing.T) {
 	if r.NPS != -25 || r.N != 4 || r.Promoters != 1 || r.Passives != 1 || r.Detractors != 2 {
 		t.Errorf("result %+v", r)
 	}
-	if r.Excluded != (surveyExcluded{Missing: 2, Duplicates: 1}) || env.Input.Users != 4 {
+	if r.Excluded != (metrics.SurveyExcluded{Missing: 2, Duplicates: 1}) || env.Input.Users != 4 {
 		t.Errorf("excluded %+v users %d", r.Excluded, env.Input.Users)
 	}
 	if !strings.Contains(errOut, "2 rows had no answer") || !strings.Contains(errOut, "small_sample") {

@@ -24,6 +24,8 @@ type Info struct {
 	ActiveEvents bool
 	// FlagUsage overrides the help of shared settings (--within) by flag.
 	FlagUsage map[string]string
+	// Exclusive are groups of flags of which at most one may be given.
+	Exclusive [][]string
 }
 
 // Needs is what a metric reads.
@@ -38,6 +40,11 @@ type Needs struct {
 	// Refs are the event and property names the settings give, by flag:
 	// each must be in the input (docs/formats.md#bad-input).
 	Refs []Ref
+	// Answers, when set, asks for survey answers (Run.Answers): the metric
+	// then counts answers, not users. They come from answer events of the
+	// event read, or, when the source names no event, from survey files
+	// (and then only metrics that read the same files can share the run).
+	Answers *AnswerSource
 }
 
 // Ref is an event or property name a flag gives.
@@ -52,6 +59,7 @@ type Ref struct {
 type Run struct {
 	Log      *Log      // the events Needs asked for, per user
 	Activity *Activity // per-user activity, when Needs.Activity was set
+	Answers  *Answers  // survey answers, when Needs.Answers was set
 	Loc      *time.Location
 	Range    Range
 	Level    float64 // --conf
@@ -69,8 +77,18 @@ type Def[S any, R any] struct {
 	Check func(*S) error
 	// Needs is what the settings read.
 	Needs func(*S) Needs
-	// Compute computes the result over users; Run is shared, read-only.
+	// Prepare, when set, runs once over the whole read before Compute: it
+	// may reject the data (an invalid answer, naming its line) and derive
+	// what every Compute shares. A metric of answers checks their scores
+	// here and keeps the valid ones in Run.Answers, whose indices are then
+	// the units Compute gets.
+	Prepare func(*Run, *S) error
+	// Compute computes the result over users (or answers); Run is shared,
+	// read-only.
 	Compute func(*Run, *S, []int32) R
+	// Overall, when set, adds to the overall result what the segments do
+	// not repeat (the answers left out of every figure).
+	Overall func(*Run, *S, *R)
 	// Warnings are the result's caveats.
 	Warnings func(R) []Warning
 	// Params are the settings as the JSON envelope spells them, every
@@ -91,6 +109,8 @@ type Metric interface {
 	NewSettings() any
 	Validate(s any) error
 	NeedsOf(s any) Needs
+	// PrepareRun checks the read against the settings before Evaluate.
+	PrepareRun(r *Run, s any) error
 	// Evaluate computes the result overall and per segment.
 	Evaluate(r *Run, s any, all []int32, segs []Segment) Result
 }
@@ -120,6 +140,13 @@ func (d *Def[S, R]) Validate(s any) error {
 
 func (d *Def[S, R]) NeedsOf(s any) Needs { return d.Needs(s.(*S)) }
 
+func (d *Def[S, R]) PrepareRun(r *Run, s any) error {
+	if d.Prepare == nil {
+		return nil
+	}
+	return d.Prepare(r, s.(*S))
+}
+
 func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result {
 	set := s.(*S)
 	warn := d.Warnings
@@ -127,6 +154,9 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 		warn = func(R) []Warning { return nil }
 	}
 	res, ws := BySegment(all, r.By, segs, func(users []int32) R { return d.Compute(r, set, users) }, warn)
+	if d.Overall != nil {
+		d.Overall(r, set, &res.Overall)
+	}
 	out := Result{Value: res, Params: set, Warnings: ws, Doc: d.View(r, set, res)}
 	if d.Params != nil {
 		out.Params = d.Params(r, set)
@@ -137,6 +167,13 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 	}
 	return out
 }
+
+// UsageError is a settings error that only the data reveal (--period over
+// answers that have no times): the command fails as for a bad flag.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 // Lookup returns the registered metric named name.
 func Lookup(name string) (Metric, bool) {

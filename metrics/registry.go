@@ -10,4 +10,7 @@ var Registry = []Metric{
 	ChurnMetric,
 	LifecycleMetric,
 	EngagementMetric,
+	NPSMetric,
+	CSATMetric,
+	CESMetric,
 }

@@ -113,3 +113,14 @@ func NewCalendar(period Period, weekStart string, loc *time.Location) Calendar {
 	}
 	return c
 }
+
+// Choice is a setting of one of its `enum` tag's values that also knows
+// whether it was given, so that the input can supply it when it was not (a
+// survey export that fixes its own scale).
+type Choice struct {
+	Value string
+	Given bool
+}
+
+// MarshalJSON writes the value.
+func (c Choice) MarshalJSON() ([]byte, error) { return json.Marshal(c.Value) }

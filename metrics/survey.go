@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/uptake-dev/uptake/report"
 )
 
 // Scale is a survey question's answer scale (docs/metrics.md#csat, #ces).
@@ -327,4 +329,224 @@ func SurveyPeriods(answers []Answer, cal Calendar) (labels []string, groups [][]
 		groups = append(groups, byKey[k])
 	}
 	return labels, groups, untimed
+}
+
+// AnswerSource says where a metric's survey answers are read from
+// (Needs.Answers): the Event events of an event export (DemoEvent with the
+// built-in sample when Event is ""), whose ScoreProp holds the score; or,
+// when there is no event, survey files of one answer per row, whose score
+// column is ScoreCol or is found by the header names of Kind (nps, csat,
+// ces).
+type AnswerSource struct {
+	Event, DemoEvent, ScoreProp string
+	ScoreCol, Kind              string
+}
+
+// RawAnswer is one answer as read: the score is still text, so that a
+// metric can tell missing from invalid on its own scale and name the line.
+type RawAnswer struct {
+	Respondent string // "" = anonymous: its own respondent
+	Score      string
+	Segment    string // the --by value: the file's column, or the user's property
+	Source     string // where it was read, for errors: "file:line…"
+	Time       int64  // Unix ns; meaningful when HasTime
+	HasTime    bool
+}
+
+// Answers are a metric's survey answers (Run.Answers). The read fills the
+// first fields; the metric's Prepare checks the scores into the rest.
+type Answers struct {
+	Rows        []RawAnswer // in input order, within --since and --as-of
+	Files       bool        // read from survey files, not answer events
+	Fixed       string      // the scale the export itself fixes, or ""
+	NotAnswers  int64       // rows that are not answers: partial, preview, unrated
+	SkipSamples []string    // rows skipped by --on-invalid skip, the first few
+	SkipInvalid bool        // --on-invalid skip: count invalid scores instead of failing
+
+	Scale    Scale    // the scale in force
+	Valid    []Answer // the answers counted, one per respondent and period (--survey-dedupe)
+	Excluded SurveyExcluded
+}
+
+// SurveyExcluded counts answers left out.
+type SurveyExcluded struct {
+	NotAnswers int64 `json:"not_answers"` // partial/preview responses, unrated conversations, offered ratings
+	Missing    int64 `json:"missing"`
+	Invalid    int64 `json:"invalid"`
+	Duplicates int64 `json:"duplicates"`
+	OutOfRange int64 `json:"out_of_range"`
+}
+
+// Check reads the scores on scale s (or on the export's own, unless
+// given), leaves out missing answers, invalid ones (an error naming the
+// line unless SkipInvalid) and those outside rng, then keeps one answer
+// per respondent and period of cal (mode: latest, first, all).
+func (a *Answers) Check(s Scale, given bool, rng Range, mode string, cal *Calendar) error {
+	if a.Fixed != "" && !given {
+		s, _ = ScaleNamed(a.Fixed) // Zendesk: good/bad
+	}
+	a.Scale = s
+	if cal != nil && len(a.Rows) > 0 && !slices.ContainsFunc(a.Rows, func(r RawAnswer) bool { return r.HasTime }) {
+		return &UsageError{fmt.Errorf("--period needs a time column; none was found (name it with --time-col)")}
+	}
+	ex := SurveyExcluded{NotAnswers: a.NotAnswers}
+	var kept []Answer
+	for i, r := range a.Rows {
+		v, st, msg := ParseScore(r.Score, s)
+		switch st {
+		case ScoreMissing:
+			ex.Missing++
+			continue
+		case ScoreInvalid:
+			e := fmt.Errorf("%s: %s", r.Source, msg)
+			if !a.SkipInvalid {
+				return e
+			}
+			ex.Invalid++
+			if len(a.SkipSamples) < 5 {
+				a.SkipSamples = append(a.SkipSamples, e.Error())
+			}
+			continue
+		}
+		if r.HasTime && !rng.Contains(r.Time) || !r.HasTime && (rng.From != nil || rng.To != nil) {
+			ex.OutOfRange++
+			continue
+		}
+		kept = append(kept, Answer{Respondent: r.Respondent, Time: r.Time, HasTime: r.HasTime, Score: v, Segment: r.Segment, Order: i})
+	}
+	a.Valid, ex.Duplicates = Dedupe(kept, mode, cal)
+	a.Excluded = ex
+	return nil
+}
+
+// Units are the valid answers as a metric's units: all of them, and with
+// --by their segments.
+func (a *Answers) Units(by string) ([]int32, []Segment) {
+	all := AllUsers(len(a.Valid))
+	if by == "" {
+		return all, nil
+	}
+	vals := make([]string, len(a.Valid))
+	for i, v := range a.Valid {
+		vals[i] = v.Segment
+	}
+	return all, Segments(vals)
+}
+
+// Respondents counts the distinct respondents of the valid answers (the
+// anonymous ones as one).
+func (a *Answers) Respondents() int64 {
+	seen := map[string]bool{}
+	for _, v := range a.Valid {
+		seen[v.Respondent] = true
+	}
+	return int64(len(seen))
+}
+
+// Last is the time of the latest answer read, if any has one.
+func (a *Answers) Last() (int64, bool) {
+	var last int64
+	ok := false
+	for _, r := range a.Rows {
+		if r.HasTime && (!ok || r.Time > last) {
+			last, ok = r.Time, true
+		}
+	}
+	return last, ok
+}
+
+// Warnings are the caveats of the answers left out.
+func (a *Answers) Warnings() []Warning {
+	var ws []Warning
+	if ex := a.Excluded; ex.Invalid > 0 {
+		ws = append(ws, Warning{Code: "invalid_scores", Message: fmt.Sprintf("%s answers were not whole numbers on the %s scale and were skipped; first: %s",
+			report.Thousands(ex.Invalid), a.Scale.Name, a.SkipSamples[0])})
+	} else if len(a.SkipSamples) > 0 {
+		ws = append(ws, Warning{Code: "skipped_rows", Message: fmt.Sprintf("rows skipped (--on-invalid skip); first: %s", a.SkipSamples[0])})
+	}
+	if n := a.Excluded.Missing; n > 0 {
+		ws = append(ws, Warning{Code: "missing_answers", Message: fmt.Sprintf("%s rows had no answer (empty or NA) and were left out", report.Thousands(n))})
+	}
+	return ws
+}
+
+// SurveySettings are the settings nps, csat and ces share (their
+// definitions and views: survey_view.go).
+type SurveySettings struct {
+	ScoreCol  string `flag:"score-col" json:"score_col"`
+	Event     string `flag:"event" json:"event"`
+	ScoreProp string `flag:"score-prop" usage:"Event export: the property holding the score" json:"score_prop"`
+	Period    string `flag:"period" enum:",week,month" usage:"Add a trend: one row per period" json:"period"`
+	WeekStart string `flag:"week-start" enum:"monday,sunday" usage:"First day of a week" json:"week_start"`
+	Dedupe    string `flag:"survey-dedupe" enum:"latest,first,all" usage:"Answers kept per respondent per period" json:"survey_dedupe"`
+}
+
+func newSurveySettings() SurveySettings {
+	return SurveySettings{ScoreProp: "score", WeekStart: "monday", Dedupe: "latest"}
+}
+
+// Calendar is the trend's calendar in loc, or nil with no --period.
+func (s *SurveySettings) Calendar(loc *time.Location) *Calendar {
+	if s.Period == "" {
+		return nil
+	}
+	cal := NewCalendar(Period(s.Period), s.WeekStart, loc)
+	return &cal
+}
+
+// NPSSettings are nps's flags and config keys.
+type NPSSettings struct {
+	SurveySettings
+	NPSCI string `flag:"nps-ci" enum:"adjusted-wald,wald" usage:"Interval method" json:"nps_ci"`
+}
+
+// CSATSettings are csat's flags and config keys.
+type CSATSettings struct {
+	SurveySettings
+	Scale        Choice `flag:"scale" enum:"1-5,1-7,1-10,0-10" usage:"Answer scale" json:"-"`
+	SatisfiedMin int    `flag:"satisfied-min" usage:"Lowest satisfied score (default: the top two points)" json:"-"`
+}
+
+// CESSettings are ces's flags and config keys.
+type CESSettings struct {
+	SurveySettings
+	Scale     Choice `flag:"scale" enum:"7-agree,5-agree,5-effort,7-effort" usage:"Answer scale and direction" json:"-"`
+	Normalize bool   `flag:"normalize" usage:"Add ease_0_100 (the mean on 0–100, 100 = easiest)" json:"normalize"`
+}
+
+// scale is the declared CSAT scale, its box moved by --satisfied-min.
+func (s *CSATSettings) scale() (Scale, error) {
+	sc, _ := ScaleNamed(s.Scale.Value)
+	if m := s.SatisfiedMin; m != 0 {
+		if m <= sc.Min || m > sc.Max {
+			return sc, fmt.Errorf("--satisfied-min %d: want a score above %d and at most %d on the %s scale", m, sc.Min, sc.Max, sc.Name)
+		}
+		sc.BoxLow, sc.BoxHigh = m, sc.Max
+	}
+	return sc, nil
+}
+
+// CSATFigures are csat's figures.
+type CSATFigures struct {
+	N            int64      `json:"n"`
+	CSAT         Proportion `json:"csat"`
+	Mean         *float64   `json:"mean"`
+	MeanCI       *Interval  `json:"mean_ci"`
+	SD           *float64   `json:"sd"`
+	Median       *float64   `json:"median"`
+	Distribution []Count    `json:"distribution"`
+	Scale        Scale      `json:"scale"`
+}
+
+// CESFigures are ces's figures.
+type CESFigures struct {
+	N            int64      `json:"n"`
+	Mean         *float64   `json:"mean"`
+	MeanCI       *Interval  `json:"mean_ci"`
+	SD           *float64   `json:"sd"`
+	Median       *float64   `json:"median"`
+	PctEasy      Proportion `json:"pct_easy"`
+	Ease0100     *float64   `json:"ease_0_100,omitempty"`
+	Distribution []Count    `json:"distribution"`
+	Scale        Scale      `json:"scale"`
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -173,4 +174,71 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// Check on six answers read: a's two (5 then 4: latest keeps 4), b's NA, c's
+// "4.5" (invalid on 1–5), d's 3 before --from, and an anonymous 2 →
+// valid {a 4, e 2}; missing 1, invalid 1, out of range 1, duplicates 1.
+func TestAnswersCheck(t *testing.T) {
+	day := func(d int) int64 { return time.Date(2024, 3, d, 0, 0, 0, 0, time.UTC).UnixNano() }
+	read := func() *Answers {
+		return &Answers{SkipInvalid: true, Rows: []RawAnswer{
+			{Respondent: "a", Score: "5", Time: day(2), HasTime: true, Source: "f:2"},
+			{Respondent: "a", Score: "4", Time: day(3), HasTime: true, Source: "f:3"},
+			{Respondent: "b", Score: "NA", Time: day(3), HasTime: true, Source: "f:4"},
+			{Respondent: "c", Score: "4.5", Time: day(3), HasTime: true, Source: "f:5"},
+			{Respondent: "d", Score: "3", Time: day(1), HasTime: true, Source: "f:6"},
+			{Respondent: "", Score: "2", Time: day(4), HasTime: true, Source: "f:7", Segment: "x"},
+		}}
+	}
+	from := day(2)
+	rng := Range{From: &from}
+	s, _ := ScaleNamed("1-5")
+	a := read()
+	if err := a.Check(s, false, rng, "latest", nil); err != nil {
+		t.Fatal(err)
+	}
+	if want := (SurveyExcluded{Missing: 1, Invalid: 1, OutOfRange: 1, Duplicates: 1}); a.Excluded != want {
+		t.Errorf("excluded %+v, want %+v", a.Excluded, want)
+	}
+	if len(a.Valid) != 2 || a.Valid[0].Score != 4 || a.Valid[1].Score != 2 || a.Respondents() != 2 {
+		t.Errorf("valid %+v", a.Valid)
+	}
+	if all, segs := a.Units("plan"); len(all) != 2 || len(segs) != 2 || segs[0].Name != "x" || segs[1].Name != "(none)" {
+		t.Errorf("units %v %+v", all, segs)
+	}
+	if last, ok := a.Last(); !ok || last != day(4) {
+		t.Errorf("last %v %v", last, ok)
+	}
+	ws := a.Warnings()
+	if len(ws) != 2 || ws[0].Code != "invalid_scores" || ws[1].Code != "missing_answers" ||
+		ws[0].Message != `1 answers were not whole numbers on the 1-5 scale and were skipped; first: f:5: score "4.5" is not a whole number on the 1–5 scale` {
+		t.Errorf("warnings %+v", ws)
+	}
+
+	// failing on the invalid answer names its line
+	a = read()
+	a.SkipInvalid = false
+	if err := a.Check(s, false, rng, "latest", nil); err == nil || err.Error() != `f:5: score "4.5" is not a whole number on the 1–5 scale` {
+		t.Errorf("fail: %v", err)
+	}
+	// the export's own scale counts unless --scale gave one: on good-bad
+	// (0–1) every score above 1 is invalid
+	a = read()
+	a.Fixed = "good-bad"
+	if err := a.Check(s, false, Range{}, "all", nil); err != nil || a.Scale.Name != "good-bad" || a.Excluded.Invalid != 5 {
+		t.Errorf("fixed scale: %v %s %+v", err, a.Scale.Name, a.Excluded)
+	}
+	a = read()
+	a.Fixed = "good-bad"
+	if err := a.Check(s, true, Range{}, "all", nil); err != nil || a.Scale.Name != "1-5" || len(a.Valid) != 4 {
+		t.Errorf("given scale: %v %s %d", err, a.Scale.Name, len(a.Valid))
+	}
+	// a trend needs times
+	a = &Answers{Rows: []RawAnswer{{Score: "3"}}}
+	cal := NewCalendar(Period("month"), "monday", time.UTC)
+	var ue *UsageError
+	if err := a.Check(s, false, Range{}, "latest", &cal); err == nil || !errors.As(err, &ue) {
+		t.Errorf("--period without times: %v, want a usage error", err)
+	}
 }
