@@ -193,11 +193,18 @@ func apply(fs *pflag.FlagSet, ss []setting, errs *configErrors, what string) {
 		}
 		for _, v := range s.values {
 			// the value's own Set: fs.Set would frame the error as a flag's
-			if err := f.Value.Set(v); err != nil {
-				errs.add(s.line, "%s: %q: %v", s.key, v, err)
+			err := f.Value.Set(v)
+			if lv, ok := f.Value.(*lateValue); ok && err == nil {
+				err, lv.err = lv.err, nil // it names the flag and the value
+			} else if err != nil {
+				err = fmt.Errorf("%s %q: %w", s.key, v, err)
+			}
+			if err != nil {
+				errs.add(s.line, "%v", err)
 				break
 			}
 		}
+		f.Changed = true // set, as if given: required settings are checked so
 	}
 }
 
