@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -37,7 +38,8 @@ type config struct {
 // configMetric is one item of metrics:.
 type configMetric struct {
 	name, metric string
-	line         int
+	line         int // of the item
+	metricLine   int // of its metric: key
 	settings     []setting
 }
 
@@ -48,47 +50,69 @@ type setting struct {
 	line   int
 }
 
-// configErrors are every problem found in a config file, one a line.
+// configErrors are every problem found in a config file.
 type configErrors struct {
 	path string
-	errs []string
+	errs []configError
+}
+
+type configError struct {
+	line int
+	msg  string
 }
 
 func (e *configErrors) add(line int, format string, args ...any) {
-	e.errs = append(e.errs, fmt.Sprintf("%s:%d: %s", e.path, line, fmt.Sprintf(format, args...)))
+	e.errs = append(e.errs, configError{line, fmt.Sprintf(format, args...)})
 }
 
+// err is every problem, one a line, in the order of the file's lines.
 func (e *configErrors) err() error {
 	if len(e.errs) == 0 {
 		return nil
 	}
-	return &usageError{linesError(e.errs)}
+	slices.SortStableFunc(e.errs, func(a, b configError) int { return a.line - b.line })
+	lines := make([]string, len(e.errs))
+	for i, x := range e.errs {
+		lines[i] = fmt.Sprintf("%s:%d: %s", e.path, x.line, x.msg)
+	}
+	return &usageError{linesError(lines)}
 }
 
 // loadConfig reads and parses a config file; its errors are usage errors
 // (exit 2), all of them at once, with line numbers.
 func loadConfig(path string) (*config, error) {
+	cfg, errs, err := readConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return cfg, errs.err()
+}
+
+// readConfig reads a config file and parses what it can: errs holds what
+// is wrong, for the caller to add its own findings to. err is a file that
+// cannot be read or is no YAML at all.
+func readConfig(path string) (*config, *configErrors, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &usageError{fmt.Errorf("--config: %w", err)}
+		return nil, nil, &usageError{fmt.Errorf("--config: %w", err)}
 	}
 	return parseConfig(path, data)
 }
 
-func parseConfig(path string, data []byte) (*config, error) {
+func parseConfig(path string, data []byte) (*config, *configErrors, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &usageError{fmt.Errorf("%s: not a YAML config: %v", path, err)}
+		return nil, nil, &usageError{fmt.Errorf("%s: not a YAML config: %v", path, err)}
 	}
 	errs := &configErrors{path: path}
 	cfg := &config{path: path}
 	if len(root.Content) == 0 {
-		return nil, &usageError{fmt.Errorf("%s: empty config: it needs metrics:", path)}
+		return nil, nil, &usageError{fmt.Errorf("%s: empty config: it needs metrics:", path)}
 	}
 	doc := root.Content[0]
 	if doc.Kind != yaml.MappingNode {
 		errs.add(doc.Line, "a config is a mapping with input:, metrics: and checks:")
-		return nil, errs.err()
+		return nil, nil, errs.err()
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
@@ -115,6 +139,7 @@ func parseConfig(path string, data []byte) (*config, error) {
 						m.name = strings.Join(s.values, ",")
 					case "metric":
 						m.metric = strings.Join(s.values, ",")
+						m.metricLine = s.line
 					default:
 						return true
 					}
@@ -138,7 +163,7 @@ func parseConfig(path string, data []byte) (*config, error) {
 			errs.add(k.Line, "unknown key %q (a config has input:, metrics: and checks:)", k.Value)
 		}
 	}
-	return cfg, errs.err()
+	return cfg, errs, nil
 }
 
 // settings reads a mapping of flag names to values (a scalar, or a list

@@ -174,6 +174,10 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		if n.Answers != nil {
 			needAnswers(&need, in, n.Answers)
 		}
+		if j.report != r { // r.read checks r's own
+			in.refer("--by", propertyRef, j.report.By)
+			in.refer("--active-event", eventRef, j.report.ActiveEvents...)
+		}
 		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
 			need.UserProps = append(need.UserProps, by)
 		}

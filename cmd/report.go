@@ -1,0 +1,306 @@
+package cmd
+
+import (
+	_ "embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/uptake-dev/uptake/metrics"
+	"github.com/uptake-dev/uptake/report"
+)
+
+// ReportOptions are the flags of `uptake report`.
+type ReportOptions struct {
+	IO     *IOStreams
+	Input  InputFlags
+	Config string
+	Format string
+	Output string
+	Args   []string
+	flags  *pflag.FlagSet
+}
+
+// demoConfig is the config `uptake report --demo` runs when given none: the
+// headline metrics of the sample export.
+//
+//go:embed demo_report.yaml
+var demoConfig []byte
+
+// reportFormats are report's --format values.
+var reportFormats = []string{string(report.FormatTable), string(report.FormatJSON), string(report.FormatMarkdown)}
+
+// NewCmdReport builds `uptake report`.
+func NewCmdReport(ios *IOStreams, runF func(*ReportOptions) error) *cobra.Command {
+	opts := &ReportOptions{IO: ios}
+	cmd := &cobra.Command{
+		Use:   "report [FILE...] --config uptake.yaml",
+		Short: "Every metric of a config file, from one read of the input",
+		Long: `Compute every metric a config file names (docs/config.md) from one read of the
+input, and print them together: a section per metric with a one-line headline,
+then the tables its own command prints.
+
+Each metric's params and result in --format json are exactly what its own
+command prints for the same settings (uptake activation --config FILE --metric
+NAME). The input is read once, so --since and --as-of must be the same for
+every metric: put them under input:.
+
+With --demo and no --config, a built-in config for the sample export runs.`,
+		Example: `  uptake report --demo
+  uptake report events.csv.gz --config uptake.yaml
+  uptake report --config uptake.yaml --format markdown -o report.md
+  uptake report --demo --format json | jq '.result.metrics[] | {name, rate: .result.rate.value}'`,
+		GroupID: "metrics",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if opts.Config == "" && !opts.Input.Demo {
+				return usageErrorf("--config is required (or --demo, for the sample export's built-in config)")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runReport(opts)
+		},
+	}
+	opts.Input.add(cmd)
+	cmd.Flags().StringVar(&opts.Config, "config", "", "Config `file` naming the metrics (see docs/config.md)")
+	enumFlag(cmd, &opts.Format, "format", "table", reportFormats, "Output format")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Write the report to `file` instead of stdout")
+	opts.flags = cmd.Flags()
+	return cmd
+}
+
+func runReport(opts *ReportOptions) error {
+	var cfg *config
+	var errs *configErrors
+	var err error
+	if opts.Config == "" {
+		cfg, errs, err = parseConfig("(built-in demo config)", demoConfig)
+	} else {
+		cfg, errs, err = readConfig(opts.Config)
+	}
+	if err != nil {
+		return err
+	}
+	jobs, names, err := reportJobs(opts, cfg, errs)
+	if err != nil {
+		return err
+	}
+	if len(opts.Args) == 0 && !opts.Input.Demo {
+		opts.Args = cfg.files
+	}
+	r := jobs[0].report
+	d, asOf, err := evaluate(opts.IO, &opts.Input, r, opts.Args, jobs)
+	if err != nil {
+		return err
+	}
+	l := &loaded{data: d, asOf: asOf}
+	var out strings.Builder
+	var warnings []report.Warning
+	inputWs := inputWarnings(d, &opts.Input)
+	switch report.Format(opts.Format) {
+	case report.FormatJSON:
+		items := make([]reportItem, len(jobs))
+		for i, j := range jobs {
+			env, err := j.envelope(l, &opts.Input)
+			if err != nil {
+				return err
+			}
+			items[i] = reportItem{Name: names[i], Metric: j.metric.About().Name, Params: env.Params, Result: env.Result, Warnings: metricWarnings(j.result.Warnings)}
+		}
+		env := report.Envelope{Metric: "report", Params: map[string]any{"config": cfg.path}, Input: inputSummary(d),
+			AsOf: time.Unix(0, asOf).In(r.loc).Format(time.RFC3339Nano), TZ: r.TZ, Result: map[string]any{"metrics": items}, Warnings: inputWs}
+		if err := report.WriteJSON(&out, env); err != nil {
+			return err
+		}
+	default:
+		secs := make([]report.Section, len(jobs))
+		for i, j := range jobs {
+			secs[i] = report.Section{Name: names[i], Headline: j.result.Headline, Doc: j.result.Doc}
+		}
+		title := fmt.Sprintf("uptake report: %s (%d metrics, as of %s)", cfg.path, len(jobs), time.Unix(0, asOf).In(r.loc).Format(time.RFC3339))
+		o := report.Options{TTY: opts.Output == "" && opts.IO.StdoutTTY, Color: opts.Output == "" && opts.IO.Color(), TZ: r.loc}
+		if err := report.WriteReport(&out, title, secs, report.Format(opts.Format), o); err != nil {
+			return err
+		}
+	}
+	warnings = append(warnings, inputWs...)
+	for i, j := range jobs {
+		for _, w := range metricWarnings(j.result.Warnings) {
+			warnings = append(warnings, report.Warning{Code: w.Code, Message: names[i] + ": " + w.Message})
+		}
+	}
+	if err := writeOutput(opts.IO, opts.Output, out.String()); err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(opts.IO.ErrOut, report.Warn(w, opts.IO.StderrTTY && !opts.IO.NoColor))
+	}
+	return nil
+}
+
+// reportItem is one metric of report's JSON: what its own command prints
+// in params and result, and its own warnings (the input's are the
+// envelope's).
+type reportItem struct {
+	Name     string           `json:"name"`
+	Metric   string           `json:"metric"`
+	Params   any              `json:"params"`
+	Result   any              `json:"result"`
+	Warnings []report.Warning `json:"warnings"`
+}
+
+func metricWarnings(ws []metrics.Warning) []report.Warning {
+	out := make([]report.Warning, len(ws))
+	for i, w := range ws {
+		out[i] = report.Warning{Code: w.Code, Message: w.Message}
+	}
+	return out
+}
+
+// reportJobs turns the config's metrics into jobs: each item's settings
+// set through its command's own flags, the config's input: section and the
+// report's command line applied to the shared input. Every problem is
+// reported at once, with its line, before any data is read.
+func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, []string, error) {
+	if len(cfg.metrics) == 0 {
+		errs.add(1, "no metrics: a report needs a metrics: list")
+	}
+	// input: holds input flags for the read, and reporting flags (tz,
+	// since, by, …) as every metric's defaults
+	var inputs, defaults []setting
+	for _, s := range cfg.input {
+		if opts.flags.Lookup(s.key) != nil {
+			inputs = append(inputs, s)
+		} else {
+			defaults = append(defaults, s)
+		}
+	}
+	apply(opts.flags, inputs, errs, "input")
+	for _, s := range defaults {
+		if !reportingKey(s.key) {
+			msg := fmt.Sprintf("input has no setting %q (it takes input flags, and reporting flags as every metric's default)", s.key)
+			if near := suggest(s.key, flagNames(opts.flags)); len(near) > 0 {
+				msg += "; did you mean " + orList(near) + "?"
+			}
+			errs.add(s.line, "%s", msg)
+		}
+	}
+	var jobs []*job
+	var names []string
+	for _, item := range cfg.metrics {
+		m, ok := metrics.Lookup(item.metric)
+		if !ok {
+			var all []string
+			for _, m := range metrics.Registry {
+				all = append(all, m.About().Name)
+			}
+			slices.Sort(all)
+			msg := fmt.Sprintf("no metric %q (metrics: %s)", item.metric, strings.Join(all, ", "))
+			if near := suggest(item.metric, all); len(near) > 0 {
+				msg = fmt.Sprintf("no metric %q; did you mean %s?", item.metric, orList(near))
+			}
+			errs.add(item.metricLine, "%s", msg)
+			continue
+		}
+		mc, mo, prepare := newMetricCmd(opts.IO, m)
+		fs := mc.Flags()
+		var own []setting
+		for _, s := range item.settings {
+			switch {
+			case isInputFlag(s.key):
+				errs.add(s.line, "%s is an input flag, and the input is read once for every metric: put it under input:", s.key)
+			case s.key == "format" || s.key == "csv-raw":
+				errs.add(s.line, "%s is the report's own (uptake report --%s)", s.key, s.key)
+			default:
+				own = append(own, s)
+			}
+		}
+		apply(fs, own, errs, "metric "+item.metric)
+		apply(fs, filterKnown(defaults, fs), errs, "metric "+item.metric)
+		if err := prepare(); err != nil {
+			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
+			continue
+		}
+		if err := mo.Report.resolve(); err != nil {
+			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
+			continue
+		}
+		if len(jobs) > 0 {
+			first := jobs[0].report
+			if mo.Report.Since != first.Since || mo.Report.AsOf != first.AsOf {
+				errs.add(item.line, "%s: since and as-of must be the same for every metric (the input is read once): put them under input:", item.name)
+				continue
+			}
+		}
+		jobs = append(jobs, &job{metric: m, settings: mo.Settings, report: &mo.Report})
+		names = append(names, item.name)
+	}
+	if err := errs.err(); err != nil {
+		return nil, nil, err
+	}
+	return jobs, names, nil
+}
+
+// isInputFlag reports whether name is one of the flags every reading
+// command shares for the input itself.
+func isInputFlag(name string) bool {
+	cmd := &cobra.Command{}
+	var f InputFlags
+	f.add(cmd)
+	return cmd.Flags().Lookup(name) != nil
+}
+
+// reportingKey reports whether name is a reporting flag of some metric.
+func reportingKey(name string) bool {
+	for _, m := range metrics.Registry {
+		mc, _, _ := newMetricCmd(nil, m)
+		if mc.Flags().Lookup(name) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// filterKnown keeps the settings fs has a flag for.
+func filterKnown(ss []setting, fs *pflag.FlagSet) []setting {
+	var out []setting
+	for _, s := range ss {
+		if fs.Lookup(s.key) != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// writeOutput writes s to stdout, or to path through a temporary file
+// renamed into place, so a failed run never leaves half a report.
+func writeOutput(ios *IOStreams, path, s string) error {
+	if path == "" {
+		_, err := fmt.Fprint(ios.Out, s)
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".uptake-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.WriteString(s); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
