@@ -120,12 +120,23 @@ func runReport(opts *ReportOptions) error {
 		}
 	default:
 		secs := make([]report.Section, len(jobs))
+		var notes []string
 		for i, j := range jobs {
 			secs[i] = report.Section{Name: names[i], Headline: j.result.Headline, Doc: j.result.Doc}
+			if opts.Format == string(report.FormatMarkdown) { // a file read without its stderr
+				for _, w := range metricWarnings(j.result.Warnings) {
+					secs[i].Doc.Notes = append(secs[i].Doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
+				}
+			}
+		}
+		if opts.Format == string(report.FormatMarkdown) {
+			for _, w := range inputWs {
+				notes = append(notes, "warning: "+w.Message+" ["+w.Code+"]")
+			}
 		}
 		title := fmt.Sprintf("uptake report: %s (%d metrics, as of %s)", cfg.path, len(jobs), time.Unix(0, asOf).In(r.loc).Format(time.RFC3339))
 		o := report.Options{TTY: opts.Output == "" && opts.IO.StdoutTTY, Color: opts.Output == "" && opts.IO.Color(), TZ: r.loc}
-		if err := report.WriteReport(&out, title, secs, report.Format(opts.Format), o); err != nil {
+		if err := report.WriteReport(&out, title, notes, secs, report.Format(opts.Format), o); err != nil {
 			return err
 		}
 	}

@@ -117,3 +117,23 @@ metrics:
 		}
 	}
 }
+
+func TestReportGolden(t *testing.T) {
+	runGoldens(t, []goldenCase{
+		{name: "report_demo_table", args: []string{"report", "--demo", "-q"}},
+		{name: "report_demo_markdown", args: []string{"report", "--demo", "-q", "--format", "markdown"}},
+	})
+}
+
+// -o writes the report to a file and nothing to stdout.
+func TestReportOutputFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.md")
+	code, out, errOut := run(t, false, "report", "--demo", "-q", "--format", "markdown", "-o", path)
+	if code != ExitOK || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(b), "# uptake report: (built-in demo config) (10 metrics") {
+		t.Errorf("%s: %v %.80q", path, err, b)
+	}
+}

@@ -98,7 +98,7 @@ type Def[S any, R any] struct {
 	View func(*Run, *S, Segmented[R]) report.Doc
 	// Headline is the result in one line, for a report's section
 	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
-	// nil: the view's title.
+	// nil: the view's title and its first summary line.
 	Headline func(*Run, *S, Segmented[R]) string
 }
 
@@ -161,9 +161,13 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 	if d.Params != nil {
 		out.Params = d.Params(r, set)
 	}
-	out.Headline = out.Doc.Title
-	if d.Headline != nil {
+	switch {
+	case d.Headline != nil:
 		out.Headline = d.Headline(r, set, res)
+	case len(out.Doc.Summary) > 0:
+		out.Headline = out.Doc.Title + ": " + out.Doc.Summary[0][0] + " " + out.Doc.Summary[0][1]
+	default:
+		out.Headline = out.Doc.Title
 	}
 	return out
 }

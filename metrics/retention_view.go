@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptake-dev/uptake/report"
@@ -126,6 +127,27 @@ summary row.`,
 		}{s, s.start(), s.returns(), "mark"}
 	},
 	View: retentionView,
+	Headline: func(_ *Run, s *RetentionSettings, all Segmented[RetentionResult]) string {
+		// the first offset after the cohort's own, and the last complete one
+		var parts []string
+		sum := all.Overall.Summary
+		last := -1
+		for i, c := range sum {
+			if c.Offset > 0 && c.Status == "complete" && c.Rate.Value != nil {
+				last = i
+				if len(parts) == 0 {
+					parts = append(parts, fmt.Sprintf("%s %d %s", s.Period, c.Offset, PropText(c.Rate)))
+				}
+			}
+		}
+		if last >= 0 && sum[last].Offset > 1 {
+			parts = append(parts, fmt.Sprintf("%s %d %s", s.Period, sum[last].Offset, PropText(sum[last].Rate)))
+		}
+		if len(parts) == 0 {
+			parts = []string{"no complete period yet"}
+		}
+		return fmt.Sprintf("Retention by %s cohort: %s", s.Period, strings.Join(parts, "; "))
+	},
 }
 
 func retentionView(r *Run, s *RetentionSettings, all Segmented[RetentionResult]) report.Doc {
@@ -243,6 +265,14 @@ neither. The current, incomplete period is left out.`,
 			Basis string `json:"basis"`
 		}{s, "activity"}
 	},
+	Headline: func(_ *Run, s *ChurnSettings, all Segmented[ChurnResult]) string {
+		ps := all.Overall.Periods
+		if len(ps) == 0 {
+			return fmt.Sprintf("Churn by %s: no complete period yet", s.Period)
+		}
+		p := ps[len(ps)-1]
+		return fmt.Sprintf("Churn by %s: %s %s of the %s active the %s before", s.Period, p.Period, PropText(p.ChurnRate), report.Thousands(p.StartUsers), s.Period)
+	},
 	View: func(_ *Run, s *ChurnSettings, all Segmented[ChurnResult]) report.Doc {
 		doc := report.Doc{Title: fmt.Sprintf("Churn by %s (activity basis)", s.Period)}
 		doc.Tables = all.Tables("Periods", churnTable)
@@ -294,6 +324,23 @@ warm-up with no breakdown and "new" means first seen since --since.`,
 		return Lifecycle(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Since)
 	},
 	Warnings: func(x LifecycleResult) []Warning { return x.Warnings },
+	Headline: func(_ *Run, s *LifecycleSettings, all Segmented[LifecycleResult]) string {
+		var last *LifecyclePeriod
+		for i := range all.Overall.Periods {
+			if p := &all.Overall.Periods[i]; p.Status == "complete" {
+				last = p
+			}
+		}
+		if last == nil {
+			return fmt.Sprintf("Lifecycle by %s: no complete period yet", s.Period)
+		}
+		pulse := "–"
+		if last.Pulse != nil {
+			pulse = strconv.FormatFloat(*last.Pulse, 'f', 2, 64)
+		}
+		return fmt.Sprintf("Lifecycle by %s: %s: %s new, %s returning, %s resurrecting, %s dormant (pulse %s)", s.Period, last.Period,
+			report.Thousands(last.New), report.Thousands(last.Returning), report.Thousands(last.Resurrecting), report.Thousands(last.Dormant), pulse)
+	},
 	View: func(_ *Run, s *LifecycleSettings, all Segmented[LifecycleResult]) report.Doc {
 		doc := report.Doc{Title: fmt.Sprintf("Lifecycle by %s", s.Period), Notes: []string{"assumption: " + all.Overall.Assumption}}
 		doc.Tables = all.Tables("Periods", lifecycleTable)

@@ -16,15 +16,22 @@ type Section struct {
 	Doc      Doc
 }
 
-// WriteReport renders a report's sections under title, as text or
-// Markdown (CSV and JSON reports are written by their callers). Like Write,
-// it writes once, when everything rendered.
-func WriteReport(w io.Writer, title string, secs []Section, f Format, o Options) error {
+// WriteReport renders a report's sections under title, with notes (the
+// input's warnings, say) after it, as text or Markdown (CSV and JSON
+// reports are written by their callers). Like Write, it writes once, when
+// everything rendered.
+func WriteReport(w io.Writer, title string, notes []string, secs []Section, f Format, o Options) error {
 	var b bytes.Buffer
 	switch f {
 	case FormatMarkdown:
 		o.Color = false
 		fmt.Fprintf(&b, "# %s\n", mdSafe(title))
+		if len(notes) > 0 {
+			b.WriteString("\n")
+			for _, n := range notes {
+				fmt.Fprintf(&b, "> %s\n", mdSafe(n))
+			}
+		}
 		for _, s := range secs {
 			fmt.Fprintf(&b, "\n## %s\n\n**%s**\n\n", mdSafe(s.Name), mdSafe(s.Headline))
 			if err := markdownDoc(&b, s.Doc, o, 3); err != nil {
@@ -33,6 +40,9 @@ func WriteReport(w io.Writer, title string, secs []Section, f Format, o Options)
 		}
 	case FormatTable, "":
 		b.WriteString(style(Safe(title), o, bold) + "\n")
+		for _, n := range notes {
+			b.WriteString(style(Safe(n), o, dim) + "\n")
+		}
 		for _, s := range secs {
 			fmt.Fprintf(&b, "\n%s\n%s\n\n", style("━━ "+Safe(s.Name)+" ━━", o, bold), Safe(s.Headline))
 			if err := writeText(&b, s.Doc, o); err != nil {
