@@ -156,6 +156,7 @@ type job struct {
 func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
 	var need ingest.Need
 	var sinks ingest.Tee
+	acts := map[string]*metrics.Activity{}
 	needs := make([]metrics.Needs, len(jobs))
 	events := false // some job keeps events in a Log
 	for i, j := range jobs {
@@ -184,8 +185,13 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		if n.Activity != nil {
 			cfg := *n.Activity
 			cfg.Loc, cfg.ActiveEvents = j.report.loc, j.report.ActiveEvents
-			j.act = metrics.NewActivity(cfg)
-			sinks = append(sinks, j.act)
+			if shared, ok := acts[cfg.Key()]; ok {
+				j.act = shared // the same summary: read once, computed on by both
+			} else {
+				j.act = metrics.NewActivity(cfg)
+				acts[cfg.Key()] = j.act
+				sinks = append(sinks, j.act)
+			}
 		}
 	}
 	switch len(sinks) {

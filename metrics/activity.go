@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -22,6 +23,21 @@ type ActivityConfig struct {
 	// recurring cohorts. Its periods are in Loc (NewActivity sets its zone),
 	// so that a metric can ask for it before the zone is known.
 	StartPeriods *Calendar
+}
+
+// Key identifies what an Activity built with c holds: metrics whose
+// configurations have the same key can share one (a report's weekly and
+// monthly retention and its engagement read one summary, not three).
+func (c ActivityConfig) Key() string {
+	loc := "UTC"
+	if c.Loc != nil {
+		loc = c.Loc.String()
+	}
+	per := ""
+	if c.StartPeriods != nil {
+		per = fmt.Sprintf("%s/%v", c.StartPeriods.Period, c.StartPeriods.WeekStart)
+	}
+	return fmt.Sprintf("%q %q %q %v %q %q", loc, c.ActiveEvents, c.StartEvent, c.KeepTimes, c.ReturnEvent, per)
 }
 
 // Activity accumulates, per user, what activity metrics need: the local days
