@@ -121,37 +121,6 @@ func nanos(t *time.Time) *int64 {
 	return &v
 }
 
-// segment is one --by value and its users.
-type segment struct {
-	Name  string
-	Users []int32
-}
-
-// segments groups units (users, answers) by their --by value: vals[i] is
-// unit i's. Segments are sorted by value; units without one form "(none)",
-// last. No values (no --by) make no segments.
-func segments(vals []string) []segment {
-	groups := map[string][]int32{}
-	for u, v := range vals {
-		groups[v] = append(groups[v], int32(u))
-	}
-	var names []string
-	for k := range groups {
-		if k != "" {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	var out []segment
-	for _, k := range names {
-		out = append(out, segment{Name: k, Users: groups[k]})
-	}
-	if g, ok := groups[""]; ok {
-		out = append(out, segment{Name: "(none)", Users: g})
-	}
-	return out
-}
-
 // reportParams are the reporting settings every envelope spells out.
 func (r *ReportFlags) params(asOf int64, d *ingest.Dataset) map[string]any {
 	p := map[string]any{"tz": r.TZ, "conf": r.Conf, "by": r.By, "from": nullable(r.from), "to": nullable(r.to),
@@ -180,12 +149,4 @@ func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, 
 	}
 	return report.Envelope{Metric: metric, Params: params, Input: inputSummary(l.data),
 		AsOf: time.Unix(0, l.asOf).In(r.loc).Format(time.RFC3339Nano), TZ: r.TZ, Result: result, Warnings: warnings}
-}
-
-func prefixWarnings(ws []metrics.Warning, seg string) []metrics.Warning {
-	out := make([]metrics.Warning, len(ws))
-	for i, w := range ws {
-		out[i] = metrics.Warning{Code: w.Code, Message: seg + ": " + w.Message}
-	}
-	return out
 }
