@@ -109,6 +109,7 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	root.AddCommand(
 		NewCmdInspect(ios, nil),
 		NewCmdDemo(ios, nil),
+		NewCmdInit(ios, nil),
 		newCmdGenDocs(ios),
 	)
 	for _, m := range metrics.Registry {
