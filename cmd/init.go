@@ -198,7 +198,7 @@ func header(d *ingest.Dataset, file string) []string {
 		fmt.Sprintf("%s events of %s users, %s to %s (UTC).", report.Thousands(d.Stats.Events), report.Thousands(int64(len(d.Users))),
 			day(d.Stats.First), day(d.Stats.Last)),
 		`Values marked "guess" were read from the data: check them before trusting the metrics.`,
-		"Run one metric:  uptake activation --config " + file + " --metric activation",
+		"Run one metric:  uptake activation --config " + report.Safe(file) + " --metric activation",
 		"The format: docs/config.md",
 	}
 }
