@@ -110,6 +110,7 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdInspect(ios, nil),
 		NewCmdDemo(ios, nil),
 		NewCmdReport(ios, nil),
+		NewCmdInit(ios, nil),
 		newCmdGenDocs(ios),
 	)
 	for _, m := range metrics.Registry {
