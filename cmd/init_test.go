@@ -72,6 +72,10 @@ func TestInitConfigsRun(t *testing.T) {
 			if n := runConfig(t, path); n < 5 {
 				t.Errorf("%d metrics, want at least the 5 activity metrics", n)
 			}
+			// and report runs them all from one read
+			if code, _, errOut := run(t, false, "report", "--config", path, "-q", "--format", "json"); code != ExitOK {
+				t.Errorf("report --config: exit %d: %s", code, errOut)
+			}
 		})
 	}
 }
