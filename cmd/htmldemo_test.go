@@ -14,12 +14,12 @@ import (
 // each metric's command line, computed in one read as `uptake report`
 // does. scripts/html-shot.sh writes it to a file and screenshots it.
 var demoReport = []struct{ name, args string }{
+	{"Retention", "retention --period week --periods 8"},
+	{"Lifecycle", "lifecycle --period month"},
 	{"Activation", "activation --activation-event report_created --within 7d --by plan"},
 	{"Onboarding", "onboarding --steps onboarding_started,profile_completed,project_created,teammate_invited,onboarding_completed"},
 	{"Funnel", "funnel --steps signup,onboarding_started,project_created,report_created --within 14d"},
-	{"Retention", "retention --period week --periods 8"},
 	{"Engagement", "engagement --from 2024-03-01 --to 2024-06-01"},
-	{"Lifecycle", "lifecycle --period month"},
 	{"Churn", "churn --period month"},
 	{"NPS", "nps --period month"},
 	{"CSAT", "csat --by plan"},

@@ -20,7 +20,7 @@ const longTable = 15
 const css = `:root{color-scheme:light;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--band:#f6f8fa}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif}
-main{max-width:960px;margin:0 auto;padding:24px 20px 48px}
+main{max-width:1080px;margin:0 auto;padding:24px 20px 48px}
 h1{font-size:26px;margin:0 0 8px}
 h2{font-size:21px;margin:40px 0 4px;padding-top:12px;border-top:2px solid var(--line)}
 h3{font-size:16px;margin:20px 0 6px}

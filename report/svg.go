@@ -150,9 +150,9 @@ func (c Chart) tick(v, step float64) string {
 	if c.Unit == Percent {
 		v, step = 100*v, 100*step
 	}
-	d := 0
-	if step < 1 {
-		d = int(math.Ceil(-math.Log10(step) - 1e-9))
+	d := 0 // the decimals the step has: 2.5 has 1
+	for d < 6 && math.Abs(step*math.Pow10(d)-math.Round(step*math.Pow10(d))) > 1e-9 {
+		d++
 	}
 	s := strconv.FormatFloat(v, 'f', d, 64)
 	if c.Unit == Percent {
