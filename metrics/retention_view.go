@@ -403,6 +403,9 @@ func engagementCharts(interval string, x EngagementResult) []report.Chart {
 			lines.Series[i].Values = append(lines.Series[i].Values, float64(v))
 		}
 	}
+	if len(x.Days) > 0 && x.Days[0].Status == "incomplete_lookback" {
+		lines.Note = "the first days' WAU and MAU undercount: their lookback reaches before the start of history"
+	}
 	hist := report.Chart{Kind: report.BarChart, Title: "Users by active " + interval + "s in the range", Unit: report.Int,
 		Series: []report.Series{{Name: "users"}}}
 	for _, b := range x.Histogram {
