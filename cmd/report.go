@@ -33,7 +33,7 @@ type ReportOptions struct {
 var demoConfig []byte
 
 // reportFormats are report's --format values.
-var reportFormats = []string{string(report.FormatTable), string(report.FormatJSON), string(report.FormatMarkdown)}
+var reportFormats = []string{string(report.FormatTable), string(report.FormatJSON), string(report.FormatMarkdown), string(report.FormatHTML)}
 
 // NewCmdReport builds `uptake report`.
 func NewCmdReport(ios *IOStreams, runF func(*ReportOptions) error) *cobra.Command {
@@ -43,7 +43,8 @@ func NewCmdReport(ios *IOStreams, runF func(*ReportOptions) error) *cobra.Comman
 		Short: "Every metric of a config file, from one read of the input",
 		Long: `Compute every metric a config file names (docs/config.md) from one read of the
 input, and print them together: a section per metric with a one-line headline,
-then the tables its own command prints.
+then the tables its own command prints. --format html writes one
+self-contained page (no network: inline CSS and SVG) with a chart per metric.
 
 Each metric's params and result in --format json are exactly what its own
 command prints for the same settings (uptake activation --config FILE --metric
@@ -54,6 +55,7 @@ With --demo and no --config, a built-in config for the sample export runs.`,
 		Example: `  uptake report --demo
   uptake report events.csv.gz --config uptake.yaml
   uptake report --config uptake.yaml --format markdown -o report.md
+  uptake report --config uptake.yaml --format html -o report.html   # one self-contained page with charts
   uptake report --demo --format json | jq '.result.metrics[] | {name, rate: .result.rate.value}'`,
 		GroupID: "metrics",
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -121,15 +123,18 @@ func runReport(opts *ReportOptions) error {
 	default:
 		secs := make([]report.Section, len(jobs))
 		var notes []string
+		file := opts.Format != string(report.FormatTable) // read without its stderr: it carries the warnings
 		for i, j := range jobs {
 			secs[i] = report.Section{Name: names[i], Headline: j.result.Headline, Doc: j.result.Doc}
-			if opts.Format == string(report.FormatMarkdown) { // a file read without its stderr
+			if opts.Format == string(report.FormatHTML) {
+				secs[i].Warnings = metricWarnings(j.result.Warnings)
+			} else if file {
 				for _, w := range metricWarnings(j.result.Warnings) {
 					secs[i].Doc.Notes = append(secs[i].Doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
 				}
 			}
 		}
-		if opts.Format == string(report.FormatMarkdown) {
+		if file {
 			for _, w := range inputWs {
 				notes = append(notes, "warning: "+w.Message+" ["+w.Code+"]")
 			}

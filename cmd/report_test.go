@@ -34,8 +34,8 @@ func TestReportEqualsEachCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Result.Metrics) != 10 {
-		t.Fatalf("%d metrics, want the config's 10", len(rep.Result.Metrics))
+	if len(rep.Result.Metrics) != 11 {
+		t.Fatalf("%d metrics, want the config's 11", len(rep.Result.Metrics))
 	}
 	for _, m := range rep.Result.Metrics {
 		code, out, errOut := run(t, false, m.Metric, "--demo", "--config", cfg, "--metric", m.Name, "--format", "json")
@@ -133,7 +133,7 @@ func TestReportOutputFile(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %s", code, out, errOut)
 	}
 	b, err := os.ReadFile(path)
-	if err != nil || !strings.HasPrefix(string(b), "# uptake report: (built-in demo config) (10 metrics") {
+	if err != nil || !strings.HasPrefix(string(b), "# uptake report: (built-in demo config) (11 metrics") {
 		t.Errorf("%s: %v %.80q", path, err, b)
 	}
 }

@@ -406,6 +406,11 @@ func activationView(r *Run, s *ActivationSettings, all Segmented[ActivationResul
 	if len(all.Segments) > 0 {
 		doc.Tables = append(doc.Tables, seg)
 	}
+	doc.Charts = append(doc.Charts, segmentIntervals("Activation rate", all, func(a ActivationResult) Proportion { return a.Rate }))
+	if len(res.Cohorts) > 0 {
+		doc.Charts = append(doc.Charts, intervalsOf("Activation rate by signup cohort", res.Cohorts,
+			func(c ActivationCohort) (string, Proportion) { return c.Cohort, c.Rate }))
+	}
 	csv := seg
 	csv.Rows = append([][]any{row("(all)", res)}, seg.Rows...)
 	doc.CSV = &csv

@@ -172,6 +172,11 @@ func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.D
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By entry cohort", res.Cohorts, "entered", "converted"))
 	}
+	doc.Charts = append(doc.Charts, stepsChart("Users per step", res.Steps),
+		segmentIntervals("Conversion", all, func(f FunnelResult) Proportion { return f.Conversion }))
+	if len(res.Cohorts) > 0 {
+		doc.Charts = append(doc.Charts, intervalsOf("Conversion by entry cohort", res.Cohorts, cohortConversion))
+	}
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append([]report.Column{{Key: "segment"}, {Key: "entered", Kind: report.Int},
 			{Key: "converted", Kind: report.Int}}, CICols("conversion")...)}
@@ -262,6 +267,14 @@ func onboardingView(r *Run, s *OnboardingSettings, all Segmented[OnboardingResul
 	doc.Tables = append(doc.Tables, stepsTable("Steps (out of "+res.Denominator+")", res.Steps))
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By cohort", res.Cohorts, "started", "completed"))
+	}
+	labels, done := []string{"of starters", "of signups"}, []Proportion{res.Completion, res.CompletionOfSignups}
+	for _, sr := range all.Segments {
+		labels, done = append(labels, r.By+" = "+sr.Name), append(done, sr.Result.Completion)
+	}
+	doc.Charts = append(doc.Charts, stepsChart("Users per step (out of "+res.Denominator+")", res.Steps), intervalChart("Completion", labels, done))
+	if len(res.Cohorts) > 0 {
+		doc.Charts = append(doc.Charts, intervalsOf("Completion by cohort", res.Cohorts, cohortConversion))
 	}
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append(append([]report.Column{{Key: "segment"}, {Key: "started", Kind: report.Int},

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -165,6 +166,7 @@ func retentionView(r *Run, s *RetentionSettings, all Segmented[RetentionResult])
 	doc.Add("retained", "did "+s.returns()+" in "+cols[min(1, len(cols)-1)].Window+" (column 1; see the notes)")
 	doc.Tables = append(doc.Tables, all.Tables("Cohorts", retentionTable)...)
 	doc.CSV = retentionCSV(all)
+	doc.Charts = retentionCharts(all.Overall)
 	for _, c := range cols {
 		doc.Notes = append(doc.Notes, fmt.Sprintf("column %d: %s", c.Offset, c.Window))
 	}
@@ -206,6 +208,42 @@ func retentionTable(title string, x RetentionResult) report.Table {
 	}
 	t.Rows = append(t.Rows, sum)
 	return t
+}
+
+// retentionCharts are the cohort heatmap (incomplete cells marked, cells
+// not started empty) and the summary curve with its intervals.
+func retentionCharts(x RetentionResult) []report.Chart {
+	heat := report.Chart{Kind: report.HeatmapChart, Title: "Retention by cohort and offset", Unit: report.Percent,
+		Note: "* incomplete: running numbers; dashed cells are not final"}
+	for _, c := range x.Columns {
+		heat.Columns = append(heat.Columns, strconv.Itoa(c.Offset))
+	}
+	for _, c := range x.Cohorts {
+		label := fmt.Sprintf("%s (%s)", c.Cohort, report.Thousands(c.Size))
+		if c.Status == "warm_up" {
+			label += " warm-up"
+		}
+		row := make([]report.Heat, len(c.Periods))
+		for i, p := range c.Periods {
+			if p.NotStarted {
+				continue
+			}
+			row[i].Value = p.Rate.Value
+			if p.Status == "incomplete" {
+				row[i].Mark = "*"
+			}
+		}
+		heat.Labels, heat.Cells = append(heat.Labels, label), append(heat.Cells, row)
+	}
+	curve := report.Chart{Kind: report.LineChart, Title: "Retention curve (complete cells; band: interval)", Unit: report.Percent}
+	se := report.Series{Name: "retained"}
+	for _, p := range x.Summary {
+		curve.Labels = append(curve.Labels, strconv.Itoa(p.Offset))
+		e := propEstimate(p.Rate)
+		se.Values, se.Low, se.High = append(se.Values, e.Value), append(se.Low, e.Low), append(se.High, e.High)
+	}
+	curve.Series = []report.Series{se}
+	return []report.Chart{heat, curve}
 }
 
 // retentionCSV is one row per cohort × offset, then the summary's, for the
@@ -276,6 +314,8 @@ neither. The current, incomplete period is left out.`,
 	View: func(_ *Run, s *ChurnSettings, all Segmented[ChurnResult]) report.Doc {
 		doc := report.Doc{Title: fmt.Sprintf("Churn by %s (activity basis)", s.Period)}
 		doc.Tables = all.Tables("Periods", churnTable)
+		doc.Charts = []report.Chart{intervalsOf("Churn rate by "+s.Period, all.Overall.Periods,
+			func(p ChurnPeriod) (string, Proportion) { return p.Period, p.ChurnRate })}
 		return doc
 	},
 }
@@ -344,8 +384,41 @@ warm-up with no breakdown and "new" means first seen since --since.`,
 	View: func(_ *Run, s *LifecycleSettings, all Segmented[LifecycleResult]) report.Doc {
 		doc := report.Doc{Title: fmt.Sprintf("Lifecycle by %s", s.Period), Notes: []string{"assumption: " + all.Overall.Assumption}}
 		doc.Tables = all.Tables("Periods", lifecycleTable)
+		doc.Charts = []report.Chart{lifecycleChart(s.Period, all.Overall)}
 		return doc
 	},
+}
+
+// lifecycleChart piles up the active users of each period by kind,
+// returning at the base, and the dormant below zero; a warm-up period has
+// no bars.
+func lifecycleChart(period string, x LifecycleResult) report.Chart {
+	c := report.Chart{Kind: report.BarChart, Stacked: true, Title: "Users by lifecycle per " + period, Unit: report.Int}
+	kinds := []struct {
+		name  string
+		tone  report.Tone
+		count func(LifecyclePeriod) int64
+	}{
+		{"returning", report.ToneDefault, func(p LifecyclePeriod) int64 { return p.Returning }},
+		{"new", report.ToneGood, func(p LifecyclePeriod) int64 { return p.New }},
+		{"resurrecting", report.ToneDefault, func(p LifecyclePeriod) int64 { return p.Resurrecting }},
+		{"dormant", report.ToneBad, func(p LifecyclePeriod) int64 { return -p.Dormant }},
+	}
+	for _, k := range kinds {
+		se := report.Series{Name: k.name, Tone: k.tone}
+		for _, p := range x.Periods {
+			v := float64(k.count(p))
+			if p.Status == "warm_up" {
+				v = math.NaN()
+			}
+			se.Values = append(se.Values, v)
+		}
+		c.Series = append(c.Series, se)
+	}
+	for _, p := range x.Periods {
+		c.Labels = append(c.Labels, p.Period)
+	}
+	return c
 }
 
 // lifecycleTable shows dormant users negative; a warm-up period has no
@@ -365,6 +438,29 @@ func lifecycleTable(title string, x LifecycleResult) report.Table {
 }
 
 // ---------------------------------------------------------------------------
+
+// engagementCharts are DAU, WAU and MAU over the days, and the histogram
+// of active intervals.
+func engagementCharts(interval string, x EngagementResult) []report.Chart {
+	lines := report.Chart{Kind: report.LineChart, Title: "Daily, weekly and monthly active users", Unit: report.Int,
+		Series: []report.Series{{Name: "DAU"}, {Name: "WAU"}, {Name: "MAU"}}}
+	for _, d := range x.Days {
+		lines.Labels = append(lines.Labels, d.Day)
+		for i, v := range []int64{d.DAU, d.WAU, d.MAU} {
+			lines.Series[i].Values = append(lines.Series[i].Values, float64(v))
+		}
+	}
+	if len(x.Days) > 0 && x.Days[0].Status == "incomplete_lookback" {
+		lines.Note = "the first days' WAU and MAU undercount: their lookback reaches before the start of history"
+	}
+	hist := report.Chart{Kind: report.BarChart, Title: "Users by active " + interval + "s in the range", Unit: report.Int,
+		Series: []report.Series{{Name: "users"}}}
+	for _, b := range x.Histogram {
+		hist.Labels = append(hist.Labels, strconv.Itoa(b.Intervals))
+		hist.Series[0].Values = append(hist.Series[0].Values, float64(b.Users))
+	}
+	return []report.Chart{lines, hist}
+}
 
 // EngagementSettings are the engagement command's flags and config keys.
 type EngagementSettings struct {
@@ -439,6 +535,7 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 		days.Rows = append(days.Rows, []any{d.Day, d.DAU, d.WAU, d.MAU, d.Stickiness, d.Status})
 	}
 	doc.Tables = append(doc.Tables, hist, days)
+	doc.Charts = engagementCharts(s.Interval, x)
 	doc.Primary = 1
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: []report.Column{{Key: "segment"}, {Key: "stickiness", Kind: report.Percent},

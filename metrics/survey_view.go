@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -293,6 +294,66 @@ type surveyView[F any] struct {
 	cols []report.Column            // the columns of a period or segment row
 	row  func(F) []any              // its cells
 	dist func(F) ([]Count, int64)   // the distribution and its n
+	// groups are the parts of the scale the distribution's bars are
+	// coloured by; score is the figure drawn with its interval.
+	groups func(Scale) []scoreGroup
+	score  func(F) (string, report.Kind, report.Estimate)
+}
+
+// scoreGroup is the scores lo..hi, which read as tone.
+type scoreGroup struct {
+	name   string
+	lo, hi int
+	tone   report.Tone
+}
+
+// boxGroups are a scale's positive box and the rest of it.
+func boxGroups(box string) func(Scale) []scoreGroup {
+	return func(s Scale) []scoreGroup {
+		in := scoreGroup{fmt.Sprintf("%s (%d–%d)", box, s.BoxLow, s.BoxHigh), s.BoxLow, s.BoxHigh, report.ToneGood}
+		if s.BoxLow == s.Min {
+			return []scoreGroup{in, {"other", s.BoxHigh + 1, s.Max, report.ToneNeutral}}
+		}
+		return []scoreGroup{{"other", s.Min, s.BoxLow - 1, report.ToneNeutral}, in}
+	}
+}
+
+// charts are the distribution, its bars coloured by group, and the score
+// with its interval overall, per segment and per period.
+func (v surveyView[F]) charts(a *Answers, res Segmented[SurveyResult[F]]) []report.Chart {
+	counts, _ := v.dist(res.Overall.Figures)
+	dist := report.Chart{Kind: report.BarChart, Stacked: true, Title: "Answers by score", Unit: report.Int}
+	for _, g := range v.groups(a.Scale) {
+		se := report.Series{Name: g.name, Tone: g.tone}
+		for _, c := range counts {
+			n := math.NaN()
+			if c.Score >= g.lo && c.Score <= g.hi {
+				n = float64(c.Count)
+			}
+			se.Values = append(se.Values, n)
+		}
+		dist.Series = append(dist.Series, se)
+	}
+	for _, c := range counts {
+		dist.Labels = append(dist.Labels, strconv.Itoa(c.Score))
+	}
+	name, unit, e := v.score(res.Overall.Figures)
+	score := report.Chart{Kind: report.IntervalChart, Title: name, Unit: unit, Labels: []string{"all"}, Estimates: []report.Estimate{e}}
+	for _, sg := range res.Segments {
+		_, _, e := v.score(sg.Result.Figures)
+		score.Labels, score.Estimates = append(score.Labels, res.By+" = "+sg.Name), append(score.Estimates, e)
+	}
+	out := []report.Chart{dist, score}
+	if ps := res.Overall.Periods; ps != nil {
+		trend := score
+		trend.Title, trend.Labels, trend.Estimates = name+" by period", nil, nil
+		for _, p := range ps {
+			_, _, e := v.score(p.Figures)
+			trend.Labels, trend.Estimates = append(trend.Labels, p.Label), append(trend.Estimates, e)
+		}
+		out = append(out, trend)
+	}
+	return out
 }
 
 // doc is a survey result for people: the summary, the distribution, and
@@ -325,6 +386,7 @@ func (v surveyView[F]) doc(r *Run, c *SurveySettings, title string, res Segmente
 		dist.Rows = append(dist.Rows, []any{c.Score, c.Count, ratio(c.Count, n), bar})
 	}
 	doc.Tables = append(doc.Tables, dist)
+	doc.Charts = v.charts(a, res)
 	csv := report.Table{Columns: dist.Columns[:3:3]}
 	for _, row := range dist.Rows {
 		csv.Rows = append(csv.Rows, row[:3])
@@ -378,6 +440,17 @@ var npsView = surveyView[NPSResult]{
 		return []any{r.N, r.NPS, lo, hi, r.Promoters, r.Passives, r.Detractors}
 	},
 	dist: func(r NPSResult) ([]Count, int64) { return r.Distribution, r.N },
+	groups: func(Scale) []scoreGroup {
+		return []scoreGroup{{"detractors (0–6)", 0, 6, report.ToneBad}, {"passives (7–8)", 7, 8, report.ToneNeutral}, {"promoters (9–10)", 9, 10, report.ToneGood}}
+	},
+	score: func(r NPSResult) (string, report.Kind, report.Estimate) {
+		e := report.Estimate{Value: report.Val(r.NPS), Low: math.NaN(), High: math.NaN(), Text: oneDecimal(r.NPS)}
+		if r.CI != nil {
+			e.Low, e.High = r.CI.Low, r.CI.High
+			e.Text += fmt.Sprintf(" [%.1f, %.1f] (n = %s)", r.CI.Low, r.CI.High, report.Thousands(r.N))
+		}
+		return "NPS (points)", report.Points, e
+	},
 }
 
 // csatView: the top-box share, then the mean.
@@ -390,7 +463,11 @@ var csatView = surveyView[CSATFigures]{
 	row: func(r CSATFigures) []any {
 		return append(append([]any{r.N}, CIVals(r.CSAT)...), r.Mean)
 	},
-	dist: func(r CSATFigures) ([]Count, int64) { return r.Distribution, r.N },
+	dist:   func(r CSATFigures) ([]Count, int64) { return r.Distribution, r.N },
+	groups: boxGroups("satisfied"),
+	score: func(r CSATFigures) (string, report.Kind, report.Estimate) {
+		return "CSAT (share satisfied)", report.Percent, propEstimate(r.CSAT)
+	},
 }
 
 // cesView: the mean and its direction, then the easy-end share.
@@ -407,7 +484,11 @@ var cesView = surveyView[CESFigures]{
 	row: func(r CESFigures) []any {
 		return append([]any{r.N, r.Mean}, CIVals(r.PctEasy)...)
 	},
-	dist: func(r CESFigures) ([]Count, int64) { return r.Distribution, r.N },
+	dist:   func(r CESFigures) ([]Count, int64) { return r.Distribution, r.N },
+	groups: boxGroups("easy"),
+	score: func(r CESFigures) (string, report.Kind, report.Estimate) {
+		return "Share at the easy end", report.Percent, propEstimate(r.PctEasy)
+	},
 }
 
 // oneDecimal writes v with one decimal, or – for none.

@@ -23,6 +23,9 @@ const (
 	FormatJSON     Format = "json"
 	FormatCSV      Format = "csv"
 	FormatMarkdown Format = "markdown"
+	// FormatHTML is one self-contained page (a report's --format; not in
+	// Formats, which metric commands accept).
+	FormatHTML Format = "html"
 )
 
 // Formats lists the accepted --format values.
@@ -97,6 +100,8 @@ type Doc struct {
 	CSV *Table
 	// Notes are printed after the tables.
 	Notes []string
+	// Charts are drawn by the HTML format only, before the tables.
+	Charts []Chart
 }
 
 // Add appends a summary line.
@@ -145,6 +150,8 @@ func Write(w io.Writer, doc Doc, f Format, o Options) error {
 		return writeMarkdown(w, doc, o)
 	case FormatTable, "":
 		return writeText(w, doc, o)
+	case FormatHTML:
+		return WriteHTML(w, doc.Title, nil, []Section{{Doc: doc}}, o)
 	}
 	return fmt.Errorf("unknown format %q", f)
 }

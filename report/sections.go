@@ -14,15 +14,21 @@ type Section struct {
 	Name     string // the config's name for it
 	Headline string // "Activation (report_created within 48h): 53.2% [50.1%, 56.3%]"
 	Doc      Doc
+	// Warnings are the metric's caveats; the HTML page shows them in the
+	// section (text and Markdown callers print them as they do for a
+	// single metric).
+	Warnings []Warning
 }
 
 // WriteReport renders a report's sections under title, with notes (the
-// input's warnings, say) after it, as text or Markdown (CSV and JSON
+// input's warnings, say) after it, as text, Markdown or HTML (CSV and JSON
 // reports are written by their callers). Like Write, it writes once, when
 // everything rendered.
 func WriteReport(w io.Writer, title string, notes []string, secs []Section, f Format, o Options) error {
 	var b bytes.Buffer
 	switch f {
+	case FormatHTML:
+		return WriteHTML(w, title, notes, secs, o)
 	case FormatMarkdown:
 		o.Color = false
 		fmt.Fprintf(&b, "# %s\n", mdSafe(title))
