@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/uptake-dev/uptake/event"
 )
 
 // ---------------------------------------------------------------------------
@@ -28,11 +30,11 @@ type consumer struct {
 	nameCount []int64
 	nameUsers [][]uint64
 	seen      idSet
-	warmed    uint64  // see idSet.warm
-	ids, eids []int32 // ids of the batch's users and event names
-	future    int64   // Options.Now, or never
-	sinkBuf   []Event // the batch's events for Need.Sink
-	events    []Event
+	warmed    uint64        // see idSet.warm
+	ids, eids []int32       // ids of the batch's users and event names
+	future    int64         // Options.Now, or never
+	sinkBuf   []event.Event // the batch's events for Need.Sink
+	events    []event.Event
 	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
 	userProps [][]userProp
@@ -374,7 +376,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 		uid := c.userID(b, r)
 		eid := c.rowName(b, r)
 		if c.opts.Need.Sink != nil {
-			c.sinkBuf = append(c.sinkBuf, Event{Time: r.t, User: uid, Name: eid})
+			c.sinkBuf = append(c.sinkBuf, event.Event{Time: r.t, User: uid, Name: eid})
 		}
 		c.nameCount[eid]++
 		bs := c.nameUsers[eid]
@@ -403,7 +405,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.userProps[j] = up
 		}
 		if c.keep[eid] {
-			c.events = append(c.events, Event{Time: r.t, User: uid, Name: eid})
+			c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
 			for j := 0; j < nEP; j++ {
 				c.evProps[j] = append(c.evProps[j], c.internString(props[j]))
 			}

@@ -17,7 +17,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/uptake-dev/uptake/metrics"
+	"github.com/uptake-dev/uptake/event"
 )
 
 // DedupMode is the --dedup setting.
@@ -60,50 +60,20 @@ type Options struct {
 	Now time.Time
 }
 
-// Need declares what a command uses, so that nothing else is kept.
-type Need struct {
-	AllEvents     bool     // keep every event
-	Events        []string // or keep only these event names
-	EventProps    []string // per kept event: these properties' values
-	UserProps     []string // per user: the value first seen (earliest event carrying it)
-	PropertyStats bool     // count rows per property name (inspect)
-	// EventSources records "file:line" per kept event, for commands that
-	// validate kept events later (survey scores) and must name the line.
-	EventSources bool
-	// Sink, when set, receives every event that survives filters and dedup,
-	// in input order, so a command can keep a compact summary (active days
-	// per user) instead of the events.
-	Sink Sink
-}
-
-// Sink consumes events as they are read (from one goroutine).
-type Sink interface {
-	// NewName is called once per event name, before its first Event;
-	// internal says the vendor (or convention) marks it as not user activity.
-	NewName(id int32, name string, internal bool)
-	// Events is the next events, in file order: interned user and name,
-	// Unix-ns time. The slice is reused after the call.
-	Events(evs []Event)
-	// Remap is called once at the end when identity stitching merged users:
-	// user u becomes to[u], and there are n users.
-	Remap(to []int32, n int)
-}
+// Need declares what a command uses, so that nothing else is kept. It is
+// the event package's (an alias: commands name it ingest.Need).
+type Need = event.Need
 
 // internalEvents are identity calls and engagement pings that are not user
 // activity, whatever the vendor (docs/formats.md#internal-events); vendors add their own.
 var internalEvents = []string{"$identify", "$create_alias", "$merge", "$groupidentify", "$set", "$set_once",
 	"$feature_flag_called", "$pageleave", "$mp_session_record"}
 
-// Event is one kept event: the metrics package's type, so the events read
-// go to the metrics without a copy. User and Name index Dataset.Users and
-// Dataset.Names.
-type Event = metrics.Event
-
 // Dataset is what Read returns.
 type Dataset struct {
 	Users  []string
 	Names  []string
-	Events []Event // kept events, in input order
+	Events []event.Event // kept events, in input order
 	// EventProps holds, per Need.EventProps name, one value per kept event.
 	EventProps map[string][]string
 	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
