@@ -17,6 +17,7 @@ type plan struct {
 	sep       byte
 	mapping   Mapping
 	startLine int
+	headerLen int // bytes before the first record (a CSV header), to skip
 
 	nslots int
 	vendor *Vendor
@@ -55,11 +56,11 @@ type plan struct {
 
 // zoneFor is the zone of naive timestamps: UTC when the vendor documents
 // it, --assume-tz otherwise.
-func (c *consumer) zoneFor(p *plan) *time.Location {
+func zoneFor(opts *Options, p *plan) *time.Location {
 	if p.vendor != nil && p.vendor.UTC {
 		return time.UTC
 	}
-	return c.opts.AssumeTZ
+	return opts.AssumeTZ
 }
 
 func (p *plan) vendorName() string {
@@ -71,12 +72,12 @@ func (p *plan) vendorName() string {
 
 // pickVendor decides the vendor of an input: forced with --input-format,
 // or by fingerprint; none means generic column names.
-func (c *consumer) pickVendor(p *plan, json bool, detect func() (detection, error)) error {
-	if IsVendor(c.opts.Format) {
-		v := vendorNamed(c.opts.Format, json)
+func pickVendor(opts *Options, p *plan, json bool, detect func() (detection, error)) error {
+	if IsVendor(opts.Format) {
+		v := vendorNamed(opts.Format, json)
 		if v == nil {
 			kind := map[bool]string{true: "JSON", false: "CSV"}
-			return fmt.Errorf("%s: --input-format %s: this is a %s file, and uptake knows %s exports only as %s", p.name, c.opts.Format, kind[json], c.opts.Format, kind[!json])
+			return fmt.Errorf("%s: --input-format %s: this is a %s file, and uptake knows %s exports only as %s", p.name, opts.Format, kind[json], opts.Format, kind[!json])
 		}
 		p.vendor, p.detected = v, "set with --input-format"
 		return nil
@@ -154,37 +155,37 @@ func (s *slotter) slots(paths ...string) []int {
 	return out
 }
 
-func (c *consumer) basePlan(name, format string) *plan {
+func basePlan(opts *Options, keys *keyRegistry, name, format string) *plan {
 	p := &plan{
 		name: name, format: format,
-		skipInvalid: c.opts.SkipInvalid,
-		dedup:       c.opts.Dedup,
-		keys:        c.keys,
-		propStats:   c.opts.Need.PropertyStats,
-		rawIdentity: c.opts.Identity == "raw",
+		skipInvalid: opts.SkipInvalid,
+		dedup:       opts.Dedup,
+		keys:        keys,
+		propStats:   opts.Need.PropertyStats,
+		rawIdentity: opts.Identity == "raw",
 	}
-	if c.opts.Since != nil {
-		p.since, p.hasSince = c.opts.Since.UnixNano(), true
+	if opts.Since != nil {
+		p.since, p.hasSince = opts.Since.UnixNano(), true
 	}
-	if c.opts.Until != nil {
-		p.until, p.hasUntil = c.opts.Until.UnixNano(), true
+	if opts.Until != nil {
+		p.until, p.hasUntil = opts.Until.UnixNano(), true
 	}
-	if c.opts.EventName != "" {
-		p.eventConst = []byte(c.opts.EventName)
-		p.mapping.EventName = c.opts.EventName
+	if opts.EventName != "" {
+		p.eventConst = []byte(opts.EventName)
+		p.mapping.EventName = opts.EventName
 	}
 	return p
 }
 
 // mapColumns decides the mapping from the names a file has: the vendor's
 // fields when a vendor was recognised, names otherwise; flags win over both.
-func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list string) error {
+func mapColumns(opts *Options, p *plan, have func(string) (string, bool), list string) error {
 	if v := p.vendor; v != nil {
-		return c.mapVendor(p, v, have, list)
+		return mapVendor(opts, p, v, have, list)
 	}
 	var err error
 	m := &p.mapping
-	if m.User, err = detect("user id", c.opts.UserCol, userNames, have, "--user-col"); err != nil {
+	if m.User, err = detect("user id", opts.UserCol, userNames, have, "--user-col"); err != nil {
 		return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 	}
 	// a missing column in a survey export is the wrong command, not a mapping to fix
@@ -198,22 +199,22 @@ func (c *consumer) mapColumns(p *plan, have func(string) (string, bool), list st
 		return notFound("no user id column found (looked for %s; have %s); name it with --user-col", candidateList(userNames), list)
 	}
 	if p.eventConst == nil {
-		if m.Event, err = detect("event", c.opts.EventCol, eventNames, have, "--event-col"); err != nil {
+		if m.Event, err = detect("event", opts.EventCol, eventNames, have, "--event-col"); err != nil {
 			return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 		}
 		if len(m.Event.Paths) == 0 {
 			return notFound("no event column found (looked for %s; have %s); name it with --event-col, or give --event-name NAME when every row is one event (orders, survey answers)", candidateList(eventNames), list)
 		}
 	} else {
-		m.Event = Field{Reason: "every row is --event-name " + c.opts.EventName}
+		m.Event = Field{Reason: "every row is --event-name " + opts.EventName}
 	}
-	if m.Time, err = detect("time", c.opts.TimeCol, timeNames, have, "--time-col"); err != nil {
+	if m.Time, err = detect("time", opts.TimeCol, timeNames, have, "--time-col"); err != nil {
 		return fmt.Errorf("%s: %w (have %s)", p.name, err, list)
 	}
 	if len(m.Time.Paths) == 0 {
 		return fmt.Errorf("%s: no time column found (looked for %s; have %s); name it with --time-col", p.name, candidateList(timeNames), list)
 	}
-	if c.opts.Dedup != DedupOff {
+	if opts.Dedup != DedupOff {
 		m.ID, _ = detect("event id", "", idNames, have, "")
 	}
 	return nil
@@ -229,7 +230,7 @@ func surveyLike(have func(string) (string, bool)) bool {
 	return false
 }
 
-func (c *consumer) mapVendor(p *plan, v *Vendor, have func(string) (string, bool), list string) error {
+func mapVendor(opts *Options, p *plan, v *Vendor, have func(string) (string, bool), list string) error {
 	m := &p.mapping
 	keep := func(paths []string) []string {
 		if v.JSON {
@@ -259,31 +260,28 @@ func (c *consumer) mapVendor(p *plan, v *Vendor, have func(string) (string, bool
 	m.Anon = Field{Paths: keep(v.Anon), Reason: why}
 	m.Event = Field{Paths: keep(v.Event), Reason: why}
 	m.Time = Field{Paths: keep(v.Time), Reason: why}
-	if c.opts.Dedup != DedupOff {
+	if opts.Dedup != DedupOff {
 		m.ID = Field{Paths: keep(v.ID), Reason: why}
 	}
 	if p.eventConst != nil {
-		m.Event = Field{Reason: "every row is --event-name " + c.opts.EventName}
+		m.Event = Field{Reason: "every row is --event-name " + opts.EventName}
 	}
 	for _, o := range []struct {
 		f               *Field
 		col, flag, role string
-	}{{&m.User, c.opts.UserCol, "--user-col", "user id"}, {&m.Event, c.opts.EventCol, "--event-col", "event"}, {&m.Time, c.opts.TimeCol, "--time-col", "time"}} {
+	}{{&m.User, opts.UserCol, "--user-col", "user id"}, {&m.Event, opts.EventCol, "--event-col", "event"}, {&m.Time, opts.TimeCol, "--time-col", "time"}} {
 		if err := override(o.f, o.col, o.flag, o.role); err != nil {
 			return err
 		}
 	}
-	if c.opts.UserCol != "" {
+	if opts.UserCol != "" {
 		m.Anon = Field{}
-	}
-	for _, e := range v.Internal {
-		c.internal[e] = true
 	}
 	return nil
 }
 
-func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan, error) {
-	p := c.basePlan(name, "csv")
+func planCSV(opts *Options, keys *keyRegistry, name string, head []byte, sep byte) (*plan, error) {
+	p := basePlan(opts, keys, name, "csv")
 	if sep == '\t' {
 		p.format = "tsv"
 	}
@@ -320,14 +318,14 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 		}
 		return "", false
 	}
-	if err := c.pickVendor(p, false, func() (detection, error) { return detectCSV(hi) }); err != nil {
+	if err := pickVendor(opts, p, false, func() (detection, error) { return detectCSV(hi) }); err != nil {
 		return nil, err
 	}
-	if err := c.mapColumns(p, have, hi.list()); err != nil {
+	if err := mapColumns(opts, p, have, hi.list()); err != nil {
 		return nil, err
 	}
 	var sl slotter
-	c.compileSlots(p, &sl, func(f string) []string {
+	compileSlots(opts, p, &sl, func(f string) []string {
 		var out []string
 		for _, path := range p.propPaths(f, false) {
 			if _, ok := hi.find(path); ok {
@@ -361,7 +359,7 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 		}
 		for i, h := range hi.names {
 			if !used[i] {
-				p.propCols = append(p.propCols, propCol{col: i, key: c.keys.id(h)})
+				p.propCols = append(p.propCols, propCol{col: i, key: keys.id(h)})
 			}
 		}
 	}
@@ -382,20 +380,18 @@ func (c *consumer) planCSV(name string, o *opened, head []byte, sep byte) (*plan
 			samples = append(samples, string(v))
 		}
 	}
-	c.timeColumn(p, samples)
-	if _, err := o.r.Discard(hdrLen); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
+	timeColumn(opts, p, samples)
+	p.headerLen = hdrLen
 	return p, nil
 }
 
 // compileSlots assigns physical slots to every logical field. pathsFor turns
 // a --where/--by field name into the paths it may be found at.
-func (c *consumer) compileSlots(p *plan, sl *slotter, pathsFor func(string) []string) {
+func compileSlots(opts *Options, p *plan, sl *slotter, pathsFor func(string) []string) {
 	m := p.mapping
 	p.user = sl.slots(m.User.Paths...)
 	p.anon = sl.slots(m.Anon.Paths...)
-	if v := p.vendor; v != nil && v.TypeField != "" && c.opts.EventCol == "" && p.eventConst == nil {
+	if v := p.vendor; v != nil && v.TypeField != "" && opts.EventCol == "" && p.eventConst == nil {
 		p.typ = sl.slots(v.TypeField)
 		p.rules = map[string]typeRule{}
 		for t, ev := range v.TypeEvents {
@@ -412,10 +408,10 @@ func (c *consumer) compileSlots(p *plan, sl *slotter, pathsFor func(string) []st
 	p.event = sl.slots(m.Event.Paths...)
 	p.time = sl.slots(m.Time.Paths...)
 	p.id = sl.slots(m.ID.Paths...)
-	for _, f := range c.opts.Where {
+	for _, f := range opts.Where {
 		p.where = append(p.where, slotFilter{Filter: f, slots: sl.slots(pathsFor(f.Field)...)})
 	}
-	for _, name := range append(slices.Clone(c.opts.Need.EventProps), c.opts.Need.UserProps...) {
+	for _, name := range append(slices.Clone(opts.Need.EventProps), opts.Need.UserProps...) {
 		p.props = append(p.props, sl.slots(pathsFor(name)...))
 	}
 }
@@ -439,8 +435,8 @@ func first(vals [][]byte, slots []int) []byte {
 	return nil
 }
 
-func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
-	p := c.basePlan(name, "jsonl")
+func planJSON(opts *Options, keys *keyRegistry, name string, sample [][]byte) (*plan, error) {
+	p := basePlan(opts, keys, name, "jsonl")
 	// keys seen in the sample, top level and under "properties"
 	seen := map[string]bool{}
 	var order []string
@@ -478,27 +474,27 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 		return "", false
 	}
 	list := strings.Join(order[:min(len(order), 12)], ", ")
-	if err := c.pickVendor(p, true, func() (detection, error) { return detectJSON(sample) }); err != nil {
+	if err := pickVendor(opts, p, true, func() (detection, error) { return detectJSON(sample) }); err != nil {
 		return nil, err
 	}
-	if c.opts.UserCol != "" || c.opts.EventCol != "" || c.opts.TimeCol != "" {
+	if opts.UserCol != "" || opts.EventCol != "" || opts.TimeCol != "" {
 		// a dotted path given by the user need not appear in the sample
 		base := have
 		have = func(n string) (string, bool) {
 			if k, ok := base(n); ok {
 				return k, true
 			}
-			if n == c.opts.UserCol || n == c.opts.EventCol || n == c.opts.TimeCol {
+			if n == opts.UserCol || n == opts.EventCol || n == opts.TimeCol {
 				return n, true
 			}
 			return "", false
 		}
 	}
-	if err := c.mapColumns(p, have, list); err != nil {
+	if err := mapColumns(opts, p, have, list); err != nil {
 		return nil, err
 	}
 	var sl slotter
-	c.compileSlots(p, &sl, func(f string) []string { return p.propPaths(f, true) })
+	compileSlots(opts, p, &sl, func(f string) []string { return p.propPaths(f, true) })
 	p.nslots = len(sl.paths)
 	p.trie = newPathNode()
 	for slot, path := range sl.paths {
@@ -553,17 +549,17 @@ func (c *consumer) planJSON(name string, sample [][]byte) (*plan, error) {
 			}
 		}
 	}
-	c.timeColumn(p, samples)
-	p.serverOffset = c.serverOffset(p, sample)
+	timeColumn(opts, p, samples)
+	p.serverOffset = serverOffset(p, sample)
 	p.startLine = 1
 	return p, nil
 }
 
 // timeColumn decides how the time column is read from its first values;
 // epoch numbers count wall-clock time in --source-tz when it is given.
-func (c *consumer) timeColumn(p *plan, samples []string) {
-	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, c.zoneFor(p))
-	if loc := c.opts.SourceTZ; loc != nil && p.tp.unit != unitUnknown && p.tp.unit != unitYYYYMMDD {
+func timeColumn(opts *Options, p *plan, samples []string) {
+	p.tp, p.mapping.TimeForm = sampleTimeColumn(samples, zoneFor(opts, p))
+	if loc := opts.SourceTZ; loc != nil && p.tp.unit != unitUnknown && p.tp.unit != unitYYYYMMDD {
 		p.tp.epochLoc = loc
 		p.mapping.TimeForm += " of wall-clock time in " + loc.String() + " (--source-tz)"
 	}
@@ -571,7 +567,7 @@ func (c *consumer) timeColumn(p *plan, samples []string) {
 
 // serverOffset measures, over the sample records, the median of the
 // vendor's server-side time minus the event time (see FileStats).
-func (c *consumer) serverOffset(p *plan, sample [][]byte) *ServerOffset {
+func serverOffset(p *plan, sample [][]byte) *ServerOffset {
 	if p.vendor == nil || p.vendor.ServerTime == "" {
 		return nil
 	}

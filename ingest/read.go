@@ -283,9 +283,9 @@ func (c *consumer) readInput(in Input) error {
 	switch format {
 	case "csv", "tsv":
 		fs.Delimiter = string(sep)
-		p, err = c.planCSV(in.Name, o, head, sep)
+		p, err = planCSV(&c.opts, c.keys, in.Name, head, sep)
 	case "jsonl":
-		p, err = c.planJSON(in.Name, splitLines(head, 200))
+		p, err = planJSON(&c.opts, c.keys, in.Name, splitLines(head, 200))
 		if line := bytes.TrimSpace(firstLine(head)); err != nil && firstArrayOfObjects(line) >= 0 {
 			// no mapping, and the records wrap arrays of records: pages
 			// of an API's responses, one a line
@@ -294,7 +294,7 @@ func (c *consumer) readInput(in Input) error {
 	case "json":
 		var sample [][]byte
 		if sample, err = docSample(in.Name, head, len(head) < peekSize, 200); err == nil {
-			p, err = c.planJSON(in.Name, sample)
+			p, err = planJSON(&c.opts, c.keys, in.Name, sample)
 		}
 		if p != nil {
 			p.format = "json"
@@ -304,6 +304,14 @@ func (c *consumer) readInput(in Input) error {
 	}
 	if err != nil {
 		return err
+	}
+	if _, err := o.r.Discard(p.headerLen); err != nil {
+		return fmt.Errorf("%s: %w", in.Name, err)
+	}
+	if p.vendor != nil {
+		for _, e := range p.vendor.Internal {
+			c.internal[e] = true
+		}
 	}
 	fs.Mapping = p.mapping
 	fs.Vendor, fs.Detected = p.vendorName(), p.detected
