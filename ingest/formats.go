@@ -3,8 +3,88 @@ package ingest
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 )
+
+// format is one kind of input, in the table the reader consults: a
+// container holds other inputs (a zip archive); a record format is read
+// into events. A new format (Parquet, say) is one more entry.
+type format struct {
+	name string
+	// sniff says whether head, the start of an input, is this format. A
+	// container's is the raw input's first bytes; a record format's is
+	// the decompressed text's, and the first record format in the table
+	// that claims it wins (--input-format names one instead).
+	sniff func(head []byte) bool
+	// expand lists a container's inputs, read by random access.
+	expand func(name string, ra io.ReaderAt, size int64) ([]Input, error)
+	// plan maps a record format's fields, from the start of the input
+	// (sep: the delimiter of its first line, or the one --input-format
+	// implies).
+	plan func(opts *Options, keys *keyRegistry, name string, head []byte, sep byte) (*plan, error)
+	// framer cuts the input into chunks of whole records; parse reads a
+	// chunk's records into a batch.
+	framer func(p *plan) framer
+	parse  func(w *worker, b *batch, ch *chunk)
+	// noRecords is the error for an input that has none.
+	noRecords func(p *plan) error
+}
+
+// formats is every format read, in the order sniffing tries them.
+var formats = []*format{
+	{name: "zip", sniff: isZip, expand: zipMembers},
+	{name: "json", sniff: jsonDocument, plan: planJSONDoc, framer: docFramer, parse: (*worker).parseDoc,
+		noRecords: func(p *plan) error { return fmt.Errorf("%s: no records (an empty JSON array)", p.name) }},
+	{name: "jsonl", sniff: jsonLines, plan: planJSONLines, framer: lineFramer, parse: (*worker).parseLines,
+		noRecords: func(p *plan) error { return fmt.Errorf("%s: no records", p.name) }},
+	{name: "tsv", sniff: tabSeparated, plan: planCSV, framer: csvFramer, parse: (*worker).parseCSV, noRecords: headerOnly},
+	{name: "csv", sniff: delimited, plan: planCSV, framer: csvFramer, parse: (*worker).parseCSV, noRecords: headerOnly},
+}
+
+// container is the container format whose magic starts an input, or nil.
+func container(magic []byte) *format {
+	for _, f := range formats {
+		if f.expand != nil && f.sniff(magic) {
+			return f
+		}
+	}
+	return nil
+}
+
+// recordFormat is the record format of a name, or nil.
+func recordFormat(name string) *format {
+	for _, f := range formats {
+		if f.plan != nil && f.name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// planJSONLines plans JSON lines from the first lines.
+func planJSONLines(opts *Options, keys *keyRegistry, name string, head []byte, _ byte) (*plan, error) {
+	p, err := planJSON(opts, keys, name, splitLines(head, 200))
+	if line := bytes.TrimSpace(firstLine(head)); err != nil && firstArrayOfObjects(line) >= 0 {
+		// no mapping, and the records wrap arrays of records: pages
+		// of an API's responses, one a line
+		err = fmt.Errorf("%s: each line is an object wrapping an array of records: read the file with --input-format json", name)
+	}
+	return p, err
+}
+
+// planJSONDoc plans a JSON document from its first records.
+func planJSONDoc(opts *Options, keys *keyRegistry, name string, head []byte, _ byte) (*plan, error) {
+	sample, err := docSample(name, head, len(head) < peekSize, 200)
+	if err != nil {
+		return nil, err
+	}
+	return planJSON(opts, keys, name, sample)
+}
+
+func headerOnly(p *plan) error {
+	return fmt.Errorf("%s: header only: no data rows after line %d", p.name, p.startLine-1)
+}
 
 // inputFormat decides how to parse an input: as --input-format says ("" or
 // auto: by its first bytes), with the separator of its first line. It
@@ -55,42 +135,60 @@ func separatorName(sep byte) string {
 	return "comma-separated"
 }
 
-// sniffFormat looks at the start of a decompressed input: '{' is JSON lines
-// (or one JSON document when the first line is not a whole object), '[' then
-// a JSON value a JSON array, anything else delimited text. The separator
-// is the most frequent of , \t ; | in the first line, whatever the format.
+// sniffFormat names the record format of a decompressed input: the first
+// in the table whose sniff claims its start. The separator is the most
+// frequent of , \t ; | in the first line, whatever the format.
 func sniffFormat(head []byte) (format string, sep byte) {
 	sep = separator(firstLine(head))
-	i := skipWS(head, 0)
-	if i < len(head) {
-		switch head[i] {
-		case '{':
-			line := firstLine(head[i:])
-			var s jsonScanner
-			s.root = newPathNode()
-			if s.scan(line) != nil {
-				return "json", sep // a pretty-printed document
-			}
-			// one line in all holding {"results": [{…}, …]} is a wrapped
-			// array (API responses); several lines are JSON lines, whose
-			// records may well hold arrays of objects (GA4 event_params)
-			rest := bytes.TrimSpace(head[i+len(line):])
-			if len(rest) == 0 && len(head) < peekSize && firstArrayOfObjects(bytes.TrimSpace(line)) >= 0 {
-				return "json", sep
-			}
-			return "jsonl", sep
-		case '[':
-			// a CSV header may start with [ too: "[user],event,time"
-			if jsonValueStart(head[skipWS(head, i+1):]) {
-				return "json", sep
-			}
+	for _, f := range formats {
+		if f.plan != nil && f.sniff(head) {
+			return f.name, sep
 		}
 	}
-	if sep == '\t' {
-		return "tsv", sep
-	}
-	return "csv", sep
+	return "csv", sep // not reached: delimited text claims anything
 }
+
+// jsonDocument says whether head starts one JSON document: '{' whose first
+// line is not a whole object (a pretty-printed document) or is the only
+// line and wraps an array of objects, or '[' then a JSON value.
+func jsonDocument(head []byte) bool {
+	i := skipWS(head, 0)
+	if i >= len(head) {
+		return false
+	}
+	switch head[i] {
+	case '{':
+		line := firstLine(head[i:])
+		var s jsonScanner
+		s.root = newPathNode()
+		if s.scan(line) != nil {
+			return true // a pretty-printed document
+		}
+		// one line in all holding {"results": [{…}, …]} is a wrapped
+		// array (API responses); several lines are JSON lines, whose
+		// records may well hold arrays of objects (GA4 event_params)
+		rest := bytes.TrimSpace(head[i+len(line):])
+		return len(rest) == 0 && len(head) < peekSize && firstArrayOfObjects(bytes.TrimSpace(line)) >= 0
+	case '[':
+		// a CSV header may start with [ too: "[user],event,time"
+		return jsonValueStart(head[skipWS(head, i+1):])
+	}
+	return false
+}
+
+// jsonLines says whether head starts with an object: JSON lines, when
+// jsonDocument (before it in the table) did not claim it.
+func jsonLines(head []byte) bool {
+	i := skipWS(head, 0)
+	return i < len(head) && head[i] == '{'
+}
+
+// tabSeparated says whether head's first line has more tabs than commas,
+// semicolons or pipes.
+func tabSeparated(head []byte) bool { return separator(firstLine(head)) == '\t' }
+
+// delimited claims any input: delimited text is what is left.
+func delimited([]byte) bool { return true }
 
 // firstLine is head up to its first line end (LF, or a CR alone).
 func firstLine(head []byte) []byte {
@@ -163,14 +261,16 @@ func splitLines(head []byte, n int) [][]byte {
 // and an error that stops the input after those records.
 type framer func(buf []byte, eof bool, line int) (int, []span, error)
 
-func (p *plan) framer() framer {
-	switch p.format {
-	case "json":
-		var d docSplitter
-		return d.split
-	case "jsonl":
-		return whole(lineBoundary)
-	}
+// docFramer frames one JSON document: its records' spans, found by a
+// splitter that keeps its place in the document from chunk to chunk.
+func docFramer(*plan) framer {
+	var d docSplitter
+	return d.split
+}
+
+func lineFramer(*plan) framer { return whole(lineBoundary) }
+
+func csvFramer(p *plan) framer {
 	return whole(func(b []byte) int { return csvBoundary(b, p.sep) })
 }
 

@@ -81,7 +81,7 @@ func getBatch(chunkLen int) *batch {
 }
 
 func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
-	frame := p.framer()
+	frame := p.format.framer(p)
 	work := make(chan *chunk, c.opts.Workers)
 	order := make(chan *chunk, c.opts.Workers*2)
 	done := make(chan struct{})

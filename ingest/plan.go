@@ -13,7 +13,7 @@ import (
 type plan struct {
 	detected  string
 	name      string
-	format    string
+	format    *format // set by the reader, after planning
 	sep       byte
 	mapping   Mapping
 	startLine int
@@ -155,9 +155,9 @@ func (s *slotter) slots(paths ...string) []int {
 	return out
 }
 
-func basePlan(opts *Options, keys *keyRegistry, name, format string) *plan {
+func basePlan(opts *Options, keys *keyRegistry, name string) *plan {
 	p := &plan{
-		name: name, format: format,
+		name:        name,
 		skipInvalid: opts.SkipInvalid,
 		dedup:       opts.Dedup,
 		keys:        keys,
@@ -281,10 +281,7 @@ func mapVendor(opts *Options, p *plan, v *Vendor, have func(string) (string, boo
 }
 
 func planCSV(opts *Options, keys *keyRegistry, name string, head []byte, sep byte) (*plan, error) {
-	p := basePlan(opts, keys, name, "csv")
-	if sep == '\t' {
-		p.format = "tsv"
-	}
+	p := basePlan(opts, keys, name)
 	p.sep = sep
 	sc := csvScanner{sep: sep}
 	pos, line := 0, 1
@@ -436,7 +433,7 @@ func first(vals [][]byte, slots []int) []byte {
 }
 
 func planJSON(opts *Options, keys *keyRegistry, name string, sample [][]byte) (*plan, error) {
-	p := basePlan(opts, keys, name, "jsonl")
+	p := basePlan(opts, keys, name)
 	// keys seen in the sample, top level and under "properties"
 	seen := map[string]bool{}
 	var order []string

@@ -267,43 +267,29 @@ func (c *consumer) readInput(in Input) error {
 		return fmt.Errorf("%s: empty file: expected a header row and events", in.Name)
 	}
 	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic", Content: o.content}
-	format := c.opts.Format
-	if IsVendor(format) {
-		if IsSurveyVendor(format) {
-			return fmt.Errorf("%s: --input-format %s: %s is a survey tool; read its export with uptake nps, csat or ces", in.Name, format, format)
+	forced := c.opts.Format
+	if IsVendor(forced) {
+		if IsSurveyVendor(forced) {
+			return fmt.Errorf("%s: --input-format %s: %s is a survey tool; read its export with uptake nps, csat or ces", in.Name, forced, forced)
 		}
-		format = "auto"
+		forced = "auto"
 	}
-	format, sep, err := inputFormat(in.Name, head, format)
+	name, sep, err := inputFormat(in.Name, head, forced)
 	if err != nil {
 		return err
 	}
-	fs.Format = format
-	var p *plan
-	switch format {
-	case "csv", "tsv":
-		fs.Delimiter = string(sep)
-		p, err = planCSV(&c.opts, c.keys, in.Name, head, sep)
-	case "jsonl":
-		p, err = planJSON(&c.opts, c.keys, in.Name, splitLines(head, 200))
-		if line := bytes.TrimSpace(firstLine(head)); err != nil && firstArrayOfObjects(line) >= 0 {
-			// no mapping, and the records wrap arrays of records: pages
-			// of an API's responses, one a line
-			err = fmt.Errorf("%s: each line is an object wrapping an array of records: read the file with --input-format json", in.Name)
-		}
-	case "json":
-		var sample [][]byte
-		if sample, err = docSample(in.Name, head, len(head) < peekSize, 200); err == nil {
-			p, err = planJSON(&c.opts, c.keys, in.Name, sample)
-		}
-		if p != nil {
-			p.format = "json"
-		}
-	default:
-		return fmt.Errorf("%s: unknown input format %q", in.Name, format)
+	f := recordFormat(name)
+	if f == nil {
+		return fmt.Errorf("%s: unknown input format %q", in.Name, name)
 	}
+	p, err := f.plan(&c.opts, c.keys, in.Name, head, sep)
 	if err != nil {
 		return err
+	}
+	p.format = f
+	fs.Format = name
+	if p.sep != 0 {
+		fs.Delimiter = string(p.sep)
 	}
 	if _, err := o.r.Discard(p.headerLen); err != nil {
 		return fmt.Errorf("%s: %w", in.Name, err)
@@ -321,13 +307,7 @@ func (c *consumer) readInput(in Input) error {
 		return err
 	}
 	if fs.Rows == 0 {
-		switch format {
-		case "jsonl":
-			return fmt.Errorf("%s: no records", in.Name)
-		case "json":
-			return fmt.Errorf("%s: no records (an empty JSON array)", in.Name)
-		}
-		return fmt.Errorf("%s: header only: no data rows after line %d", in.Name, p.startLine-1)
+		return f.noRecords(p)
 	}
 	c.stats.Files = append(c.stats.Files, fs)
 	return nil

@@ -45,49 +45,57 @@ func (w *worker) parse(ch *chunk) *batch {
 	b := getBatch(len(ch.data))
 	clear(w.userIdx)
 	clear(w.nameIdx)
-	if ch.err != nil {
-		return b
+	if ch.err == nil {
+		w.p.format.parse(w, b, ch)
 	}
+	return b
+}
+
+// parseDoc reads a JSON document's records, at the spans its framer found.
+func (w *worker) parseDoc(b *batch, ch *chunk) {
 	data := ch.data
-	line := ch.line
-	if w.p.format == "json" {
-		for _, s := range ch.spans {
-			w.lines = 1 + bytes.Count(data[s.off:s.end], nl)
-			if s.end-s.off > maxRecordSize {
-				b.counts.Rows++
-				if !w.invalid(b, s.line, "", tooLong) {
-					return b
-				}
-			} else if !w.jsonRecord(b, data[s.off:s.end], s.line) {
-				return b
+	for _, s := range ch.spans {
+		w.lines = 1 + bytes.Count(data[s.off:s.end], nl)
+		if s.end-s.off > maxRecordSize {
+			b.counts.Rows++
+			if !w.invalid(b, s.line, "", tooLong) {
+				return
+			}
+		} else if !w.jsonRecord(b, data[s.off:s.end], s.line) {
+			return
+		}
+	}
+}
+
+// parseLines reads JSON lines.
+func (w *worker) parseLines(b *batch, ch *chunk) {
+	data, line := ch.data, ch.line
+	w.lines = 1
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		var rec []byte
+		if i < 0 {
+			rec, data = data, nil
+		} else {
+			rec, data = data[:i], data[i+1:]
+		}
+		if len(rec) > maxRecordSize {
+			b.counts.Rows++
+			if !w.invalid(b, line, "", tooLong) {
+				return
+			}
+		} else if len(bytes.TrimSpace(rec)) > 0 {
+			if !w.jsonRecord(b, rec, line) {
+				return
 			}
 		}
-		return b
+		line++
 	}
-	if w.p.format == "jsonl" {
-		w.lines = 1
-		for len(data) > 0 {
-			i := bytes.IndexByte(data, '\n')
-			var rec []byte
-			if i < 0 {
-				rec, data = data, nil
-			} else {
-				rec, data = data[:i], data[i+1:]
-			}
-			if len(rec) > maxRecordSize {
-				b.counts.Rows++
-				if !w.invalid(b, line, "", tooLong) {
-					return b
-				}
-			} else if len(bytes.TrimSpace(rec)) > 0 {
-				if !w.jsonRecord(b, rec, line) {
-					return b
-				}
-			}
-			line++
-		}
-		return b
-	}
+}
+
+// parseCSV reads delimited text.
+func (w *worker) parseCSV(b *batch, ch *chunk) {
+	data, line := ch.data, ch.line
 	pos := 0
 	for pos < len(data) {
 		recLine := line
@@ -105,12 +113,12 @@ func (w *worker) parse(ch *chunk) *batch {
 			// every line after the quote
 			b.counts.Rows++
 			b.err = &RowError{File: w.p.name, Line: recLine, Msg: fmt.Sprintf("%v: the rest of the input (%d %s) would be inside it, so it cannot be skipped: fix the quote", err, w.lines, plural(w.lines, "line"))}
-			return b
+			return
 		}
 		if err != nil {
 			b.counts.Rows++
 			if !w.invalid(b, recLine, "", err.Error()) {
-				return b
+				return
 			}
 			continue
 		}
@@ -120,7 +128,7 @@ func (w *worker) parse(ch *chunk) *batch {
 		b.counts.Rows++
 		if len(fields) != w.p.ncols {
 			if !w.invalid(b, recLine, "", fmt.Sprintf("has %d fields, the header has %d", len(fields), w.p.ncols)) {
-				return b
+				return
 			}
 			continue
 		}
@@ -132,10 +140,9 @@ func (w *worker) parse(ch *chunk) *batch {
 			}
 		}
 		if !w.emit(b, recLine, kOff) {
-			return b
+			return
 		}
 	}
-	return b
 }
 
 func (w *worker) jsonRecord(b *batch, rec []byte, line int) bool {

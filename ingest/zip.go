@@ -33,8 +33,9 @@ func eachInput(in Input, fn func(Input) error) error {
 	// the smallest buffer holds the magic number; larger reads go past it
 	sr := bufio.NewReaderSize(rc, 16)
 	magic, _ := sr.Peek(4)
-	if ra, ok := rc.(io.ReaderAt); ok && size >= 0 && isZip(magic) {
-		members, err := zipMembers(in.Name, ra, size)
+	ra, random := rc.(io.ReaderAt)
+	if f := container(magic); f != nil && random && size >= 0 {
+		members, err := f.expand(in.Name, ra, size)
 		if err != nil {
 			return err
 		}
