@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/event"
 	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/metrics"
 	"github.com/uptake-dev/uptake/report"
@@ -155,7 +156,7 @@ type job struct {
 // alone, from survey files (answers.go).
 func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
 	var need ingest.Need
-	var sinks ingest.Tee
+	var sinks event.Tee
 	acts := map[string]*metrics.Activity{}
 	needs := make([]metrics.Needs, len(jobs))
 	events := false // some job keeps events in a Log

@@ -104,7 +104,7 @@ func BenchmarkJSONScan(b *testing.B) {
 	benchData(b)
 	lines := bytes.Split(bytes.TrimSpace(benchJSONL), []byte("\n"))[:100000]
 	c := newConsumer(Options{Need: Need{PropertyStats: true}})
-	p, err := c.planJSON("bench", lines[:100])
+	p, err := planJSON(&c.opts, c.keys, "bench", lines[:100])
 	if err != nil {
 		b.Fatal(err)
 	}

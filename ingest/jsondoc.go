@@ -364,3 +364,68 @@ func stringEnd(buf []byte, i int) int {
 		j++
 	}
 }
+
+// jsonRecords finds the records of a whole JSON document in memory (small
+// survey exports) and the line each starts on.
+func jsonRecords(name string, doc []byte) ([][]byte, []int, error) {
+	var d docSplitter
+	_, spans, err := d.split(doc, true, 1)
+	if err != nil {
+		err.(*RowError).File = name
+		return nil, nil, err
+	}
+	recs, lines := make([][]byte, len(spans)), make([]int, len(spans))
+	for i, s := range spans {
+		recs[i], lines[i] = doc[s.off:s.end], s.line
+	}
+	return recs, lines, nil
+}
+
+// docSample is the first records of a JSON document for planning: those
+// whole in head, at most n. A broken structure in head is an error at once,
+// and so is a head with no whole record.
+func docSample(name string, head []byte, eof bool, n int) ([][]byte, error) {
+	var d docSplitter
+	_, spans, err := d.split(head, eof, 1)
+	if err != nil {
+		err.(*RowError).File = name
+		return nil, err
+	}
+	if len(spans) == 0 {
+		if eof {
+			return nil, fmt.Errorf("%s: no records (an empty JSON array)", name)
+		}
+		return nil, fmt.Errorf("%s: the first record of the JSON document is longer than %d MiB", name, len(head)>>20)
+	}
+	var out [][]byte
+	for _, s := range spans[:min(n, len(spans))] {
+		out = append(out, head[s.off:s.end])
+	}
+	return out, nil
+}
+
+// firstArrayOfObjects returns the offset in obj of the first value that is an
+// array whose first element is an object, or -1.
+func firstArrayOfObjects(obj []byte) int {
+	var s jsonScanner
+	i, more := firstMember(obj, 0, '}')
+	for more {
+		_, j, err := memberKey(obj, i)
+		if err != nil {
+			return -1
+		}
+		if j < len(obj) && obj[j] == '[' {
+			if k := skipWS(obj, j+1); k < len(obj) && obj[k] == '{' {
+				return j
+			}
+		}
+		end, err := s.skip(obj, j)
+		if err != nil {
+			return -1
+		}
+		if i, more, err = nextMember(obj, end, '}'); err != nil {
+			return -1
+		}
+	}
+	return -1
+}

@@ -6,14 +6,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/uptake-dev/uptake/event"
 	"github.com/uptake-dev/uptake/report"
 )
 
-// Warning is a machine-readable caveat attached to a result.
-type Warning struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
+// Warning is the event package's (an alias: results and commands name it
+// metrics.Warning throughout).
+type Warning = event.Warning
 
 // Anchor says how a user's signup is found: the earliest Event, or the
 // user's first-ever event when Event is "".

@@ -42,7 +42,7 @@ func (c ActivityConfig) Key() string {
 
 // Activity accumulates, per user, what activity metrics need: the local days
 // with activity (and how many events on each), the days with a return event,
-// the anchor, and optionally return times. It implements ingest.Sink, so
+// the anchor, and optionally return times. It implements event.Sink, so
 // memory grows with users and their active days, not with events.
 type Activity struct {
 	cfg    ActivityConfig
@@ -94,7 +94,7 @@ func NewActivity(cfg ActivityConfig) *Activity {
 	return &Activity{cfg: cfg, day: dayCache{loc: cfg.Loc}}
 }
 
-// NewName implements ingest.Sink: internal events (identity calls,
+// NewName implements event.Sink: internal events (identity calls,
 // engagement pings) are not activity unless named with ActiveEvents.
 func (a *Activity) NewName(id int32, name string, internal bool) {
 	for int(id) >= len(a.Names) {
@@ -121,7 +121,7 @@ func (a *Activity) NewName(id int32, name string, internal bool) {
 
 const noTime = int64(1<<63 - 1)
 
-// Events implements ingest.Sink. Users' state is spread over megabytes at
+// Events implements event.Sink. Users' state is spread over megabytes at
 // 100k+ users, so each block of events first loads the state of its users
 // (loads that overlap), then applies the events in order.
 func (a *Activity) Events(evs []Event) {
@@ -198,7 +198,7 @@ func (a *Activity) Event(user, name int32, t int64) {
 	}
 }
 
-// Remap implements ingest.Sink: identity stitching merged users, user u
+// Remap implements event.Sink: identity stitching merged users, user u
 // is now to[u] of n. Runs before Finish.
 func (a *Activity) Remap(to []int32, n int) {
 	if a.finished {

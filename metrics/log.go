@@ -2,15 +2,13 @@ package metrics
 
 import (
 	"slices"
+
+	"github.com/uptake-dev/uptake/event"
 )
 
-// Event is one normalized event: 16 bytes, no pointers. User and Name index
-// the Users and Names tables it came with.
-type Event struct {
-	Time int64 // Unix nanoseconds
-	User int32
-	Name int32
-}
+// Event is the event package's (an alias: metrics and its callers name it
+// metrics.Event throughout).
+type Event = event.Event
 
 // Log is events grouped by user, each user's events sorted by time (input
 // order breaks ties, so "equal timestamps count as in order").

@@ -1,4 +1,4 @@
-package ingest
+package event
 
 // Tee is a Sink that hands every call to each of its sinks, so one read
 // feeds several (one per metric that keeps a summary of its own).
