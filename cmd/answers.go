@@ -84,6 +84,7 @@ func needAnswers(need *ingest.Need, in *InputFlags, src *metrics.AnswerSource) {
 		need.EventProps = append(need.EventProps, src.ScoreProp)
 	}
 	need.EventSources = true
+	need.DetailEvents = append(need.DetailEvents, event) // not the other jobs' events
 }
 
 // surveyFileSource is the answer source of jobs reading survey files, or
@@ -159,10 +160,11 @@ func eventAnswers(d *ingest.Dataset, in *InputFlags, src *metrics.AnswerSource, 
 	scores := d.EventProps[src.ScoreProp]
 	a := &answerRead{Answers: &metrics.Answers{}, data: d}
 	for i, e := range d.Events {
-		if e.Name != id {
+		k := d.DetailOf(i)
+		if e.Name != id || k < 0 {
 			continue
 		}
-		ans := metrics.RawAnswer{Respondent: d.Users[e.User], Score: scores[i], Time: e.Time, HasTime: true, Source: d.EventSources[i]}
+		ans := metrics.RawAnswer{Respondent: d.Users[e.User], Score: scores[k], Time: e.Time, HasTime: true, Source: d.EventSources[k]}
 		if by != "" {
 			ans.Segment = d.UserProps[by][e.User]
 		}

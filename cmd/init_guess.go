@@ -322,10 +322,11 @@ func answerScale(d *ingest.Dataset, id int32, prop string, k surveyKind) (survey
 		g.answers, g.lo, g.hi = 0, sc.Max, sc.Min
 		ok := true
 		for i, e := range d.Events {
-			if e.Name != id || i >= len(vals) {
+			k := d.DetailOf(i)
+			if e.Name != id || k < 0 || k >= len(vals) {
 				continue
 			}
-			v, st, _ := metrics.ParseScore(vals[i], sc)
+			v, st, _ := metrics.ParseScore(vals[k], sc)
 			if st == metrics.ScoreInvalid {
 				ok = false
 				break

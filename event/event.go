@@ -22,6 +22,10 @@ type Need struct {
 	// EventSources records "file:line" per kept event, for commands that
 	// validate kept events later (survey scores) and must name the line.
 	EventSources bool
+	// DetailEvents, when set, limits EventProps and EventSources to kept
+	// events of these names (survey answers among the events other metrics
+	// keep): the rest cost no memory for them.
+	DetailEvents []string
 	// Sink, when set, receives every event that survives filters and dedup,
 	// in input order, so a command can keep a compact summary (active days
 	// per user) instead of the events.

@@ -50,7 +50,13 @@ type consumer struct {
 	links    map[string]*link
 	userLink []*link // per user, the last link seen: most rows repeat it
 	needSet  map[string]bool
-	dates    dateTally
+	// detailSet is Need.DetailEvents (nil: every kept event has details);
+	// detail is per kept event its details' index, details their count
+	detailSet map[string]bool
+	hasDetail []bool // by name id
+	detail    []int32
+	details   int
+	dates     dateTally
 }
 
 func newConsumer(opts Options) *consumer {
@@ -61,6 +67,13 @@ func newConsumer(opts Options) *consumer {
 		keys:   &keyRegistry{ids: map[string]uint16{}},
 	}
 	c.needSet = map[string]bool{}
+	if opts.Need.DetailEvents != nil {
+		c.detailSet = map[string]bool{}
+		for _, e := range opts.Need.DetailEvents {
+			c.detailSet[e] = true
+		}
+		c.detail = []int32{}
+	}
 	c.internal = map[string]bool{}
 	for _, e := range internalEvents {
 		c.internal[e] = true
@@ -203,6 +216,7 @@ func (c *consumer) nameID(name []byte) int32 {
 		c.names[s] = eid
 		c.nameList = append(c.nameList, s)
 		c.keep = append(c.keep, c.opts.Need.AllEvents || c.needSet[s])
+		c.hasDetail = append(c.hasDetail, c.detailSet == nil || c.detailSet[s])
 		c.nameCount = append(c.nameCount, 0)
 		c.nameUsers = append(c.nameUsers, nil)
 		if c.opts.Need.Sink != nil {
@@ -406,6 +420,14 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 		}
 		if c.keep[eid] {
 			c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
+			if c.detailSet != nil {
+				if !c.hasDetail[eid] {
+					c.detail = append(c.detail, -1)
+					continue
+				}
+				c.detail = append(c.detail, int32(c.details))
+			}
+			c.details++
 			for j := 0; j < nEP; j++ {
 				c.evProps[j] = append(c.evProps[j], c.internString(props[j]))
 			}
@@ -458,6 +480,7 @@ func (c *consumer) finish() *Dataset {
 		Internal:     internal,
 		Stats:        c.stats,
 		EventSources: c.sources,
+		EventDetail:  c.detail,
 	}
 	if d.Users == nil {
 		d.Users = []string{}

@@ -69,6 +69,15 @@ type Need = event.Need
 var internalEvents = []string{"$identify", "$create_alias", "$merge", "$groupidentify", "$set", "$set_once",
 	"$feature_flag_called", "$pageleave", "$mp_session_record"}
 
+// DetailOf returns the index of kept event i's values in EventProps' lists
+// and EventSources, or -1 when it has none (Need.DetailEvents).
+func (d *Dataset) DetailOf(i int) int {
+	if d.EventDetail == nil {
+		return i
+	}
+	return int(d.EventDetail[i])
+}
+
 // Dataset is what Read returns.
 type Dataset struct {
 	Users  []string
@@ -80,6 +89,10 @@ type Dataset struct {
 	UserProps map[string][]string
 	// EventSources is "file:line" per kept event, with Need.EventSources.
 	EventSources []string
+	// EventDetail, with Need.DetailEvents, is per kept event the index of
+	// its values in EventProps' lists and EventSources, or -1 (see
+	// DetailOf); without, those lists run parallel to Events.
+	EventDetail []int32
 	// FirstSeen and LastSeen are each user's earliest and latest event time
 	// (over every event read, not only kept ones).
 	FirstSeen, LastSeen []int64
