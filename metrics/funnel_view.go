@@ -160,6 +160,9 @@ mean of the two middle values) over the users reaching the step.`,
 		}{s, exclude, "exclude"}
 	},
 	View: funnelView,
+	Rows: func(_ *Run, s *FunnelSettings, f FunnelResult) report.Table {
+		return stepRows(s.CohortPeriod != "", f.Steps, f.Cohorts)
+	},
 }
 
 func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.Doc {
@@ -253,6 +256,9 @@ Starters (or signups) whose window is not complete at --as-of are censored.`,
 		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude"}
 	},
 	View: onboardingView,
+	Rows: func(_ *Run, s *OnboardingSettings, o OnboardingResult) report.Table {
+		return stepRows(s.CohortPeriod != "", o.Steps, o.Cohorts)
+	},
 }
 
 func onboardingView(r *Run, s *OnboardingSettings, all Segmented[OnboardingResult]) report.Doc {
@@ -311,4 +317,31 @@ func cohortTable(title string, cs []FunnelCohort, entered, converted string) rep
 		t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Entered, c.Conversion.Numerator}, CIVals(c.Conversion)...), c.Censored, c.Status))
 	}
 	return t
+}
+
+// stepRows are the steps' rows; with cohorts, under a cohort column: the
+// steps as "(all)", then each cohort's first and last step (its entries
+// and conversions, which is all a cohort counts) with the conversion's
+// interval, its censored users and status.
+func stepRows(cohorts bool, steps []StepStat, cs []FunnelCohort) report.Table {
+	t := stepsTable("", steps)
+	if !cohorts {
+		return t
+	}
+	t.Columns = append(append(t.Columns, CICols("pct_of_start")[1:]...), report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "status"})
+	for i := range t.Rows {
+		t.Rows[i] = append(t.Rows[i], nil, nil, nil, nil)
+	}
+	first, last := steps[0].Event, steps[len(steps)-1].Event
+	var rows [][]any
+	for _, c := range cs {
+		start := any(nil)
+		if c.Entered > 0 {
+			start = 1.0
+		}
+		ci := CIVals(c.Conversion)
+		rows = append(rows, []any{c.Cohort, 1, first, c.Entered, start, nil, nil, nil, nil, nil, nil, nil, c.Censored, c.Status},
+			[]any{c.Cohort, len(steps), last, c.Conversion.Numerator, ci[0], nil, nil, nil, nil, nil, ci[1], ci[2], c.Censored, c.Status})
+	}
+	return withCohorts(t, rows)
 }
