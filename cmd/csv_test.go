@@ -212,3 +212,75 @@ func field(l []any, key string) []any {
 	}
 	return out
 }
+
+// --format table shows the last days of engagement and the retention
+// offsets that fit the terminal; --all shows everything, and no other
+// format is shortened.
+func TestLongTablesFit(t *testing.T) {
+	lines := func(tty bool, width int, args ...string) []string {
+		t.Helper()
+		ios, _, out, errOut := Test()
+		ios.StdoutTTY, ios.Width = tty, width
+		if code := Main(ios, args); code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		return strings.Split(out.String(), "\n")
+	}
+	count := func(ls []string, prefix string) int {
+		n := 0
+		for _, l := range ls {
+			if strings.HasPrefix(l, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	// the demo's 212 days, 2024-01-01 to 2024-07-30
+	eng := []string{"engagement", "--demo"}
+	if n := count(lines(false, 0, eng...), "2024-"); n != 30 {
+		t.Errorf("engagement: %d day rows, want the last 30", n)
+	}
+	if ls := lines(false, 0, eng...); !slices.Contains(ls, "the first 182 of 212 rows are not shown (--all shows them)") {
+		t.Errorf("engagement: no note of the rows left out")
+	}
+	if n := count(lines(false, 0, append(eng, "--all")...), "2024-"); n != 212 {
+		t.Errorf("engagement --all: %d day rows, want 212", n)
+	}
+	for _, f := range []string{"markdown", "csv"} {
+		if n := count(lines(false, 0, append(eng, "--format", f)...), map[string]string{"markdown": "| 2024-", "csv": "2024-"}[f]); n != 212 {
+			t.Errorf("engagement --format %s: %d day rows, want 212", f, n)
+		}
+	}
+	// retention: offsets 0..20 by week; the header row lists the offsets shown
+	ret := []string{"retention", "--demo", "--periods", "20"}
+	offsets := func(ls []string) int {
+		for _, l := range ls {
+			if f := strings.Fields(strings.ReplaceAll(l, "│", " ")); len(f) > 2 && f[0] == "cohort" {
+				return len(f) - 2
+			}
+		}
+		return -1
+	}
+	for _, tt := range []struct {
+		tty   bool
+		width int
+		args  []string
+		want  int
+	}{
+		{false, 0, nil, 10},   // a pipe: 100 columns
+		{false, 200, nil, 21}, // a width given holds them all
+		{true, 80, nil, 6},
+		{true, 86, nil, 6}, // a 7th offset makes the bordered table 87 wide
+		{true, 87, nil, 7},
+		{true, 80, []string{"--all"}, 21},
+	} {
+		if got := offsets(lines(tt.tty, tt.width, append(ret, tt.args...)...)); got != tt.want {
+			t.Errorf("retention tty=%v width=%d %v: %d offset columns, want %d", tt.tty, tt.width, tt.args, got, tt.want)
+		}
+	}
+	for _, l := range lines(true, 80, ret...) {
+		if w := len([]rune(l)); w > 80 && strings.ContainsAny(l, "│┌└├") {
+			t.Errorf("a %d-wide line on an 80-column terminal: %s", w, l)
+		}
+	}
+}

@@ -171,7 +171,7 @@ func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.D
 	doc.Add("conversion", PropText(res.Conversion))
 	doc.Add("left out", fmt.Sprintf("%s censored (no attempt with a complete window), %s with every attempt spoiled by --exclude",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.Exclusions)))
-	doc.Tables = append(doc.Tables, stepsTable("Steps", res.Steps))
+	doc.Tables = append(doc.Tables, all.Tables("Steps", func(title string, f FunnelResult) report.Table { return stepsTable(title, f.Steps) })...)
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By entry cohort", res.Cohorts, "entered", "converted"))
 	}
@@ -270,7 +270,8 @@ func onboardingView(r *Run, s *OnboardingSettings, all Segmented[OnboardingResul
 	doc.Add("censored", fmt.Sprintf("%s starters, %s signups (window not complete at as_of)",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.SignupsCensored)))
 	doc.Add("order", fmt.Sprintf("%s; window %s %s, end included", s.Order, s.Within.Text, s.WindowMode))
-	doc.Tables = append(doc.Tables, stepsTable("Steps (out of "+res.Denominator+")", res.Steps))
+	doc.Tables = append(doc.Tables, all.Tables("Steps (out of "+res.Denominator+")",
+		func(title string, o OnboardingResult) report.Table { return stepsTable(title, o.Steps) })...)
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By cohort", res.Cohorts, "started", "completed"))
 	}

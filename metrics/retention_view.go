@@ -181,7 +181,8 @@ func retentionView(r *Run, s *RetentionSettings, all Segmented[RetentionResult])
 // retentionTable is the cohort triangle: a heatmap of rates, incomplete
 // cells marked *, cells not started yet blank, and the summary row.
 func retentionTable(title string, x RetentionResult) report.Table {
-	t := report.Table{Title: title, Columns: []report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}}}
+	// the later offsets give way on a narrow terminal
+	t := report.Table{Title: title, Columns: []report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}}, Fit: report.Fit{Keep: 3}}
 	for _, c := range x.Columns {
 		t.Columns = append(t.Columns, report.Column{Key: strconv.Itoa(c.Offset), Kind: report.Percent})
 	}
@@ -333,7 +334,7 @@ func churnTable(title string, x ChurnResult) report.Table {
 	for _, p := range x.Periods {
 		t.Rows = append(t.Rows, append(append([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, CIVals(p.ChurnRate)...), p.RetentionRate.Value))
 	}
-	return t
+	return series(t, "churn_rate")
 }
 
 // ---------------------------------------------------------------------------
@@ -431,7 +432,7 @@ func lifecycleChart(period string, x LifecycleResult) report.Chart {
 // lifecycleTable shows dormant users negative; a warm-up period has no
 // breakdown.
 func lifecycleTable(title string, x LifecycleResult) report.Table {
-	t := lifecycleCounts(x, -1)
+	t := series(lifecycleCounts(x, -1), "active")
 	t.Title = title
 	return t
 }
@@ -559,9 +560,12 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 	for _, b := range x.Histogram {
 		hist.Rows = append(hist.Rows, []any{b.Intervals, b.Users, b.UsersAtLeast})
 	}
-	days := engagementRows(r, s, x)
-	days.Title = "Days"
-	doc.Tables = append(doc.Tables, hist, days)
+	doc.Tables = append(doc.Tables, series(hist, "users"))
+	doc.Tables = append(doc.Tables, all.Tables("Days", func(title string, x EngagementResult) report.Table {
+		t := series(engagementRows(r, s, x), "dau")
+		t.Title = title
+		return t
+	})...)
 	doc.Charts = engagementCharts(s.Interval, x)
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: []report.Column{{Key: "segment"}, {Key: "stickiness", Kind: report.Percent},

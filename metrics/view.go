@@ -74,6 +74,21 @@ func withCohorts(all report.Table, cohorts [][]any) report.Table {
 	return out
 }
 
+// tailRows is how many last rows of a long series a terminal shows
+// (about a screen; --all shows every row).
+const tailRows = 30
+
+// series marks t a series in time, of which a terminal shows the last
+// tailRows rows after a sparkline of column key over all of them.
+func series(t report.Table, key string) report.Table {
+	for i, c := range t.Columns {
+		if c.Key == key {
+			t.Fit.Tail, t.Fit.Spark = tailRows, i
+		}
+	}
+	return t
+}
+
 // plural writes a count of a word: "1 event", "3 events".
 func plural(n int, word string) string {
 	if n == 1 {
