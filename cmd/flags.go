@@ -331,6 +331,7 @@ func renameWarnings(file string, rs []ingest.ColumnRename) []report.Warning {
 type output struct {
 	Format string
 	CSVRaw bool
+	All    bool // --all: long tables whole (metric commands)
 }
 
 func (o *output) add(cmd *cobra.Command) {
@@ -352,7 +353,8 @@ func (o *output) write(ios *IOStreams, env report.Envelope, doc report.Doc, loc 
 		}
 		fallthrough
 	default:
-		err = report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc, CSVRaw: o.CSVRaw})
+		err = report.Write(ios.Out, doc, report.Format(o.Format), report.Options{TTY: ios.StdoutTTY, Color: ios.Color(), TZ: loc, CSVRaw: o.CSVRaw,
+			Width: ios.Width, All: o.All})
 	}
 	if err != nil {
 		return err

@@ -17,6 +17,9 @@ type IOStreams struct {
 	ErrOut io.Writer
 
 	StdoutTTY bool // bordered tables and colour on stdout
+	// Width is the terminal's width in columns (0: not a terminal, or
+	// unknown), which long tables are cut to.
+	Width     int
 	StderrTTY bool // progress on stderr
 	NoColor   bool // NO_COLOR set, TERM=dumb, or --no-color
 	Debug     bool // UPTAKE_DEBUG set: internal errors print their stack
@@ -35,9 +38,14 @@ func (s *IOStreams) now() time.Time {
 
 // System binds IOStreams to the real process.
 func System() *IOStreams {
+	width, _, err := term.GetSize(int(os.Stdout.Fd()))
+	if err != nil {
+		width = 0
+	}
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		Width:     width,
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		NoColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
 		Debug:     os.Getenv("UPTAKE_DEBUG") != "",

@@ -37,6 +37,7 @@ func (r *ReportFlags) add(cmd *cobra.Command, active bool) {
 	f.StringVar(&r.By, "by", "", "Break every figure down by this property (each user's first seen value)")
 	f.Float64Var(&r.Conf, "conf", 0.95, "Confidence `level` of every interval")
 	r.Out.add(cmd)
+	f.BoolVar(&r.Out.All, "all", false, "With --format table, show long tables whole: every day and every column (default: what fits the terminal, or 100 columns on a pipe)")
 	_ = cmd.RegisterFlagCompletionFunc("tz", completeZones)
 }
 

@@ -341,6 +341,7 @@ curve never falls below 50%).`,
 		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude", "type7"}
 	},
 	View: activationView,
+	Rows: activationRows,
 	Headline: func(_ *Run, s *ActivationSettings, all Segmented[ActivationResult]) string {
 		return fmt.Sprintf("Activation (%s within %s): %s", strings.Join(s.Events, " and "), s.Within.Text, PropText(all.Overall.Rate))
 	},
@@ -393,16 +394,11 @@ func activationView(r *Run, s *ActivationSettings, all Segmented[ActivationResul
 		}
 		doc.Tables = append(doc.Tables, t)
 	}
-	seg := report.Table{Title: "By " + r.By, Columns: append(append([]report.Column{{Key: "segment"},
-		{Key: "eligible", Kind: report.Int}, {Key: "activated", Kind: report.Int}}, CICols("rate")...),
-		report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "median_ttv_seconds", Header: "median ttv", Kind: report.Duration})}
-	row := func(name string, a ActivationResult) []any {
-		return append(append([]any{name, a.Rate.Denominator, a.Rate.Numerator}, CIVals(a.Rate)...), a.Excluded.Censored, a.TTV.MedianSeconds)
-	}
-	for _, sr := range all.Segments {
-		seg.Rows = append(seg.Rows, row(sr.Name, sr.Result))
-	}
 	if len(all.Segments) > 0 {
+		seg := report.Table{Title: "By " + r.By, Columns: append([]report.Column{{Key: "segment"}}, activationCols...)}
+		for _, sr := range all.Segments {
+			seg.Rows = append(seg.Rows, append([]any{sr.Name}, activationRow(sr.Result)...))
+		}
 		doc.Tables = append(doc.Tables, seg)
 	}
 	doc.Charts = append(doc.Charts, segmentIntervals("Activation rate", all, func(a ActivationResult) Proportion { return a.Rate }))
@@ -410,10 +406,32 @@ func activationView(r *Run, s *ActivationSettings, all Segmented[ActivationResul
 		doc.Charts = append(doc.Charts, intervalsOf("Activation rate by signup cohort", res.Cohorts,
 			func(c ActivationCohort) (string, Proportion) { return c.Cohort, c.Rate }))
 	}
-	csv := seg
-	csv.Rows = append([][]any{row("(all)", res)}, seg.Rows...)
-	doc.CSV = &csv
 	doc.Notes = append(doc.Notes, fmt.Sprintf("as of %s; intervals are %s Wilson; time to value is conditional on reaching it (type-7 percentiles)",
 		r.AsOf, report.Pct(r.Level)))
 	return doc
+}
+
+// activationCols are a result's rate, its censored users and median time
+// to value, as one row.
+var activationCols = append(append([]report.Column{{Key: "eligible", Kind: report.Int}, {Key: "activated", Kind: report.Int}},
+	CICols("rate")...), report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "median_ttv_seconds", Header: "median ttv", Kind: report.Duration})
+
+func activationRow(a ActivationResult) []any {
+	return append(append([]any{a.Rate.Denominator, a.Rate.Numerator}, CIVals(a.Rate)...), a.Excluded.Censored, a.TTV.MedianSeconds)
+}
+
+// activationRows are the result's row and, with --cohort-period, one per
+// signup cohort (which has no time to value) with its status.
+func activationRows(_ *Run, s *ActivationSettings, a ActivationResult) report.Table {
+	t := report.Table{Columns: activationCols, Rows: [][]any{activationRow(a)}}
+	if s.CohortPeriod == "" {
+		return t
+	}
+	t.Columns = append(t.Columns[:len(t.Columns):len(t.Columns)], report.Column{Key: "status"})
+	t.Rows[0] = append(t.Rows[0], nil)
+	var cs [][]any
+	for _, c := range a.Cohorts {
+		cs = append(cs, append(append([]any{c.Cohort, c.Rate.Denominator, c.Rate.Numerator}, CIVals(c.Rate)...), c.Censored, nil, c.Status))
+	}
+	return withCohorts(t, cs)
 }

@@ -160,6 +160,9 @@ mean of the two middle values) over the users reaching the step.`,
 		}{s, exclude, "exclude"}
 	},
 	View: funnelView,
+	Rows: func(_ *Run, s *FunnelSettings, f FunnelResult) report.Table {
+		return stepRows(s.CohortPeriod != "", f.Steps, f.Cohorts)
+	},
 }
 
 func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.Doc {
@@ -168,7 +171,7 @@ func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.D
 	doc.Add("conversion", PropText(res.Conversion))
 	doc.Add("left out", fmt.Sprintf("%s censored (no attempt with a complete window), %s with every attempt spoiled by --exclude",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.Exclusions)))
-	doc.Tables = append(doc.Tables, stepsTable("Steps", res.Steps))
+	doc.Tables = append(doc.Tables, all.Tables("Steps", func(title string, f FunnelResult) report.Table { return stepsTable(title, f.Steps) })...)
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By entry cohort", res.Cohorts, "entered", "converted"))
 	}
@@ -253,6 +256,9 @@ Starters (or signups) whose window is not complete at --as-of are censored.`,
 		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude"}
 	},
 	View: onboardingView,
+	Rows: func(_ *Run, s *OnboardingSettings, o OnboardingResult) report.Table {
+		return stepRows(s.CohortPeriod != "", o.Steps, o.Cohorts)
+	},
 }
 
 func onboardingView(r *Run, s *OnboardingSettings, all Segmented[OnboardingResult]) report.Doc {
@@ -264,7 +270,8 @@ func onboardingView(r *Run, s *OnboardingSettings, all Segmented[OnboardingResul
 	doc.Add("censored", fmt.Sprintf("%s starters, %s signups (window not complete at as_of)",
 		report.Thousands(res.Excluded.Censored), report.Thousands(res.Excluded.SignupsCensored)))
 	doc.Add("order", fmt.Sprintf("%s; window %s %s, end included", s.Order, s.Within.Text, s.WindowMode))
-	doc.Tables = append(doc.Tables, stepsTable("Steps (out of "+res.Denominator+")", res.Steps))
+	doc.Tables = append(doc.Tables, all.Tables("Steps (out of "+res.Denominator+")",
+		func(title string, o OnboardingResult) report.Table { return stepsTable(title, o.Steps) })...)
 	if len(res.Cohorts) > 0 {
 		doc.Tables = append(doc.Tables, cohortTable("By cohort", res.Cohorts, "started", "completed"))
 	}
@@ -311,4 +318,31 @@ func cohortTable(title string, cs []FunnelCohort, entered, converted string) rep
 		t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Entered, c.Conversion.Numerator}, CIVals(c.Conversion)...), c.Censored, c.Status))
 	}
 	return t
+}
+
+// stepRows are the steps' rows; with cohorts, under a cohort column: the
+// steps as "(all)", then each cohort's first and last step (its entries
+// and conversions, which is all a cohort counts) with the conversion's
+// interval, its censored users and status.
+func stepRows(cohorts bool, steps []StepStat, cs []FunnelCohort) report.Table {
+	t := stepsTable("", steps)
+	if !cohorts {
+		return t
+	}
+	t.Columns = append(append(t.Columns, CICols("pct_of_start")[1:]...), report.Column{Key: "censored", Kind: report.Int}, report.Column{Key: "status"})
+	for i := range t.Rows {
+		t.Rows[i] = append(t.Rows[i], nil, nil, nil, nil)
+	}
+	first, last := steps[0].Event, steps[len(steps)-1].Event
+	var rows [][]any
+	for _, c := range cs {
+		start := any(nil)
+		if c.Entered > 0 {
+			start = 1.0
+		}
+		ci := CIVals(c.Conversion)
+		rows = append(rows, []any{c.Cohort, 1, first, c.Entered, start, nil, nil, nil, nil, nil, nil, nil, c.Censored, c.Status},
+			[]any{c.Cohort, len(steps), last, c.Conversion.Numerator, ci[0], nil, nil, nil, nil, nil, ci[1], ci[2], c.Censored, c.Status})
+	}
+	return withCohorts(t, rows)
 }

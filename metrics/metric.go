@@ -96,6 +96,11 @@ type Def[S any, R any] struct {
 	Params func(*Run, *S) any
 	// View is the result for people: summary lines and tables.
 	View func(*Run, *S, Segmented[R]) report.Doc
+	// Rows are one result as a tidy table for --format csv, its columns
+	// keyed as the JSON's fields (signs as in JSON). Evaluate writes the
+	// overall result's rows and, with --by, each segment's under a leading
+	// segment column; nil: the view's own CSV.
+	Rows func(*Run, *S, R) report.Table
 	// Headline is the result in one line, for a report's section
 	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
 	// nil: the view's title and its first summary line.
@@ -158,6 +163,9 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 		d.Overall(r, set, &res.Overall)
 	}
 	out := Result{Value: res, Params: set, Warnings: ws, Doc: d.View(r, set, res)}
+	if d.Rows != nil {
+		out.Doc.CSV = res.CSV(func(x R) report.Table { return d.Rows(r, set, x) })
+	}
 	if d.Params != nil {
 		out.Params = d.Params(r, set)
 	}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -128,6 +129,7 @@ summary row.`,
 		}{s, s.start(), s.returns(), "mark"}
 	},
 	View: retentionView,
+	Rows: retentionRows,
 	Headline: func(_ *Run, s *RetentionSettings, all Segmented[RetentionResult]) string {
 		// the first offset after the cohort's own, and the last complete one
 		var parts []string
@@ -165,7 +167,6 @@ func retentionView(r *Run, s *RetentionSettings, all Segmented[RetentionResult])
 	cols := all.Overall.Columns
 	doc.Add("retained", "did "+s.returns()+" in "+cols[min(1, len(cols)-1)].Window+" (column 1; see the notes)")
 	doc.Tables = append(doc.Tables, all.Tables("Cohorts", retentionTable)...)
-	doc.CSV = retentionCSV(all)
 	doc.Charts = retentionCharts(all.Overall)
 	for _, c := range cols {
 		doc.Notes = append(doc.Notes, fmt.Sprintf("column %d: %s", c.Offset, c.Window))
@@ -180,7 +181,8 @@ func retentionView(r *Run, s *RetentionSettings, all Segmented[RetentionResult])
 // retentionTable is the cohort triangle: a heatmap of rates, incomplete
 // cells marked *, cells not started yet blank, and the summary row.
 func retentionTable(title string, x RetentionResult) report.Table {
-	t := report.Table{Title: title, Columns: []report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}}}
+	// the later offsets give way on a narrow terminal
+	t := report.Table{Title: title, Columns: []report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}}, Fit: report.Fit{Keep: 3}}
 	for _, c := range x.Columns {
 		t.Columns = append(t.Columns, report.Column{Key: strconv.Itoa(c.Offset), Kind: report.Percent})
 	}
@@ -246,26 +248,20 @@ func retentionCharts(x RetentionResult) []report.Chart {
 	return []report.Chart{heat, curve}
 }
 
-// retentionCSV is one row per cohort × offset, then the summary's, for the
-// overall result and each segment.
-func retentionCSV(all Segmented[RetentionResult]) *report.Table {
-	csv := report.Table{Columns: append(append([]report.Column{{Key: "segment"}, {Key: "cohort"}, {Key: "size", Kind: report.Int}, {Key: "offset", Kind: report.Int},
+// retentionRows are one row per cohort × offset, then the summary's
+// (cohort "(all)").
+func retentionRows(_ *Run, _ *RetentionSettings, x RetentionResult) report.Table {
+	t := report.Table{Columns: append(append([]report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}, {Key: "offset", Kind: report.Int},
 		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, CICols("rate")...), report.Column{Key: "status"})}
-	add := func(seg string, x RetentionResult) {
-		for _, c := range x.Cohorts {
-			for _, p := range c.Periods {
-				csv.Rows = append(csv.Rows, append(append([]any{seg, c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
-			}
-		}
-		for _, p := range x.Summary {
-			csv.Rows = append(csv.Rows, append(append([]any{seg, "(all)", nil, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
+	for _, c := range x.Cohorts {
+		for _, p := range c.Periods {
+			t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
 		}
 	}
-	add("(all)", all.Overall)
-	for _, s := range all.Segments {
-		add(s.Name, s.Result)
+	for _, p := range x.Summary {
+		t.Rows = append(t.Rows, append(append([]any{"(all)", nil, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
 	}
-	return &csv
+	return t
 }
 
 // ---------------------------------------------------------------------------
@@ -291,6 +287,7 @@ neither. The current, incomplete period is left out.`,
   uptake churn --demo --format json | jq '.result.periods[] | {period, churn: .churn_rate.value}'`,
 		ActiveEvents: true,
 	},
+	Rows:     churnRows,
 	Defaults: func() ChurnSettings { return ChurnSettings{Period: "month", WeekSettings: NewWeeks()} },
 	Needs:    activityNeeds[ChurnSettings],
 	Compute: func(r *Run, s *ChurnSettings, users []int32) ChurnResult {
@@ -320,6 +317,16 @@ neither. The current, incomplete period is left out.`,
 	},
 }
 
+// churnRows are one row per period, both rates with their intervals.
+func churnRows(_ *Run, _ *ChurnSettings, x ChurnResult) report.Table {
+	t := report.Table{Columns: slices.Concat([]report.Column{{Key: "period"}, {Key: "start_users", Kind: report.Int}, {Key: "retained", Kind: report.Int},
+		{Key: "churned", Kind: report.Int}}, CICols("churn_rate"), CICols("retention_rate"), []report.Column{{Key: "active", Kind: report.Int}})}
+	for _, p := range x.Periods {
+		t.Rows = append(t.Rows, slices.Concat([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, CIVals(p.ChurnRate), CIVals(p.RetentionRate), []any{p.Active}))
+	}
+	return t
+}
+
 func churnTable(title string, x ChurnResult) report.Table {
 	t := report.Table{Title: title, Columns: append(append([]report.Column{{Key: "period"}, {Key: "start_users", Header: "active before", Kind: report.Int},
 		{Key: "retained", Kind: report.Int}, {Key: "churned", Kind: report.Int}}, CICols("churn_rate")...),
@@ -327,7 +334,7 @@ func churnTable(title string, x ChurnResult) report.Table {
 	for _, p := range x.Periods {
 		t.Rows = append(t.Rows, append(append([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, CIVals(p.ChurnRate)...), p.RetentionRate.Value))
 	}
-	return t
+	return series(t, "churn_rate")
 }
 
 // ---------------------------------------------------------------------------
@@ -358,6 +365,7 @@ warm-up with no breakdown and "new" means first seen since --since.`,
   uptake lifecycle --demo --format json | jq '.result.periods[-1]'`,
 		ActiveEvents: true,
 	},
+	Rows:     lifecycleRows,
 	Defaults: func() LifecycleSettings { return LifecycleSettings{Period: "week", WeekSettings: NewWeeks()} },
 	Needs:    activityNeeds[LifecycleSettings],
 	Compute: func(r *Run, s *LifecycleSettings, users []int32) LifecycleResult {
@@ -424,7 +432,19 @@ func lifecycleChart(period string, x LifecycleResult) report.Chart {
 // lifecycleTable shows dormant users negative; a warm-up period has no
 // breakdown.
 func lifecycleTable(title string, x LifecycleResult) report.Table {
-	t := report.Table{Title: title, Columns: []report.Column{{Key: "period"}, {Key: "active", Kind: report.Int}, {Key: "new", Kind: report.Int},
+	t := series(lifecycleCounts(x, -1), "active")
+	t.Title = title
+	return t
+}
+
+// lifecycleRows are the periods with dormant users positive, as in JSON.
+func lifecycleRows(_ *Run, _ *LifecycleSettings, x LifecycleResult) report.Table {
+	return lifecycleCounts(x, 1)
+}
+
+// lifecycleCounts are the periods, dormant users counted with sign.
+func lifecycleCounts(x LifecycleResult, dormant int64) report.Table {
+	t := report.Table{Columns: []report.Column{{Key: "period"}, {Key: "active", Kind: report.Int}, {Key: "new", Kind: report.Int},
 		{Key: "returning", Kind: report.Int}, {Key: "resurrecting", Kind: report.Int}, {Key: "dormant", Kind: report.Int},
 		{Key: "pulse", Kind: report.Float}, {Key: "status"}}}
 	for _, p := range x.Periods {
@@ -432,7 +452,7 @@ func lifecycleTable(title string, x LifecycleResult) report.Table {
 			t.Rows = append(t.Rows, []any{p.Period, p.Active, nil, nil, nil, nil, nil, p.Status})
 			continue
 		}
-		t.Rows = append(t.Rows, []any{p.Period, p.Active, p.New, p.Returning, p.Resurrecting, -p.Dormant, p.Pulse, p.Status})
+		t.Rows = append(t.Rows, []any{p.Period, p.Active, p.New, p.Returning, p.Resurrecting, dormant * p.Dormant, p.Pulse, p.Status})
 	}
 	return t
 }
@@ -511,6 +531,17 @@ activity events.`,
 	},
 	Warnings: func(x EngagementResult) []Warning { return x.Warnings },
 	View:     engagementView,
+	Rows:     engagementRows,
+}
+
+// engagementRows are the days.
+func engagementRows(_ *Run, _ *EngagementSettings, x EngagementResult) report.Table {
+	t := report.Table{Columns: []report.Column{{Key: "day"}, {Key: "dau", Kind: report.Int}, {Key: "wau", Kind: report.Int},
+		{Key: "mau", Kind: report.Int}, {Key: "stickiness", Kind: report.Percent}, {Key: "status"}}}
+	for _, d := range x.Days {
+		t.Rows = append(t.Rows, []any{d.Day, d.DAU, d.WAU, d.MAU, d.Stickiness, d.Status})
+	}
+	return t
 }
 
 func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResult]) report.Doc {
@@ -529,14 +560,13 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 	for _, b := range x.Histogram {
 		hist.Rows = append(hist.Rows, []any{b.Intervals, b.Users, b.UsersAtLeast})
 	}
-	days := report.Table{Title: "Days", Columns: []report.Column{{Key: "day"}, {Key: "dau", Kind: report.Int}, {Key: "wau", Kind: report.Int},
-		{Key: "mau", Kind: report.Int}, {Key: "stickiness", Kind: report.Percent}, {Key: "status"}}}
-	for _, d := range x.Days {
-		days.Rows = append(days.Rows, []any{d.Day, d.DAU, d.WAU, d.MAU, d.Stickiness, d.Status})
-	}
-	doc.Tables = append(doc.Tables, hist, days)
+	doc.Tables = append(doc.Tables, series(hist, "users"))
+	doc.Tables = append(doc.Tables, all.Tables("Days", func(title string, x EngagementResult) report.Table {
+		t := series(engagementRows(r, s, x), "dau")
+		t.Title = title
+		return t
+	})...)
 	doc.Charts = engagementCharts(s.Interval, x)
-	doc.Primary = 1
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: []report.Column{{Key: "segment"}, {Key: "stickiness", Kind: report.Percent},
 			{Key: "mean_dau", Header: "mean DAU", Kind: report.Float}, {Key: "mean_mau", Header: "mean MAU", Kind: report.Float}}}

@@ -182,6 +182,7 @@ everything per value of a column (survey files) or user property (events).`
 		View: func(r *Run, s *S, res Segmented[SurveyResult[F]]) report.Doc {
 			return k.view.doc(r, k.common(s), k.title, res)
 		},
+		Rows: func(r *Run, _ *S, g SurveyResult[F]) report.Table { return k.view.rows(r.Answers.Scale, g) },
 	}
 }
 
@@ -387,18 +388,12 @@ func (v surveyView[F]) doc(r *Run, c *SurveySettings, title string, res Segmente
 	}
 	doc.Tables = append(doc.Tables, dist)
 	doc.Charts = v.charts(a, res)
-	csv := report.Table{Columns: dist.Columns[:3:3]}
-	for _, row := range dist.Rows {
-		csv.Rows = append(csv.Rows, row[:3])
-	}
-	doc.CSV = &csv
 	if res.Overall.Periods != nil {
 		t := report.Table{Title: "By " + c.Period, Columns: append([]report.Column{{Key: "period"}}, v.cols...)}
 		for _, p := range res.Overall.Periods {
 			t.Rows = append(t.Rows, append([]any{p.Label}, v.row(p.Figures)...))
 		}
 		doc.Tables = append(doc.Tables, t)
-		doc.CSV = &t
 	}
 	if len(res.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append([]report.Column{{Key: "segment"}}, v.cols...)}
@@ -406,9 +401,42 @@ func (v surveyView[F]) doc(r *Run, c *SurveySettings, title string, res Segmente
 			t.Rows = append(t.Rows, append([]any{sg.Name}, v.row(sg.Result.Figures)...))
 		}
 		doc.Tables = append(doc.Tables, t)
-		doc.CSV = &t
 	}
 	return doc
+}
+
+// rows are a group's figures and its count of each score on scale sc (the
+// distribution) in one row; with --period, under a period column, the
+// whole range as "(all)" and then each period.
+func (v surveyView[F]) rows(sc Scale, g SurveyResult[F]) report.Table {
+	t := report.Table{Columns: v.cols[:len(v.cols):len(v.cols)]}
+	for score := sc.Min; score <= sc.Max; score++ {
+		t.Columns = append(t.Columns, report.Column{Key: "count_" + strconv.Itoa(score), Kind: report.Int})
+	}
+	row := func(f F) []any {
+		counts, _ := v.dist(f)
+		out := v.row(f)
+		for score := sc.Min; score <= sc.Max; score++ {
+			var n int64
+			for _, c := range counts {
+				if c.Score == score {
+					n = c.Count
+				}
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	t.Rows = [][]any{row(g.Figures)}
+	if g.Periods == nil {
+		return t
+	}
+	t.Columns = append([]report.Column{{Key: "period"}}, t.Columns...)
+	t.Rows[0] = append([]any{"(all)"}, t.Rows[0]...)
+	for _, p := range g.Periods {
+		t.Rows = append(t.Rows, append([]any{p.Label}, row(p.Figures)...))
+	}
+	return t
 }
 
 // npsView: the score with its interval, and the three groups.

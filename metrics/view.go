@@ -42,6 +42,53 @@ func (s Segmented[R]) Tables(title string, table func(title string, r R) report.
 	return out
 }
 
+// CSV is the tidy table of every result: the overall result's rows and,
+// with --by, each segment's, under a leading segment column ("(all)" for
+// the overall rows). Every result's rows have the same columns.
+func (s Segmented[R]) CSV(rows func(R) report.Table) *report.Table {
+	all := rows(s.Overall)
+	if s.By == "" {
+		return &all
+	}
+	out := report.Table{Columns: append([]report.Column{{Key: "segment"}}, all.Columns...)}
+	add := func(name string, t report.Table) {
+		for _, row := range t.Rows {
+			out.Rows = append(out.Rows, append([]any{name}, row...))
+		}
+	}
+	add("(all)", all)
+	for _, seg := range s.Segments {
+		add(seg.Name, rows(seg.Result))
+	}
+	return &out
+}
+
+// withCohorts puts a cohort column first: the overall figures as "(all)",
+// then one row per cohort (rows of the same columns as all's).
+func withCohorts(all report.Table, cohorts [][]any) report.Table {
+	out := report.Table{Columns: append([]report.Column{{Key: "cohort"}}, all.Columns...)}
+	for _, row := range all.Rows {
+		out.Rows = append(out.Rows, append([]any{"(all)"}, row...))
+	}
+	out.Rows = append(out.Rows, cohorts...)
+	return out
+}
+
+// tailRows is how many last rows of a long series a terminal shows
+// (about a screen; --all shows every row).
+const tailRows = 30
+
+// series marks t a series in time, of which a terminal shows the last
+// tailRows rows after a sparkline of column key over all of them.
+func series(t report.Table, key string) report.Table {
+	for i, c := range t.Columns {
+		if c.Key == key {
+			t.Fit.Tail, t.Fit.Spark = tailRows, i
+		}
+	}
+	return t
+}
+
 // plural writes a count of a word: "1 event", "3 events".
 func plural(n int, word string) string {
 	if n == 1 {

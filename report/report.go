@@ -86,6 +86,9 @@ type Table struct {
 	Title   string
 	Columns []Column
 	Rows    [][]any
+	// Fit says how the text format may shorten the table (unless
+	// Options.All): the zero Fit never does.
+	Fit Fit
 }
 
 // Doc is what a command shows people.
@@ -125,6 +128,10 @@ type Options struct {
 	// CSVRaw writes CSV text cells byte for byte: control characters not
 	// escaped (Safe), no apostrophe before a formula's first character (Defuse).
 	CSVRaw bool
+	// Width is the text format's line width in columns (0: DefaultWidth),
+	// which tables with a Fit are cut to; All shows them whole.
+	Width int
+	All   bool
 }
 
 // Write renders doc in format f (not JSON: use WriteJSON). Every format is

@@ -35,12 +35,15 @@ func writeText(w io.Writer, doc Doc, o Options) error {
 		if t.Title != "" {
 			b.WriteString(style(Safe(t.Title), o, bold) + "\n")
 		}
-		if o.TTY {
-			if err := borderTable(&b, t, o, false); err != nil {
-				return err
-			}
-		} else {
-			plainTable(&b, t, o)
+		t, above, below := shorten(t, o)
+		for _, l := range above {
+			b.WriteString(Safe(l) + "\n")
+		}
+		if err := textTable(&b, t, o); err != nil {
+			return err
+		}
+		for _, l := range below {
+			b.WriteString(style(Safe(l), o, dim) + "\n")
 		}
 	}
 	if len(doc.Notes) > 0 {
@@ -51,6 +54,15 @@ func writeText(w io.Writer, doc Doc, o Options) error {
 	}
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// textTable is t bordered on a terminal, in plain aligned columns on a pipe.
+func textTable(w io.Writer, t Table, o Options) error {
+	if o.TTY {
+		return borderTable(w, t, o, false)
+	}
+	plainTable(w, t, o)
+	return nil
 }
 
 func borderTable(w io.Writer, t Table, o Options, markdown bool) error {
