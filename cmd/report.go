@@ -22,6 +22,7 @@ type ReportOptions struct {
 	Config string
 	Format string
 	Output string
+	All    bool
 	Args   []string
 	flags  *pflag.FlagSet
 }
@@ -73,6 +74,7 @@ With --demo and no --config, a built-in config for the sample export runs.`,
 	cmd.Flags().StringVar(&opts.Config, "config", "", "Config `file` naming the metrics (see docs/config.md)")
 	enumFlag(cmd, &opts.Format, "format", "table", reportFormats, "Output format")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "Write the report to `file` instead of stdout")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "With --format table, show long tables whole: every day and every column (default: what fits the terminal, or 100 columns otherwise)")
 	opts.flags = cmd.Flags()
 	return cmd
 }
@@ -140,7 +142,10 @@ func runReport(opts *ReportOptions) error {
 			}
 		}
 		title := fmt.Sprintf("uptake report: %s (%d metrics, as of %s)", cfg.path, len(jobs), time.Unix(0, asOf).In(r.loc).Format(time.RFC3339))
-		o := report.Options{TTY: opts.Output == "" && opts.IO.StdoutTTY, Color: opts.Output == "" && opts.IO.Color(), TZ: r.loc}
+		o := report.Options{TTY: opts.Output == "" && opts.IO.StdoutTTY, Color: opts.Output == "" && opts.IO.Color(), TZ: r.loc, All: opts.All}
+		if opts.Output == "" {
+			o.Width = opts.IO.Width
+		}
 		if err := report.WriteReport(&out, title, notes, secs, report.Format(opts.Format), o); err != nil {
 			return err
 		}
