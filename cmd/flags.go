@@ -57,8 +57,9 @@ type InputFlags struct {
 	// AllowMissing turns names missing from the input into warnings.
 	AllowMissing bool
 
-	refs    []nameRef        // names the command was given (refer)
-	missing []report.Warning // the missing ones, with --allow-missing
+	refs      []nameRef         // names the command was given (refer)
+	selectors []ingest.Selector // the event selectors among them (select)
+	missing   []report.Warning  // the missing ones, with --allow-missing
 }
 
 func (f *InputFlags) add(cmd *cobra.Command) {
@@ -145,6 +146,7 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 		}
 		o.Where = append(o.Where, flt)
 	}
+	o.Selectors = f.selectors
 	return o, nil
 }
 

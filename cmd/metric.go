@@ -169,6 +169,11 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 				kind = propertyRef
 			}
 			in.refer(ref.Flag, kind, ref.Names...)
+			if !ref.Property {
+				if err := in.selectEvents(ref.Flag, ref.Names); err != nil {
+					return nil, 0, err
+				}
+			}
 		}
 		need.Events = append(need.Events, n.Events...)
 		need.AllEvents = need.AllEvents || n.AllEvents

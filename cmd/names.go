@@ -14,8 +14,9 @@ import (
 // What a name given in a flag refers to.
 const (
 	eventRef    = "event"
-	propertyRef = "property" // --by, --score-prop: a value per event or user
-	fieldRef    = "field"    // --where: any column or property, mapped ones too
+	propertyRef = "property"       // --by, --score-prop: a value per event or user
+	fieldRef    = "field"          // --where: any column or property, mapped ones too
+	selectorRef = "event matching" // an event selector whose event and fields are there, with no row matching
 )
 
 // nameRef is an event or property name given in a flag. Every one must be
@@ -35,13 +36,28 @@ func (f *InputFlags) refer(flag, kind string, names ...string) {
 	}
 }
 
+// selectEvents reads the event selectors among names (feature_used[feature
+// = exports]): the read adds their events (ingest.Selector).
+func (f *InputFlags) selectEvents(flag string, names []string) error {
+	for _, n := range names {
+		s, ok, err := ingest.ParseSelector(n)
+		if err != nil {
+			return usageErrorf("%s: %v", flag, err)
+		}
+		if ok && !slices.ContainsFunc(f.selectors, func(x ingest.Selector) bool { return x.Name == s.Name }) {
+			f.selectors = append(f.selectors, s)
+		}
+	}
+	return nil
+}
+
 // checkNames fails the run when a declared name, or a --where field, is not
 // in the input d, naming every missing one with the closest names the input
 // has; with --allow-missing it leaves warnings instead. ins and opts are
 // what d was read from, to list the names of the whole input when filters
 // hid them (the input is read again only then, and only when it can be).
 func (f *InputFlags) checkNames(d *ingest.Dataset, ins []ingest.Input, opts ingest.Options, args []string) error {
-	missing := missingNames(d, f.refs, opts.Where)
+	missing := missingNames(d, f.refs, opts.Where, opts.Selectors)
 	if len(missing) == 0 {
 		return nil
 	}
@@ -63,6 +79,8 @@ func (f *InputFlags) checkNames(d *ingest.Dataset, ins []ingest.Input, opts inge
 			cands = events
 		case fieldRef:
 			in = "" // a --where field is looked for in every row, before any filter
+		case selectorRef:
+			cands = nil // its event is there: the values are what to check
 		}
 		msgs[i] = fmt.Sprintf("%s: no %s %q in the input%s", r.flag, r.kind, r.name, in)
 		if s := suggest(r.name, cands); len(s) > 0 {
@@ -79,12 +97,31 @@ func (f *InputFlags) checkNames(d *ingest.Dataset, ins []ingest.Input, opts inge
 }
 
 // missingNames are the --where fields no row carried, then the refs d
-// lacks, in the order given, each once.
-func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter) []nameRef {
+// lacks, in the order given, each once. An event selector is missing its
+// event, or a field no row of it carried, or else any row that matches.
+func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter, sels []ingest.Selector) []nameRef {
 	var all []nameRef
 	for _, w := range where {
 		if !w.Seen() {
 			all = append(all, nameRef{flag: "--where", kind: fieldRef, name: w.Field})
+		}
+	}
+	refs = slices.Clone(refs)
+	for i, r := range refs {
+		j := slices.IndexFunc(sels, func(s ingest.Selector) bool { return s.Name == r.name })
+		if r.kind != eventRef || j < 0 || slices.Contains(d.Names, r.name) {
+			continue
+		}
+		s := sels[j]
+		refs[i] = nameRef{flag: r.flag, kind: selectorRef, name: r.name}
+		if !slices.Contains(d.Names, s.Event) {
+			refs[i] = nameRef{flag: r.flag, kind: eventRef, name: s.Event}
+			continue
+		}
+		for _, f := range s.Filters {
+			if !f.Seen() {
+				refs[i] = nameRef{flag: r.flag, kind: fieldRef, name: f.Field}
+			}
 		}
 	}
 	var out []nameRef
@@ -101,8 +138,8 @@ func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter) []na
 			// any: their event is missing, and reported as such
 			vals, perEvent := d.EventProps[r.name]
 			found = hasValue(d.UserProps[r.name]) || hasValue(vals) || perEvent && len(vals) == 0
-		case fieldRef:
-			found = false // only unseen fields were added above
+		case fieldRef, selectorRef:
+			found = false // only missing ones were added above
 		}
 		if !found {
 			out = append(out, r)

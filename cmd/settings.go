@@ -43,7 +43,7 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check fun
 			}
 		case *[]string:
 			if f.Tag.Get("list") == "comma" {
-				fs.StringSliceVar(p, name, *p, help)
+				fs.Var(&eventList{p: p}, name, help)
 			} else {
 				fs.StringArrayVar(p, name, *p, help)
 			}
@@ -111,6 +111,25 @@ func (g givenValue) Set(v string) error {
 	*g.given = true
 	return nil
 }
+
+// eventList is a list of event names given comma-separated or by repeating
+// the flag (metrics.SplitEvents: a comma inside a selector's brackets
+// stays); the first use replaces the default.
+type eventList struct {
+	p   *[]string
+	set bool
+}
+
+func (l *eventList) Set(v string) error {
+	if !l.set {
+		*l.p, l.set = nil, true
+	}
+	*l.p = append(*l.p, metrics.SplitEvents(v)...)
+	return nil
+}
+
+func (l *eventList) String() string { return strings.Join(*l.p, ",") }
+func (l *eventList) Type() string   { return "strings" }
 
 // eachSetting calls fn for every flag-tagged field of the struct v,
 // embedded structs' fields included.

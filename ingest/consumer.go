@@ -361,6 +361,26 @@ func (c *consumer) internString(b []byte) string {
 	return s
 }
 
+// keepEvent keeps row r as an event of the Log, with its details (the
+// Need.EventProps values props, its file:line) when it has them.
+func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, fs *FileStats) {
+	c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
+	if c.detailSet != nil {
+		if !c.hasDetail[eid] {
+			c.detail = append(c.detail, -1)
+			return
+		}
+		c.detail = append(c.detail, int32(c.details))
+	}
+	c.details++
+	for j, v := range props {
+		c.evProps[j] = append(c.evProps[j], c.internString(v))
+	}
+	if c.opts.Need.EventSources {
+		c.sources = append(c.sources, fmt.Sprintf("%s:%d", fs.Name, r.line))
+	}
+}
+
 func (c *consumer) consume(b *batch, fs *FileStats) error {
 	fs.Counts.add(b.counts)
 	c.stats.SkipSamples = append(c.stats.SkipSamples, b.skipMsgs[:min(len(b.skipMsgs), max(0, 5-len(c.stats.SkipSamples)))]...)
@@ -371,13 +391,21 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 	for i := range b.rows {
 		r := &b.rows[i]
 		if r.dup {
-			fs.Duplicates++
+			if !r.derived { // a selector's event goes with its row, uncounted
+				fs.Duplicates++
+			}
 			continue
 		}
 		if r.linkOnly {
 			fs.Links++
 			if c.opts.Identity != "raw" {
 				c.link(b.links[r.link][1], b.links[r.link][0])
+			}
+			continue
+		}
+		if r.derived { // seen only by the metrics that keep it
+			if uid, eid := c.rowUser(b, r), c.rowName(b, r); c.keep[eid] {
+				c.keepEvent(r, uid, eid, b.props[r.pOff:int(r.pOff)+nEP], fs)
 			}
 			continue
 		}
@@ -419,21 +447,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.userProps[j] = up
 		}
 		if c.keep[eid] {
-			c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
-			if c.detailSet != nil {
-				if !c.hasDetail[eid] {
-					c.detail = append(c.detail, -1)
-					continue
-				}
-				c.detail = append(c.detail, int32(c.details))
-			}
-			c.details++
-			for j := 0; j < nEP; j++ {
-				c.evProps[j] = append(c.evProps[j], c.internString(props[j]))
-			}
-			if c.opts.Need.EventSources {
-				c.sources = append(c.sources, fmt.Sprintf("%s:%d", fs.Name, r.line))
-			}
+			c.keepEvent(r, uid, eid, props[:nEP], fs)
 		}
 	}
 	if len(c.sinkBuf) > 0 {

@@ -40,8 +40,17 @@ const opChars = "!=<>~"
 // value). A value that begins with an operator character needs a space or
 // quotes before it: x = "=y".
 func ParseFilter(expr string) (Filter, error) {
+	f, err := parseFilter(expr)
+	if err != nil {
+		return f, fmt.Errorf("--where %q: %w", expr, err)
+	}
+	return f, nil
+}
+
+// parseFilter is ParseFilter with errors that do not name the flag.
+func parseFilter(expr string) (Filter, error) {
 	bad := func(format string, args ...any) (Filter, error) {
-		return Filter{}, fmt.Errorf("--where %q: %s", expr, fmt.Sprintf(format, args...))
+		return Filter{}, fmt.Errorf(format, args...)
 	}
 	pos := strings.IndexAny(expr, opChars)
 	if pos < 0 {

@@ -37,6 +37,7 @@ type rowRec struct {
 	hasID      bool
 	hasEx      bool
 	dup        bool // set by the consumer: seen before (see consumer.dedup)
+	derived    bool // added by a selector after the row it comes from (see derive)
 }
 
 type batch struct {

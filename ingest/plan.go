@@ -29,7 +29,9 @@ type plan struct {
 	time   []int
 	id     []int
 	where  []slotFilter
-	props  [][]int // Need.EventProps then Need.UserProps
+	// selectors add a row per matching row (Options.Selectors)
+	selectors []planSelector
+	props     [][]int // Need.EventProps then Need.UserProps
 
 	// CSV: slot → column; JSON: trie
 	slotCol  []int
@@ -408,6 +410,7 @@ func compileSlots(opts *Options, p *plan, sl *slotter, pathsFor func(string) []s
 	for _, f := range opts.Where {
 		p.where = append(p.where, slotFilter{Filter: f, slots: sl.slots(pathsFor(f.Field)...)})
 	}
+	p.compileSelectors(opts.Selectors, sl, pathsFor)
 	for _, name := range append(slices.Clone(opts.Need.EventProps), opts.Need.UserProps...) {
 		p.props = append(p.props, sl.slots(pathsFor(name)...))
 	}

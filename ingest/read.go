@@ -39,6 +39,9 @@ type Options struct {
 	TimeCol   string
 	EventName string // every row is this event (files without an event column)
 	Where     []Filter
+	// Selectors add, for each row they match, an event named by the
+	// selector (Selector); their names go in Need.Events to be kept.
+	Selectors []Selector
 	// AssumeTZ is the zone of timestamps written without one (default UTC).
 	AssumeTZ *time.Location
 	// SourceTZ, when set, is the zone whose wall clock epoch numbers in the

@@ -289,6 +289,9 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		b.props = append(b.props, first(vals, slots))
 	}
 	b.rows = append(b.rows, r)
+	if len(p.selectors) > 0 {
+		w.derive(b, r, event)
+	}
 	return true
 }
 

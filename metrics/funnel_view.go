@@ -23,12 +23,7 @@ type Steps struct {
 
 // Set implements the flag interface.
 func (s *Steps) Set(v string) error {
-	*s = Steps{Text: v}
-	for _, n := range strings.Split(v, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			s.Names = append(s.Names, n)
-		}
-	}
+	*s = Steps{Text: v, Names: SplitEvents(v)}
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -16,6 +17,43 @@ import (
 // Embedded structs (WindowSettings, CohortSettings) add their fields. The
 // JSON tags are the envelope's params. A field's starting value is its
 // default.
+
+// SplitEvents splits a comma-separated list of event names, trimmed, empty
+// ones dropped; a comma inside an event selector's brackets
+// (feature_used[plan ~ ^(pro,team)$]) is part of it, unless the brackets do
+// not balance (a name holding a lone [).
+func SplitEvents(v string) []string {
+	var out []string
+	depth, start := 0, 0
+	add := func(s string) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '[':
+			depth++
+		case ']':
+			if depth > 0 {
+				depth--
+			}
+		case ',':
+			if depth == 0 {
+				add(v[start:i])
+				start = i + 1
+			}
+		}
+	}
+	add(v[start:])
+	if depth > 0 {
+		out = nil
+		for _, s := range strings.Split(v, ",") {
+			add(s)
+		}
+	}
+	return out
+}
 
 // Duration is a settings duration, written 90s, 30m, 48h, 7d or 2w. It
 // keeps its text, which the params repeat.
