@@ -83,3 +83,20 @@ func TestSelectorEvents(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseSelector: any text is a name, a selector or an error, never a
+// panic; a selector's filters are parsed filters of its brackets.
+func FuzzParseSelector(f *testing.F) {
+	for _, s := range []string{"e[x = 1]", "e[x = 1; y ~ ^a]", "Clicked [CTA]", "[x=1]", "e[ ; = ]", "e[x == 1]", "a[b[c = d]]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sel, ok, err := ParseSelector(s)
+		if !ok && err != nil {
+			t.Fatalf("%q: an error for a plain name: %v", s, err)
+		}
+		if ok && err == nil && (sel.Event == "" || len(sel.Filters) == 0) {
+			t.Fatalf("%q: a selector with no event or no filter: %+v", s, sel)
+		}
+	})
+}
