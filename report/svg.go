@@ -354,20 +354,11 @@ func (c Chart) hbars(s *svg) float64 {
 func (c Chart) lines(s *svg) float64 {
 	const h = 260.0
 	x0, x1, y0, y1 := float64(axisWidth), float64(chartWidth-padRight), c.legendRoom(), h-padBottom
-	lo, hi := math.Inf(1), math.Inf(-1)
+	var all [][]float64
 	for _, se := range c.Series {
-		for _, vs := range [][]float64{se.Values, se.Low, se.High} {
-			for _, v := range vs {
-				if !math.IsNaN(v) {
-					lo, hi = min(lo, v), max(hi, v)
-				}
-			}
-		}
+		all = append(all, se.Values, se.Low, se.High)
 	}
-	if math.IsInf(lo, 0) {
-		lo, hi = 0, 1
-	}
-	lo, hi = c.domain(lo, hi)
+	lo, hi := c.domain(extent(all...))
 	ts, step := ticks(lo, hi, 5)
 	k := scale{ts[0], ts[len(ts)-1], y1, y0}
 	c.yAxis(s, k, ts, step, x0, x1)
@@ -508,18 +499,11 @@ func (c Chart) intervals(s *svg) float64 {
 		texts = append(texts, e.Text)
 	}
 	right := textWidth(texts, 240) + 12
-	lo, hi := math.Inf(1), math.Inf(-1)
+	var all [][]float64
 	for _, e := range c.Estimates {
-		for _, v := range []float64{e.Value, e.Low, e.High} {
-			if !math.IsNaN(v) {
-				lo, hi = min(lo, v), max(hi, v)
-			}
-		}
+		all = append(all, []float64{e.Value, e.Low, e.High})
 	}
-	if math.IsInf(lo, 0) {
-		lo, hi = 0, 1
-	}
-	lo, hi = c.domain(lo, hi)
+	lo, hi := c.domain(extent(all...))
 	ts, step := ticks(lo, hi, 5)
 	top := 8.0
 	bottom := top + float64(len(c.Estimates)*rowHeight)
@@ -554,4 +538,21 @@ func (c Chart) intervals(s *svg) float64 {
 		s.textCut(chartWidth-padRight-right+12, y+4, "start", "val", text, 2*maxLabel)
 	}
 	return bottom + 26
+}
+
+// extent is the lowest and highest value of vals that is a number, or 0
+// and 1 when none is.
+func extent(vals ...[]float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, vs := range vals {
+		for _, v := range vs {
+			if !math.IsNaN(v) {
+				lo, hi = min(lo, v), max(hi, v)
+			}
+		}
+	}
+	if math.IsInf(lo, 0) {
+		return 0, 1
+	}
+	return lo, hi
 }
