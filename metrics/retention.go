@@ -23,6 +23,20 @@ type RetentionParams struct {
 	// Since is the start of observed history (--since): first-time cohorts
 	// up to the period holding it are warm-ups (see warmUpPeriod).
 	Since *int64
+	// each, when set, sees every user (with a recurring cohort, every
+	// cohort of theirs) as the table counts them.
+	each func(retentionUser)
+}
+
+// retentionUser is one user in one cohort: counted in its size, and per
+// offset 1 (retained), 0 (eligible, not retained) or -1 (not eligible:
+// the bracket is not observed yet). Users in no cohort have status
+// no_start or out_of_range.
+type retentionUser struct {
+	user    int32
+	status  string // counted, no_start, out_of_range
+	cohort  string
+	offsets []int8
 }
 
 // RetentionColumn says what offset k means.
@@ -104,6 +118,10 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			rows[cohort] = r
 		}
 		r.size++
+		var o retentionUser
+		if p.each != nil {
+			o = retentionUser{user: int32(u), status: "counted", cohort: p.Cal.Label(p.Cal.PeriodStart(cohort)), offsets: make([]int8, n)}
+		}
 		clear(mark)
 		last := -1 // furthest offset with a return
 		if p.Elapsed {
@@ -144,13 +162,28 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			if !complete {
 				r.censored[k] = true
 				if p.Elapsed {
+					if o.offsets != nil {
+						o.offsets[k] = -1
+					}
 					continue // this user's bracket is not observed yet
 				}
 			}
 			r.eligible[k]++
 			if ret {
 				r.retained[k]++
+				if o.offsets != nil {
+					o.offsets[k] = 1
+				}
 			}
+		}
+		if p.each != nil {
+			p.each(o)
+		}
+	}
+	// left shows each a user in no cohort (a cohort out of range)
+	left := func(u int, status, cohort string) {
+		if p.each != nil {
+			p.each(retentionUser{user: int32(u), status: status, cohort: cohort})
 		}
 	}
 	for _, uu := range users {
@@ -162,10 +195,13 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			starts := a.StartsByPeriod(u)
 			if len(starts) == 0 {
 				res.NoStart++
+				left(u, "no_start", "")
 			}
 			for k, t := range starts {
 				if p.Range.Contains(t) {
 					add(u, t, k)
+				} else {
+					left(u, "out_of_range", p.Cal.Label(p.Cal.PeriodStart(k)))
 				}
 			}
 			continue
@@ -173,9 +209,11 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		anchor, ok := a.Anchor(u)
 		if !ok {
 			res.NoStart++
+			left(u, "no_start", "")
 			continue
 		}
 		if !p.Range.Contains(anchor) {
+			left(u, "out_of_range", p.Cal.Label(p.Cal.Start(anchor)))
 			continue
 		}
 		add(u, anchor, p.Cal.Index(anchor))

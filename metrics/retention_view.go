@@ -115,10 +115,9 @@ summary row.`,
 			{Flag: "--return-event", Names: []string{s.ReturnEvent}}}}
 	},
 	Compute: func(r *Run, s *RetentionSettings, users []int32) RetentionResult {
-		return Retention(r.Activity, users, RetentionParams{Cal: s.Calendar(s.Period, r.Loc), Periods: s.Periods,
-			Recurring: s.Cohort == "recurring", Unbounded: s.Mode == "unbounded", Elapsed: s.WindowMode == "elapsed",
-			Range: r.Range, Level: r.Level, Since: r.Since})
+		return Retention(r.Activity, users, retentionParams(r, s))
 	},
+	Users: retentionUsers,
 	Warnings: func(x RetentionResult) []Warning { return x.Warnings },
 	Params: func(_ *Run, s *RetentionSettings) any {
 		return struct {
@@ -577,4 +576,36 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 	}
 	doc.Notes = append(doc.Notes, "stickiness above 20% is often called good; it is a rule of thumb, not a verdict")
 	return doc
+}
+
+func retentionParams(r *Run, s *RetentionSettings) RetentionParams {
+	return RetentionParams{Cal: s.Calendar(s.Period, r.Loc), Periods: s.Periods,
+		Recurring: s.Cohort == "recurring", Unbounded: s.Mode == "unbounded", Elapsed: s.WindowMode == "elapsed",
+		Range: r.Range, Level: r.Level, Since: r.Since}
+}
+
+// retentionUsers are Retention's users in their cohorts: those with
+// size_counted make the cohort's size, and offset_k is 1 (retained), 0 or
+// blank (not observable yet), so that a cohort's offset_k sum to its
+// cell's retained and its non-blank offset_k to the cell's eligible.
+func retentionUsers(r *Run, s *RetentionSettings, users []int32) report.Table {
+	own := []report.Column{{Key: "size_counted"}}
+	for k := 0; k <= s.Periods; k++ {
+		own = append(own, report.Column{Key: fmt.Sprintf("offset_%d", k), Kind: report.Int})
+	}
+	t := report.Table{Columns: userCols(true, append(own, report.Column{Key: "status"})...)}
+	p := retentionParams(r, s)
+	p.each = func(o retentionUser) {
+		row := []any{o.status == "counted"}
+		for k := 0; k <= s.Periods; k++ {
+			var v any
+			if k < len(o.offsets) && o.offsets[k] >= 0 {
+				v = int(o.offsets[k])
+			}
+			row = append(row, v)
+		}
+		t.Rows = append(t.Rows, userRow(r, o.user, &o.cohort, append(row, o.status)...))
+	}
+	Retention(r.Activity, users, p)
+	return t
 }
