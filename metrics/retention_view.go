@@ -292,6 +292,11 @@ neither. The current, incomplete period is left out.`,
 	Compute: func(r *Run, s *ChurnSettings, users []int32) ChurnResult {
 		return Churn(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Level)
 	},
+	Users: func(r *Run, s *ChurnSettings, users []int32) report.Table {
+		return periodUsers(r, func(each func(int32, string, string)) {
+			churn(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Level, each)
+		})
+	},
 	Warnings: func(x ChurnResult) []Warning { return x.Warnings },
 	Params: func(_ *Run, s *ChurnSettings) any {
 		return struct {
@@ -369,6 +374,11 @@ warm-up with no breakdown and "new" means first seen since --since.`,
 	Needs:    activityNeeds[LifecycleSettings],
 	Compute: func(r *Run, s *LifecycleSettings, users []int32) LifecycleResult {
 		return Lifecycle(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Since)
+	},
+	Users: func(r *Run, s *LifecycleSettings, users []int32) report.Table {
+		return periodUsers(r, func(each func(int32, string, string)) {
+			lifecycle(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Since, each)
+		})
 	},
 	Warnings: func(x LifecycleResult) []Warning { return x.Warnings },
 	Headline: func(_ *Run, s *LifecycleSettings, all Segmented[LifecycleResult]) string {
@@ -525,9 +535,9 @@ activity events.`,
 	},
 	Needs: activityNeeds[EngagementSettings],
 	Compute: func(r *Run, s *EngagementSettings, users []int32) EngagementResult {
-		return Engagement(r.Activity, users, EngagementParams{MAUWindow: s.MAUWindow, Stickiness: s.Stickiness,
-			Interval: s.Calendar(s.Interval, r.Loc), MinEvents: s.MinEvents, Range: r.Range, Since: r.Since})
+		return Engagement(r.Activity, users, engagementParams(r, s))
 	},
+	Users: engagementUsers,
 	Warnings: func(x EngagementResult) []Warning { return x.Warnings },
 	View:     engagementView,
 	Rows:     engagementRows,
@@ -607,5 +617,39 @@ func retentionUsers(r *Run, s *RetentionSettings, users []int32) report.Table {
 		t.Rows = append(t.Rows, userRow(r, o.user, &o.cohort, append(row, o.status)...))
 	}
 	Retention(r.Activity, users, p)
+	return t
+}
+
+// periodUsers are the rows a period metric's compute shows each: a user,
+// a period of the table, the user's state in it.
+func periodUsers(r *Run, compute func(each func(u int32, period, state string))) report.Table {
+	t := report.Table{Columns: userCols(false, report.Column{Key: "period"}, report.Column{Key: "state"})}
+	compute(func(u int32, period, state string) {
+		t.Rows = append(t.Rows, userRow(r, u, nil, period, state))
+	})
+	return t
+}
+
+func engagementParams(r *Run, s *EngagementSettings) EngagementParams {
+	return EngagementParams{MAUWindow: s.MAUWindow, Stickiness: s.Stickiness,
+		Interval: s.Calendar(s.Interval, r.Loc), MinEvents: s.MinEvents, Range: r.Range, Since: r.Since}
+}
+
+// engagementUsers are the users of the histogram: the intervals of the
+// range each was active in (those with k count to the bin of k), and
+// their first and last active day in the range.
+func engagementUsers(r *Run, s *EngagementSettings, users []int32) report.Table {
+	t := report.Table{Columns: userCols(false, report.Column{Key: "active_intervals", Kind: report.Int},
+		report.Column{Key: "first_active_day"}, report.Column{Key: "last_active_day"})}
+	p := engagementParams(r, s)
+	loc := r.Activity.Loc()
+	p.each = func(u int32, k int, first, last int32, ok bool) {
+		var f, l any
+		if ok {
+			f, l = dayStart(int(first), loc).Format("2006-01-02"), dayStart(int(last), loc).Format("2006-01-02")
+		}
+		t.Rows = append(t.Rows, userRow(r, u, nil, k, f, l))
+	}
+	Engagement(r.Activity, users, p)
 	return t
 }
