@@ -152,7 +152,7 @@ type OnboardingParams struct {
 	Range   Range
 	Level   float64
 	Cohorts *Calendar
-	Since   *int64 // start of observed history: see cohortRows.firstSeen
+	Since   *int64         // start of observed history: see cohortRows.firstSeen
 	each    func(stepUser) // when set, sees each user as the step table counts them
 }
 

@@ -117,7 +117,7 @@ summary row.`,
 	Compute: func(r *Run, s *RetentionSettings, users []int32) RetentionResult {
 		return Retention(r.Activity, users, retentionParams(r, s))
 	},
-	Users: retentionUsers,
+	Users:    retentionUsers,
 	Warnings: func(x RetentionResult) []Warning { return x.Warnings },
 	Params: func(_ *Run, s *RetentionSettings) any {
 		return struct {
@@ -537,7 +537,7 @@ activity events.`,
 	Compute: func(r *Run, s *EngagementSettings, users []int32) EngagementResult {
 		return Engagement(r.Activity, users, engagementParams(r, s))
 	},
-	Users: engagementUsers,
+	Users:    engagementUsers,
 	Warnings: func(x EngagementResult) []Warning { return x.Warnings },
 	View:     engagementView,
 	Rows:     engagementRows,
