@@ -197,8 +197,12 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 				res.NoStart++
 				left(u, "no_start", "")
 			}
-			for k, t := range starts {
-				if p.Range.Contains(t) {
+			order := maps.Keys(starts)
+			if p.each != nil {
+				order = slices.Values(slices.Sorted(order)) // rows in cohort order
+			}
+			for k := range order {
+				if t := starts[k]; p.Range.Contains(t) {
 					add(u, t, k)
 				} else {
 					left(u, "out_of_range", p.Cal.Label(p.Cal.PeriodStart(k)))
