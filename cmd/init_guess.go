@@ -327,7 +327,7 @@ func answerScale(d *ingest.Dataset, id int32, prop string, k surveyKind) (survey
 				continue
 			}
 			v, st, _ := metrics.ParseScore(vals[k], sc)
-			if st == metrics.ScoreInvalid {
+			if st == metrics.ScoreInvalid || st == metrics.ScoreOutOfScale {
 				ok = false
 				break
 			}

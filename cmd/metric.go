@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -135,7 +136,28 @@ func runMetric(opts *MetricOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := j.writeUsers(opts.IO); err != nil {
+		return err
+	}
 	return r.Out.write(opts.IO, env, j.result.Doc, r.loc)
+}
+
+// writeUsers writes the job's per-user rows to its --users-out file, if
+// any: after everything was computed, before any output, so that a failed
+// run writes no file and a file that cannot be written fails the run.
+func (j *job) writeUsers(ios *IOStreams) error {
+	path := j.report.UsersOut
+	if path == "" {
+		return nil
+	}
+	var b strings.Builder
+	if err := report.WriteRows(&b, j.users, report.JSONLines(path), report.Options{TZ: j.report.loc, CSVRaw: j.report.Out.CSVRaw}); err != nil {
+		return err
+	}
+	if err := writeOutput(ios, path, b.String()); err != nil {
+		return fmt.Errorf("--users-out: %w", err)
+	}
+	return nil
 }
 
 // job is one metric to compute, with its settings and reporting flags.
@@ -145,7 +167,8 @@ type job struct {
 	report   *ReportFlags // resolved
 	result   metrics.Result
 	act      *metrics.Activity
-	answers  *answerRead // with Needs.Answers
+	answers  *answerRead  // with Needs.Answers
+	users    report.Table // the per-user rows, with --users-out
 }
 
 // evaluate reads the input once for every job and computes each. The read
@@ -219,7 +242,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	for i, j := range jobs {
 		jr := j.report
 		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
-			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano)}
+			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers
 		}
@@ -242,6 +265,13 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			all = metrics.AllUsers(len(d.Users))
 		}
 		j.result = j.metric.Evaluate(run, j.settings, all, segs)
+		if jr.UsersOut != "" {
+			t, ok := j.metric.UserRows(run, j.settings, all, segs)
+			if !ok {
+				return nil, 0, usageErrorf("--users-out: %s has no per-user rows", j.metric.About().Name)
+			}
+			j.users = t
+		}
 	}
 	return d, asOf, nil
 }

@@ -19,6 +19,8 @@ type ReportFlags struct {
 	By           string
 	Conf         float64
 	Out          output
+	// UsersOut is the file for the per-user rows behind the figures.
+	UsersOut string
 
 	loc                  *time.Location
 	from, to, asOf, sinc *time.Time
@@ -37,6 +39,7 @@ func (r *ReportFlags) add(cmd *cobra.Command, active bool) {
 	f.StringVar(&r.By, "by", "", "Break every figure down by this property (each user's first seen value)")
 	f.Float64Var(&r.Conf, "conf", 0.95, "Confidence `level` of every interval")
 	r.Out.add(cmd)
+	f.StringVar(&r.UsersOut, "users-out", "", "Also write the per-user rows behind the figures to `file`: JSON lines when it ends in .jsonl or .ndjson, CSV otherwise")
 	f.BoolVar(&r.Out.All, "all", false, "With --format table, show long tables whole: every day and every column (default: what fits the terminal, or 100 columns on a pipe)")
 	_ = cmd.RegisterFlagCompletionFunc("tz", completeZones)
 }

@@ -156,6 +156,11 @@ func runReport(opts *ReportOptions) error {
 			warnings = append(warnings, report.Warning{Code: w.Code, Message: names[i] + ": " + w.Message})
 		}
 	}
+	for _, j := range jobs {
+		if err := j.writeUsers(opts.IO); err != nil {
+			return err
+		}
+	}
 	if err := writeOutput(opts.IO, opts.Output, out.String()); err != nil {
 		return err
 	}
@@ -204,6 +209,10 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 	}
 	apply(opts.flags, inputs, errs, "input")
 	for _, s := range defaults {
+		if s.key == "users-out" {
+			errs.add(s.line, "users-out is a metric's own (each metric writes its own file): put it on a metric")
+			continue
+		}
 		if !reportingKey(s.key) {
 			msg := fmt.Sprintf("input has no setting %q (it takes input flags, and reporting flags as every metric's default)", s.key)
 			if near := suggest(s.key, flagNames(opts.flags)); len(near) > 0 {
@@ -214,6 +223,7 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 	}
 	var jobs []*job
 	var names []string
+	usersOut := map[string]string{} // --users-out file → the item writing it
 	for _, item := range cfg.metrics {
 		m, ok := metrics.Lookup(item.metric)
 		if !ok {
@@ -243,7 +253,7 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 			}
 		}
 		apply(fs, own, errs, "metric "+item.metric)
-		apply(fs, filterKnown(defaults, fs), errs, "metric "+item.metric)
+		apply(fs, filterKnown(withoutKey(defaults, "users-out"), fs), errs, "metric "+item.metric)
 		if err := prepare(); err != nil {
 			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
 			continue
@@ -251,6 +261,13 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 		if err := mo.Report.resolve(); err != nil {
 			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
 			continue
+		}
+		if out := mo.Report.UsersOut; out != "" {
+			if other, dup := usersOut[out]; dup {
+				errs.add(item.line, "%s: users-out %s is %s's too: give each metric its own file", item.name, out, other)
+				continue
+			}
+			usersOut[out] = item.name
 		}
 		if len(jobs) > 0 {
 			first := jobs[0].report
@@ -286,6 +303,17 @@ func reportingKey(name string) bool {
 		}
 	}
 	return false
+}
+
+// withoutKey is ss without the settings of key.
+func withoutKey(ss []setting, key string) []setting {
+	var out []setting
+	for _, s := range ss {
+		if s.key != key {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // filterKnown keeps the settings fs has a flag for.

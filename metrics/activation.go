@@ -60,6 +60,19 @@ type ActivationParams struct {
 	KM       bool      // add the Kaplan–Meier TTV that uses censored users
 	Cohorts  *Calendar // one row per signup cohort when set
 	Since    *int64    // start of observed history: see cohortRows.firstSeen
+	// each, when set, sees every user's outcome as it is counted.
+	each func(activationUser)
+}
+
+// activationUser is one user's outcome: what Activation counts.
+type activationUser struct {
+	user      int32
+	status    string // eligible, censored, no_signup, out_of_range
+	signup    int64  // with a signup (not no_signup)
+	met       int64  // when the criterion was met, if metAt
+	metAt     bool
+	activated bool // counted in the numerator
+	cohort    *cohortRows
 }
 
 // ActivationResult is the activation rate and time to value.
@@ -159,13 +172,21 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 	var ttv []float64
 	var km []Survival
 	cohorts := newCohortRows(p.Cohorts).firstSeen(p.Anchor, p.Since)
+	seen := func(o activationUser) {
+		if p.each != nil {
+			o.cohort = cohorts
+			p.each(o)
+		}
+	}
 	for i, u := range users {
 		if !has[i] {
 			res.NoAnchor++
+			seen(activationUser{user: u, status: "no_signup"})
 			continue
 		}
 		a := anchors[i]
 		if !p.Range.Contains(a) {
+			seen(activationUser{user: u, status: "out_of_range", signup: a})
 			continue
 		}
 		res.Anchored++
@@ -175,6 +196,7 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 		end := p.Window.End(a)
 		inWindow := ok && met <= end
 		c := cohorts.row(a)
+		o := activationUser{user: u, status: "eligible", signup: a, met: met, metAt: ok}
 		if p.KM {
 			switch {
 			case inWindow && met < p.Range.AsOf:
@@ -186,6 +208,8 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 		if !p.Range.Complete(end) {
 			res.Excluded.Censored++
 			c.censor++
+			o.status = "censored"
+			seen(o)
 			continue
 		}
 		eligible++
@@ -194,7 +218,9 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 			activated++
 			ttv = append(ttv, float64(met-a)/1e9)
 			c.x++
+			o.activated = true
 		}
+		seen(o)
 	}
 	res.Rate = NewProportion(activated, eligible, p.Level)
 	res.TTV = ttvSummary(ttv, eligible, p.Level)
@@ -328,9 +354,9 @@ curve never falls below 50%).`,
 			{Flag: "--activation-event", Names: s.Events}, {Flag: "--signup-event", Names: []string{s.SignupEvent}}}}
 	},
 	Compute: func(r *Run, s *ActivationSettings, users []int32) ActivationResult {
-		return Activation(r.Log, users, ActivationParams{Events: s.Events, MinCount: s.MinCount, Anchor: Anchor{Event: s.SignupEvent},
-			Window: s.Window(r.Loc), Range: r.Range, Level: r.Level, KM: s.KM, Cohorts: s.Calendar(r.Loc), Since: r.Since})
+		return Activation(r.Log, users, activationParams(r, s))
 	},
+	Users:    activationUsers,
 	Warnings: func(a ActivationResult) []Warning { return a.Warnings },
 	Params: func(_ *Run, s *ActivationSettings) any {
 		return struct {
@@ -345,6 +371,32 @@ curve never falls below 50%).`,
 	Headline: func(_ *Run, s *ActivationSettings, all Segmented[ActivationResult]) string {
 		return fmt.Sprintf("Activation (%s within %s): %s", strings.Join(s.Events, " and "), s.Within.Text, PropText(all.Overall.Rate))
 	},
+}
+
+func activationParams(r *Run, s *ActivationSettings) ActivationParams {
+	return ActivationParams{Events: s.Events, MinCount: s.MinCount, Anchor: Anchor{Event: s.SignupEvent},
+		Window: s.Window(r.Loc), Range: r.Range, Level: r.Level, KM: s.KM, Cohorts: s.Calendar(r.Loc), Since: r.Since}
+}
+
+// activationUsers are Activation's outcome per user: the eligible count
+// to the denominator, those activated to the numerator.
+func activationUsers(r *Run, s *ActivationSettings, users []int32) report.Table {
+	t := report.Table{Columns: userCols(s.CohortPeriod != "", report.Column{Key: "signup_time", Kind: report.Time},
+		report.Column{Key: "activated"}, report.Column{Key: "activated_at", Kind: report.Time},
+		report.Column{Key: "ttv_seconds", Kind: report.Float}, report.Column{Key: "status"})}
+	p := activationParams(r, s)
+	p.each = func(o activationUser) {
+		var signup, at, ttv any
+		if o.status != "no_signup" {
+			signup = nsTime(o.signup)
+		}
+		if o.metAt {
+			at, ttv = nsTime(o.met), float64(o.met-o.signup)/1e9
+		}
+		t.Rows = append(t.Rows, userRow(r, o.user, o.cohort.label(o.signup, o.status != "no_signup"), signup, o.activated, at, ttv, o.status))
+	}
+	Activation(r.Log, users, p)
+	return t
 }
 
 func activationView(r *Run, s *ActivationSettings, all Segmented[ActivationResult]) report.Doc {

@@ -152,7 +152,32 @@ type OnboardingParams struct {
 	Range   Range
 	Level   float64
 	Cohorts *Calendar
-	Since   *int64 // start of observed history: see cohortRows.firstSeen
+	Since   *int64         // start of observed history: see cohortRows.firstSeen
+	each    func(stepUser) // when set, sees each user as the step table counts them
+}
+
+// stepUser is one user's way through the steps of a funnel or of
+// onboarding, as its step table counts them: step j was reached when
+// reached[j], at times[j].
+type stepUser struct {
+	user      int32
+	status    string // counted, censored, spoiled, …: see the metric's help
+	entered   int64  // when the user entered (hasEntered)
+	hasEnter  bool
+	times     []int64
+	reached   []bool
+	converted bool
+	cohort    *string // nil without cohorts
+}
+
+// reach records that the user reached step j at t.
+func (o *stepUser) reach(j int, t int64) {
+	o.times[j], o.reached[j] = t, true
+}
+
+// newStepUser is a user's outcome over n steps, entered at t (if ok).
+func newStepUser(u int32, n int, status string, t int64, ok bool, c *cohortRows) stepUser {
+	return stepUser{user: u, status: status, entered: t, hasEnter: ok, times: make([]int64, n), reached: make([]bool, n), cohort: c.label(t, ok)}
 }
 
 // OnboardingResult is onboarding completion and its step funnel.
@@ -271,13 +296,26 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 	anchors, has := p.Anchor.times(l, users)
 	var pa path
 	reached := make([]bool, n)
+	// each sees the users of the step table in force: starters, or signups
+	// (whose first step is the signup)
+	eachStart, eachSign := p.each, p.each
+	if p.Signups {
+		eachStart = nil
+	} else {
+		eachSign = nil
+	}
 	for ui, u := range users {
 		ts, ns := l.Events(u)
 		// starters: the first start event anchors the user
 		_, i0 := firstOf(ts, ns, ids[0], math.MinInt64, 0)
 		if i0 < 0 {
+			status := "not_started"
 			if _, j := firstOf(ts, ns, ids[n-1], math.MinInt64, 0); j >= 0 && n > 1 {
 				res.Excluded.CompletedWithoutStart++
+				status = "completed_without_start"
+			}
+			if eachStart != nil {
+				eachStart(newStepUser(u, n, status, 0, false, startCohorts))
 			}
 		} else if start := ts[i0]; p.Range.Contains(start) {
 			end := p.Window.End(start)
@@ -285,6 +323,9 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 			if !p.Range.Complete(end) {
 				res.Excluded.Censored++
 				row.censor++
+				if eachStart != nil {
+					eachStart(newStepUser(u, n, "censored", start, true, startCohorts))
+				}
 			} else {
 				res.Started++
 				row.n++
@@ -301,10 +342,29 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 					completed++
 					row.x++
 				}
+				if eachStart != nil {
+					o := newStepUser(u, n, "counted", start, true, startCohorts)
+					for j := 0; j < n; j++ {
+						if reached[j] {
+							o.reach(j, pa.times[j])
+						}
+					}
+					o.converted = reached[n-1]
+					eachStart(o)
+				}
 			}
+		} else if eachStart != nil {
+			eachStart(newStepUser(u, n, "out_of_range", start, true, startCohorts))
 		}
 		// signups: the window runs from the signup anchor
 		if !has[ui] || !p.Range.Contains(anchors[ui]) {
+			if eachSign != nil {
+				status := "out_of_range"
+				if !has[ui] {
+					status = "no_signup"
+				}
+				eachSign(newStepUser(u, n+1, status, anchors[ui], has[ui], signCohorts))
+			}
 			continue
 		}
 		a := anchors[ui]
@@ -313,13 +373,24 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 		if !p.Range.Complete(end) {
 			res.Excluded.SignupsCensored++
 			row.censor++
+			if eachSign != nil {
+				eachSign(newStepUser(u, n+1, "censored", a, true, signCohorts))
+			}
 			continue
 		}
 		res.Signups++
 		signReached[0]++
 		row.n++
+		var o stepUser
+		if eachSign != nil {
+			o = newStepUser(u, n+1, "counted", a, true, signCohorts)
+			o.reach(0, a)
+		}
 		_, j0 := firstOf(ts, ns, ids[0], a, 0)
 		if j0 < 0 || ts[j0] > end {
+			if eachSign != nil {
+				eachSign(o)
+			}
 			continue
 		}
 		onboardingPath(&pa, reached, ts, ns, ids, j0, end, p.Order)
@@ -331,11 +402,18 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 					g = stepGap(&pa, j, p.Order)
 				}
 				signGaps[j+1] = append(signGaps[j+1], g)
+				if eachSign != nil {
+					o.reach(j+1, pa.times[j])
+				}
 			}
 		}
 		if reached[n-1] {
 			signCompleted++
 			row.x++
+		}
+		if eachSign != nil {
+			o.converted = reached[n-1]
+			eachSign(o)
 		}
 	}
 	res.Completion = NewProportion(completed, res.Started, p.Level)
@@ -416,6 +494,7 @@ type FunnelParams struct {
 	Range      Range // From/To select attempts by their step-1 time
 	Level      float64
 	Cohorts    *Calendar
+	each       func(stepUser) // when set, sees each user as the steps count them
 }
 
 // FunnelResult is a funnel: each user once, at the furthest step of any
@@ -481,15 +560,26 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 			}
 		}
 		if attempts == 0 {
+			if p.each != nil {
+				p.each(newStepUser(u, n, "not_entered", 0, false, cohorts))
+			}
 			continue
 		}
 		if complete == 0 {
 			res.Excluded.Censored++
 			cohorts.row(firstT0).censor++
+			if p.each != nil {
+				p.each(newStepUser(u, n, "censored", firstT0, true, cohorts))
+			}
 			continue
 		}
 		if bestN == 0 {
 			res.Excluded.Exclusions++
+			if p.each != nil {
+				o := newStepUser(u, n, "spoiled", firstT0, true, cohorts)
+				o.cohort = cohorts.label(0, false) // in no cohort's row
+				p.each(o)
+			}
 			continue
 		}
 		row := cohorts.row(bestT0)
@@ -502,6 +592,14 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 			if j > 0 {
 				gaps[j] = append(gaps[j], float64(best.times[j]-best.times[j-1])/1e9)
 			}
+		}
+		if p.each != nil {
+			o := newStepUser(u, n, "counted", bestT0, true, cohorts)
+			for j := 0; j < bestN; j++ {
+				o.reach(j, best.times[j])
+			}
+			o.converted = bestN == n
+			p.each(o)
 		}
 	}
 	labels := p.Steps

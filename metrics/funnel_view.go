@@ -137,9 +137,13 @@ mean of the two middle values) over the users reaching the step.`,
 			Refs:      []Ref{{Flag: "--steps", Names: s.Steps.Names}, {Flag: "--exclude", Names: excluded}}}
 	},
 	Compute: func(r *Run, s *FunnelSettings, users []int32) FunnelResult {
-		ex, _ := s.exclusions()
-		return Funnel(r.Log, users, FunnelParams{Steps: s.Steps.Names, Window: s.Window(r.Loc), Order: Order(s.Order), Exclusions: ex,
-			Range: r.Range, Level: r.Level, Cohorts: s.Calendar(r.Loc)})
+		return Funnel(r.Log, users, funnelParams(r, s))
+	},
+	Users: func(r *Run, s *FunnelSettings, users []int32) report.Table {
+		p := funnelParams(r, s)
+		var us []stepUser
+		p.each = func(o stepUser) { us = append(us, o) }
+		return stepUsersTable(r, s.CohortPeriod != "", Funnel(r.Log, users, p).Steps, us)
 	},
 	Warnings: func(f FunnelResult) []Warning { return f.Warnings },
 	Params: func(_ *Run, s *FunnelSettings) any {
@@ -238,9 +242,13 @@ Starters (or signups) whose window is not complete at --as-of are censored.`,
 			{Flag: "--steps", Names: s.Steps.Names}, {Flag: "--signup-event", Names: []string{s.SignupEvent}}}}
 	},
 	Compute: func(r *Run, s *OnboardingSettings, users []int32) OnboardingResult {
-		return Onboarding(r.Log, users, OnboardingParams{Steps: s.Steps.Names, Window: s.Window(r.Loc), Order: Order(s.Order),
-			Anchor: Anchor{Event: s.SignupEvent}, Signups: s.Denominator == "signups", Range: r.Range, Level: r.Level,
-			Cohorts: s.Calendar(r.Loc), Since: r.Since})
+		return Onboarding(r.Log, users, onboardingParams(r, s))
+	},
+	Users: func(r *Run, s *OnboardingSettings, users []int32) report.Table {
+		p := onboardingParams(r, s)
+		var us []stepUser
+		p.each = func(o stepUser) { us = append(us, o) }
+		return stepUsersTable(r, s.CohortPeriod != "", Onboarding(r.Log, users, p).Steps, us)
 	},
 	Warnings: func(o OnboardingResult) []Warning { return o.Warnings },
 	Params: func(_ *Run, s *OnboardingSettings) any {
@@ -340,4 +348,48 @@ func stepRows(cohorts bool, steps []StepStat, cs []FunnelCohort) report.Table {
 			[]any{c.Cohort, len(steps), last, c.Conversion.Numerator, ci[0], nil, nil, nil, nil, nil, ci[1], ci[2], c.Censored, c.Status})
 	}
 	return withCohorts(t, rows)
+}
+
+func funnelParams(r *Run, s *FunnelSettings) FunnelParams {
+	ex, _ := s.exclusions()
+	return FunnelParams{Steps: s.Steps.Names, Window: s.Window(r.Loc), Order: Order(s.Order), Exclusions: ex,
+		Range: r.Range, Level: r.Level, Cohorts: s.Calendar(r.Loc)}
+}
+
+func onboardingParams(r *Run, s *OnboardingSettings) OnboardingParams {
+	return OnboardingParams{Steps: s.Steps.Names, Window: s.Window(r.Loc), Order: Order(s.Order),
+		Anchor: Anchor{Event: s.SignupEvent}, Signups: s.Denominator == "signups", Range: r.Range, Level: r.Level,
+		Cohorts: s.Calendar(r.Loc), Since: r.Since}
+}
+
+// stepUsersTable are the users of a step table (steps): when each entered,
+// the furthest step reached (its number and its label), each step's time
+// (step_1_at …: those reached count to the step's users), whether they
+// converted, and their status (only "counted" users are in the table).
+func stepUsersTable(r *Run, cohorts bool, steps []StepStat, us []stepUser) report.Table {
+	own := []report.Column{{Key: "entered_at", Kind: report.Time}, {Key: "furthest_step", Kind: report.Int}, {Key: "furthest_event"}}
+	for j := range steps {
+		own = append(own, report.Column{Key: fmt.Sprintf("step_%d_at", j+1), Kind: report.Time})
+	}
+	own = append(own, report.Column{Key: "converted"}, report.Column{Key: "status"})
+	t := report.Table{Columns: userCols(cohorts, own...)}
+	for _, o := range us {
+		var entered, event any
+		if o.hasEnter {
+			entered = nsTime(o.entered)
+		}
+		furthest := 0
+		cells := make([]any, len(steps))
+		for j, ok := range o.reached {
+			if ok {
+				furthest, cells[j] = j+1, nsTime(o.times[j])
+			}
+		}
+		if furthest > 0 {
+			event = steps[furthest-1].Event
+		}
+		row := append([]any{entered, furthest, event}, cells...)
+		t.Rows = append(t.Rows, userRow(r, o.user, o.cohort, append(row, o.converted, o.status)...))
+	}
+	return t
 }

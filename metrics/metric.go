@@ -62,11 +62,15 @@ type Run struct {
 	Answers  *Answers  // survey answers, when Needs.Answers was set
 	Loc      *time.Location
 	Range    Range
-	Level    float64 // --conf
-	Since    *int64  // --since, or nil
-	By       string  // --by field, or ""
-	AsOf     string  // as_of in RFC 3339, in Loc
+	Level    float64  // --conf
+	Since    *int64   // --since, or nil
+	By       string   // --by field, or ""
+	AsOf     string   // as_of in RFC 3339, in Loc
+	UserIDs  []string // each user index's id, for per-user rows
 }
+
+// UserID is user u's id.
+func (r *Run) UserID(u int32) string { return r.UserIDs[u] }
 
 // Def is one metric with settings S and result R.
 type Def[S any, R any] struct {
@@ -101,6 +105,14 @@ type Def[S any, R any] struct {
 	// overall result's rows and, with --by, each segment's under a leading
 	// segment column; nil: the view's own CSV.
 	Rows func(*Run, *S, R) report.Table
+	// Users are the per-user outcomes behind the figures (--users-out):
+	// a row per unit of units (per user and period, for metrics of
+	// periods), produced by the computation Compute counts, so that the
+	// rows of a set of units add up to Compute's result over it. The
+	// engine (UserRows) calls it for each --by segment (over every unit
+	// without --by) and adds the segment column, then once with nil units
+	// for the rows no unit holds (survey answers left out of every figure).
+	Users func(*Run, *S, []int32) report.Table
 	// Headline is the result in one line, for a report's section
 	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
 	// nil: the view's title and its first summary line.
@@ -118,6 +130,9 @@ type Metric interface {
 	PrepareRun(r *Run, s any) error
 	// Evaluate computes the result overall and per segment.
 	Evaluate(r *Run, s any, all []int32, segs []Segment) Result
+	// UserRows are the per-user outcomes (Def.Users) of every unit, under
+	// a segment column with --by; false when the metric has none.
+	UserRows(r *Run, s any, all []int32, segs []Segment) (report.Table, bool)
 }
 
 // Result is a metric's computed output, ready to render.
@@ -178,6 +193,39 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 		out.Headline = out.Doc.Title
 	}
 	return out
+}
+
+func (d *Def[S, R]) UserRows(r *Run, s any, all []int32, segs []Segment) (report.Table, bool) {
+	if d.Users == nil {
+		return report.Table{}, false
+	}
+	set := s.(*S)
+	groups := segs
+	if r.By == "" {
+		groups = []Segment{{Users: append([]int32{}, all...)}} // not nil, whatever all is
+	}
+	groups = append(groups[:len(groups):len(groups)], Segment{}) // the rows no unit holds
+	var out report.Table
+	for i, g := range groups {
+		t := d.Users(r, set, g.Users)
+		if i == 0 {
+			out.Columns = t.Columns
+			if r.By != "" {
+				out.Columns = append([]report.Column{{Key: "segment"}}, t.Columns...)
+			}
+		}
+		for _, row := range t.Rows {
+			if r.By != "" {
+				var seg any // none for rows no unit holds
+				if g.Users != nil {
+					seg = g.Name
+				}
+				row = append([]any{seg}, row...)
+			}
+			out.Rows = append(out.Rows, row)
+		}
+	}
+	return out, true
 }
 
 // UsageError is a settings error that only the data reveal (--period over

@@ -23,6 +23,20 @@ type RetentionParams struct {
 	// Since is the start of observed history (--since): first-time cohorts
 	// up to the period holding it are warm-ups (see warmUpPeriod).
 	Since *int64
+	// each, when set, sees every user (with a recurring cohort, every
+	// cohort of theirs) as the table counts them.
+	each func(retentionUser)
+}
+
+// retentionUser is one user in one cohort: counted in its size, and per
+// offset 1 (retained), 0 (eligible, not retained) or -1 (not eligible:
+// the bracket is not observed yet). Users in no cohort have status
+// no_start or out_of_range.
+type retentionUser struct {
+	user    int32
+	status  string // counted, no_start, out_of_range
+	cohort  string
+	offsets []int8
 }
 
 // RetentionColumn says what offset k means.
@@ -104,6 +118,10 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			rows[cohort] = r
 		}
 		r.size++
+		var o retentionUser
+		if p.each != nil {
+			o = retentionUser{user: int32(u), status: "counted", cohort: p.Cal.Label(p.Cal.PeriodStart(cohort)), offsets: make([]int8, n)}
+		}
 		clear(mark)
 		last := -1 // furthest offset with a return
 		if p.Elapsed {
@@ -144,13 +162,28 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			if !complete {
 				r.censored[k] = true
 				if p.Elapsed {
+					if o.offsets != nil {
+						o.offsets[k] = -1
+					}
 					continue // this user's bracket is not observed yet
 				}
 			}
 			r.eligible[k]++
 			if ret {
 				r.retained[k]++
+				if o.offsets != nil {
+					o.offsets[k] = 1
+				}
 			}
+		}
+		if p.each != nil {
+			p.each(o)
+		}
+	}
+	// left shows each a user in no cohort (a cohort out of range)
+	left := func(u int, status, cohort string) {
+		if p.each != nil {
+			p.each(retentionUser{user: int32(u), status: status, cohort: cohort})
 		}
 	}
 	for _, uu := range users {
@@ -162,10 +195,17 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			starts := a.StartsByPeriod(u)
 			if len(starts) == 0 {
 				res.NoStart++
+				left(u, "no_start", "")
 			}
-			for k, t := range starts {
-				if p.Range.Contains(t) {
+			order := maps.Keys(starts)
+			if p.each != nil {
+				order = slices.Values(slices.Sorted(order)) // rows in cohort order
+			}
+			for k := range order {
+				if t := starts[k]; p.Range.Contains(t) {
 					add(u, t, k)
+				} else {
+					left(u, "out_of_range", p.Cal.Label(p.Cal.PeriodStart(k)))
 				}
 			}
 			continue
@@ -173,9 +213,11 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		anchor, ok := a.Anchor(u)
 		if !ok {
 			res.NoStart++
+			left(u, "no_start", "")
 			continue
 		}
 		if !p.Range.Contains(anchor) {
+			left(u, "out_of_range", p.Cal.Label(p.Cal.Start(anchor)))
 			continue
 		}
 		add(u, anchor, p.Cal.Index(anchor))
@@ -317,6 +359,39 @@ type ChurnResult struct {
 // Churn computes, per complete period P in range, the users active in P−1,
 // how many were active again in P, and churn = 1 − retention.
 func Churn(a *Activity, users []int32, cal Calendar, r Range, level float64) ChurnResult {
+	return churn(a, users, cal, r, level, nil)
+}
+
+// periodUser is a user's state in a period, as churn and lifecycle count
+// it.
+type periodUser struct {
+	user   int32
+	period int
+	state  string
+}
+
+// listedPeriods shows each the rows whose period the table lists
+// (status: the period's), in the order they came; rows of a warm-up period
+// only count as active.
+func listedPeriods(rows []periodUser, listed map[int]string, label func(int) string, each func(u int32, period, state string)) {
+	for _, x := range rows {
+		st, ok := listed[x.period]
+		switch {
+		case !ok:
+			continue
+		case st == "warm_up" && x.state == "dormant":
+			continue
+		case st == "warm_up":
+			x.state = "active"
+		}
+		each(x.user, label(x.period), x.state)
+	}
+}
+
+// churn is Churn; each, when set, sees every user's state (retained,
+// churned, or returned: active without the period before) in every period
+// the table lists.
+func churn(a *Activity, users []int32, cal Calendar, r Range, level float64, each func(u int32, period, state string)) ChurnResult {
 	res := ChurnResult{Periods: []ChurnPeriod{}, Basis: "activity", Warnings: []Warning{}}
 	sets := periodSets(a, users, cal)
 	lo, hi, ok := periodSpan(sets)
@@ -326,15 +401,28 @@ func Churn(a *Activity, users []int32, cal Calendar, r Range, level float64) Chu
 	active := map[int]int64{}
 	start := map[int]int64{}
 	kept := map[int]int64{}
-	for _, s := range sets {
+	var rows []periodUser // with each
+	for ui, s := range sets {
 		for i, k := range s {
 			active[k]++
 			start[k+1]++
-			if i > 0 && s[i-1] == k-1 {
+			prev := i > 0 && s[i-1] == k-1
+			if prev {
 				kept[k]++
+			}
+			if each != nil {
+				st := "returned"
+				if prev {
+					st = "retained"
+				}
+				rows = append(rows, periodUser{users[ui], k, st})
+				if i+1 == len(s) || s[i+1] != k+1 {
+					rows = append(rows, periodUser{users[ui], k + 1, "churned"})
+				}
 			}
 		}
 	}
+	listed := map[int]string{}
 	for k := lo + 1; k <= hi+1; k++ {
 		ps := cal.PeriodStart(k)
 		if !r.Contains(unixNS(ps)) {
@@ -349,6 +437,10 @@ func Churn(a *Activity, users []int32, cal Calendar, r Range, level float64) Chu
 		s, kp := start[k], kept[k]
 		res.Periods = append(res.Periods, ChurnPeriod{Period: cal.Label(ps), StartUsers: s, Retained: kp, Churned: s - kp,
 			ChurnRate: NewProportion(s-kp, s, level), RetentionRate: NewProportion(kp, s, level), Active: active[k]})
+		listed[k] = "complete"
+	}
+	if each != nil {
+		listedPeriods(rows, listed, func(k int) string { return cal.Label(cal.PeriodStart(k)) }, each)
 	}
 	return res
 }
@@ -378,6 +470,13 @@ type LifecycleResult struct {
 // and counts the dormant (active before, not now). With since set, history
 // before it is missing and the first period is a warm-up.
 func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) LifecycleResult {
+	return lifecycle(a, users, cal, r, since, nil)
+}
+
+// lifecycle is Lifecycle; each, when set, sees every user's state (new,
+// returning, resurrecting, dormant; active in a warm-up period) in every
+// period the table lists.
+func lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64, each func(u int32, period, state string)) LifecycleResult {
 	res := LifecycleResult{Periods: []LifecyclePeriod{}, Warnings: []Warning{},
 		Assumption: "the input holds each user's whole history, so first seen is first ever"}
 	sets := periodSets(a, users, cal) // finishes a: FirstSeen is ready
@@ -398,6 +497,7 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 		}
 		return c[k]
 	}
+	var rows []periodUser // with each
 	for i, s := range sets {
 		if len(s) == 0 {
 			continue
@@ -408,19 +508,30 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 			x := get(k)
 			x.active++
 			prev := j > 0 && s[j-1] == k-1
+			st := "resurrecting"
 			switch {
 			case k == first:
 				x.nw++
+				st = "new"
 			case prev:
 				x.ret++
+				st = "returning"
 			default:
 				x.res++
 			}
-			if j+1 == len(s) || s[j+1] != k+1 {
+			dormant := j+1 == len(s) || s[j+1] != k+1
+			if dormant {
 				get(k+1).dorm++
+			}
+			if each != nil {
+				rows = append(rows, periodUser{users[i], k, st})
+				if dormant {
+					rows = append(rows, periodUser{users[i], k + 1, "dormant"})
+				}
 			}
 		}
 	}
+	listed := map[int]string{}
 	for k := lo; k <= hi+1; k++ {
 		ps := cal.PeriodStart(k)
 		if !r.Contains(unixNS(ps)) {
@@ -441,6 +552,10 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 			continue // the period after the data: nothing to say yet
 		}
 		res.Periods = append(res.Periods, lp)
+		listed[k] = lp.Status
+	}
+	if each != nil {
+		listedPeriods(rows, listed, func(k int) string { return cal.Label(cal.PeriodStart(k)) }, each)
 	}
 	return res
 }
@@ -456,6 +571,10 @@ type EngagementParams struct {
 	MinEvents  int
 	Range      Range  // report days [From, To); AsOf
 	Since      *int64 // start of history for lookbacks (default: first event)
+	// each, when set, sees every user as the histogram counts them: the
+	// intervals they were active in, and their first and last active day
+	// in the range (ok false: none).
+	each func(u int32, intervals int, first, last int32, ok bool)
 }
 
 // EngagementDay is one calendar day.
@@ -678,11 +797,16 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 			}
 		}
 		started := false
+		var firstDay, lastDay int32
 		for i, d := range days {
 			start := unixNS(dayStart(int(d), cal.loc()))
 			if (p.Range.From != nil && start < *p.Range.From) || (p.Range.To != nil && start >= *p.Range.To) {
 				continue
 			}
+			if !started {
+				firstDay = d
+			}
+			lastDay = d
 			pi := cal.DayPeriod(d)
 			if !started || pi != cur {
 				if started {
@@ -694,6 +818,9 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 		}
 		if started {
 			flush()
+		}
+		if p.each != nil {
+			p.each(uu, k, firstDay, lastDay, started)
 		}
 		if k > 0 {
 			counts[k]++

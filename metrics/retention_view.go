@@ -115,10 +115,9 @@ summary row.`,
 			{Flag: "--return-event", Names: []string{s.ReturnEvent}}}}
 	},
 	Compute: func(r *Run, s *RetentionSettings, users []int32) RetentionResult {
-		return Retention(r.Activity, users, RetentionParams{Cal: s.Calendar(s.Period, r.Loc), Periods: s.Periods,
-			Recurring: s.Cohort == "recurring", Unbounded: s.Mode == "unbounded", Elapsed: s.WindowMode == "elapsed",
-			Range: r.Range, Level: r.Level, Since: r.Since})
+		return Retention(r.Activity, users, retentionParams(r, s))
 	},
+	Users:    retentionUsers,
 	Warnings: func(x RetentionResult) []Warning { return x.Warnings },
 	Params: func(_ *Run, s *RetentionSettings) any {
 		return struct {
@@ -293,6 +292,11 @@ neither. The current, incomplete period is left out.`,
 	Compute: func(r *Run, s *ChurnSettings, users []int32) ChurnResult {
 		return Churn(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Level)
 	},
+	Users: func(r *Run, s *ChurnSettings, users []int32) report.Table {
+		return periodUsers(r, func(each func(int32, string, string)) {
+			churn(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Level, each)
+		})
+	},
 	Warnings: func(x ChurnResult) []Warning { return x.Warnings },
 	Params: func(_ *Run, s *ChurnSettings) any {
 		return struct {
@@ -370,6 +374,11 @@ warm-up with no breakdown and "new" means first seen since --since.`,
 	Needs:    activityNeeds[LifecycleSettings],
 	Compute: func(r *Run, s *LifecycleSettings, users []int32) LifecycleResult {
 		return Lifecycle(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Since)
+	},
+	Users: func(r *Run, s *LifecycleSettings, users []int32) report.Table {
+		return periodUsers(r, func(each func(int32, string, string)) {
+			lifecycle(r.Activity, users, s.Calendar(s.Period, r.Loc), r.Range, r.Since, each)
+		})
 	},
 	Warnings: func(x LifecycleResult) []Warning { return x.Warnings },
 	Headline: func(_ *Run, s *LifecycleSettings, all Segmented[LifecycleResult]) string {
@@ -526,9 +535,9 @@ activity events.`,
 	},
 	Needs: activityNeeds[EngagementSettings],
 	Compute: func(r *Run, s *EngagementSettings, users []int32) EngagementResult {
-		return Engagement(r.Activity, users, EngagementParams{MAUWindow: s.MAUWindow, Stickiness: s.Stickiness,
-			Interval: s.Calendar(s.Interval, r.Loc), MinEvents: s.MinEvents, Range: r.Range, Since: r.Since})
+		return Engagement(r.Activity, users, engagementParams(r, s))
 	},
+	Users:    engagementUsers,
 	Warnings: func(x EngagementResult) []Warning { return x.Warnings },
 	View:     engagementView,
 	Rows:     engagementRows,
@@ -577,4 +586,70 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 	}
 	doc.Notes = append(doc.Notes, "stickiness above 20% is often called good; it is a rule of thumb, not a verdict")
 	return doc
+}
+
+func retentionParams(r *Run, s *RetentionSettings) RetentionParams {
+	return RetentionParams{Cal: s.Calendar(s.Period, r.Loc), Periods: s.Periods,
+		Recurring: s.Cohort == "recurring", Unbounded: s.Mode == "unbounded", Elapsed: s.WindowMode == "elapsed",
+		Range: r.Range, Level: r.Level, Since: r.Since}
+}
+
+// retentionUsers are Retention's users in their cohorts: those with
+// size_counted make the cohort's size, and offset_k is 1 (retained), 0 or
+// blank (not observable yet), so that a cohort's offset_k sum to its
+// cell's retained and its non-blank offset_k to the cell's eligible.
+func retentionUsers(r *Run, s *RetentionSettings, users []int32) report.Table {
+	own := []report.Column{{Key: "size_counted"}}
+	for k := 0; k <= s.Periods; k++ {
+		own = append(own, report.Column{Key: fmt.Sprintf("offset_%d", k), Kind: report.Int})
+	}
+	t := report.Table{Columns: userCols(true, append(own, report.Column{Key: "status"})...)}
+	p := retentionParams(r, s)
+	p.each = func(o retentionUser) {
+		row := []any{o.status == "counted"}
+		for k := 0; k <= s.Periods; k++ {
+			var v any
+			if k < len(o.offsets) && o.offsets[k] >= 0 {
+				v = int(o.offsets[k])
+			}
+			row = append(row, v)
+		}
+		t.Rows = append(t.Rows, userRow(r, o.user, &o.cohort, append(row, o.status)...))
+	}
+	Retention(r.Activity, users, p)
+	return t
+}
+
+// periodUsers are the rows a period metric's compute shows each: a user,
+// a period of the table, the user's state in it.
+func periodUsers(r *Run, compute func(each func(u int32, period, state string))) report.Table {
+	t := report.Table{Columns: userCols(false, report.Column{Key: "period"}, report.Column{Key: "state"})}
+	compute(func(u int32, period, state string) {
+		t.Rows = append(t.Rows, userRow(r, u, nil, period, state))
+	})
+	return t
+}
+
+func engagementParams(r *Run, s *EngagementSettings) EngagementParams {
+	return EngagementParams{MAUWindow: s.MAUWindow, Stickiness: s.Stickiness,
+		Interval: s.Calendar(s.Interval, r.Loc), MinEvents: s.MinEvents, Range: r.Range, Since: r.Since}
+}
+
+// engagementUsers are the users of the histogram: the intervals of the
+// range each was active in (those with k count to the bin of k), and
+// their first and last active day in the range.
+func engagementUsers(r *Run, s *EngagementSettings, users []int32) report.Table {
+	t := report.Table{Columns: userCols(false, report.Column{Key: "active_intervals", Kind: report.Int},
+		report.Column{Key: "first_active_day"}, report.Column{Key: "last_active_day"})}
+	p := engagementParams(r, s)
+	loc := r.Activity.Loc()
+	p.each = func(u int32, k int, first, last int32, ok bool) {
+		var f, l any
+		if ok {
+			f, l = dayStart(int(first), loc).Format("2006-01-02"), dayStart(int(last), loc).Format("2006-01-02")
+		}
+		t.Rows = append(t.Rows, userRow(r, u, nil, k, f, l))
+	}
+	Engagement(r.Activity, users, p)
+	return t
 }

@@ -54,9 +54,10 @@ type ScoreStatus int
 
 // Score statuses.
 const (
-	ScoreOK      ScoreStatus = iota
-	ScoreMissing             // empty, NA, N/A, null, -: no answer
-	ScoreInvalid             // not an integer on the scale: rejected, never clamped
+	ScoreOK         ScoreStatus = iota
+	ScoreMissing                // empty, NA, N/A, null, -: no answer
+	ScoreInvalid                // not a whole number: rejected
+	ScoreOutOfScale             // a whole number off the scale: rejected, never clamped
 )
 
 // ParseScore reads a raw answer on a scale. "9.0" is 9; "9.5", "11", "0x9"
@@ -75,7 +76,7 @@ func ParseScore(raw string, s Scale) (v int, st ScoreStatus, msg string) {
 		return 0, ScoreInvalid, fmt.Sprintf("score %q is not a whole number on the %d–%d scale", raw, s.Min, s.Max)
 	}
 	if f < float64(s.Min) || f > float64(s.Max) {
-		return 0, ScoreInvalid, fmt.Sprintf("score %q is outside the %d–%d scale", raw, s.Min, s.Max)
+		return 0, ScoreOutOfScale, fmt.Sprintf("score %q is outside the %d–%d scale", raw, s.Min, s.Max)
 	}
 	return int(f), ScoreOK, ""
 }
@@ -217,10 +218,10 @@ func NPS(answers []Answer, level float64, method string) NPSResult {
 	s := Scales["nps"]
 	r := NPSResult{N: int64(len(answers)), Distribution: distribution(answers, s), Shares: map[string]*float64{}}
 	for _, a := range answers {
-		switch {
-		case a.Score >= 9:
+		switch npsGroup(a.Score) {
+		case promoter:
 			r.Promoters++
-		case a.Score >= 7:
+		case passive:
 			r.Passives++
 		default:
 			r.Detractors++
@@ -239,6 +240,27 @@ func NPS(answers []Answer, level float64, method string) NPSResult {
 	r.CI.Level = level
 	return r
 }
+
+// NPS groups.
+const (
+	promoter  = "promoter"
+	passive   = "passive"
+	detractor = "detractor"
+)
+
+// npsGroup is the group a 0–10 score counts in.
+func npsGroup(score int) string {
+	switch {
+	case score >= 9:
+		return promoter
+	case score >= 7:
+		return passive
+	}
+	return detractor
+}
+
+// inBox reports whether a score counts in the scale's positive box.
+func (s Scale) inBox(score int) bool { return score >= s.BoxLow && score <= s.BoxHigh }
 
 // RatingResult is a CSAT or CES summary: the positive-box share (top-2-box
 // for CSAT, the easy end for CES), the mean with its t-interval, and the
@@ -263,7 +285,7 @@ func Rating(answers []Answer, s Scale, level float64, normalize bool) RatingResu
 	var box int64
 	for i, a := range answers {
 		vals[i] = float64(a.Score)
-		if a.Score >= s.BoxLow && a.Score <= s.BoxHigh {
+		if s.inBox(a.Score) {
 			box++
 		}
 	}
@@ -366,6 +388,9 @@ type Answers struct {
 	Scale    Scale    // the scale in force
 	Valid    []Answer // the answers counted, one per respondent and period (--survey-dedupe)
 	Excluded SurveyExcluded
+	// Status is each row's fate: valid (in Valid), missing, invalid,
+	// out_of_scale (both counted as invalid), out_of_range, duplicate.
+	Status []string
 }
 
 // SurveyExcluded counts answers left out.
@@ -391,13 +416,15 @@ func (a *Answers) Check(s Scale, given bool, rng Range, mode string, cal *Calend
 	}
 	ex := SurveyExcluded{NotAnswers: a.NotAnswers}
 	var kept []Answer
+	a.Status = make([]string, len(a.Rows))
 	for i, r := range a.Rows {
 		v, st, msg := ParseScore(r.Score, s)
 		switch st {
 		case ScoreMissing:
 			ex.Missing++
+			a.Status[i] = "missing"
 			continue
-		case ScoreInvalid:
+		case ScoreInvalid, ScoreOutOfScale:
 			e := fmt.Errorf("%s: %s", r.Source, msg)
 			if !a.SkipInvalid {
 				return e
@@ -406,15 +433,24 @@ func (a *Answers) Check(s Scale, given bool, rng Range, mode string, cal *Calend
 			if len(a.SkipSamples) < 5 {
 				a.SkipSamples = append(a.SkipSamples, e.Error())
 			}
+			a.Status[i] = "invalid"
+			if st == ScoreOutOfScale {
+				a.Status[i] = "out_of_scale"
+			}
 			continue
 		}
 		if r.HasTime && !rng.Contains(r.Time) || !r.HasTime && (rng.From != nil || rng.To != nil) {
 			ex.OutOfRange++
+			a.Status[i] = "out_of_range"
 			continue
 		}
+		a.Status[i] = "duplicate" // unless Dedupe keeps it
 		kept = append(kept, Answer{Respondent: r.Respondent, Time: r.Time, HasTime: r.HasTime, Score: v, Segment: r.Segment, Order: i})
 	}
 	a.Valid, ex.Duplicates = Dedupe(kept, mode, cal)
+	for _, v := range a.Valid {
+		a.Status[v.Order] = "valid"
+	}
 	a.Excluded = ex
 	return nil
 }

@@ -117,7 +117,7 @@ func TestRatingVectors(t *testing.T) {
 func TestParseScore(t *testing.T) {
 	s := Scales["nps"]
 	for raw, want := range map[string]ScoreStatus{"9": ScoreOK, " 10 ": ScoreOK, "0": ScoreOK, "9.0": ScoreOK, "NA": ScoreMissing, "": ScoreMissing,
-		"n/a": ScoreMissing, "9.5": ScoreInvalid, "11": ScoreInvalid, "-1": ScoreInvalid, "nine": ScoreInvalid, "0x9": ScoreInvalid, "1e1": ScoreOK} {
+		"n/a": ScoreMissing, "9.5": ScoreInvalid, "11": ScoreOutOfScale, "-1": ScoreOutOfScale, "nine": ScoreInvalid, "0x9": ScoreInvalid, "1e1": ScoreOK} {
 		if _, st, _ := ParseScore(raw, s); st != want {
 			t.Errorf("ParseScore(%q) = %v, want %v", raw, st, want)
 		}

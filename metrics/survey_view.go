@@ -182,8 +182,51 @@ everything per value of a column (survey files) or user property (events).`
 		View: func(r *Run, s *S, res Segmented[SurveyResult[F]]) report.Doc {
 			return k.view.doc(r, k.common(s), k.title, res)
 		},
-		Rows: func(r *Run, _ *S, g SurveyResult[F]) report.Table { return k.view.rows(r.Answers.Scale, g) },
+		Rows:  func(r *Run, _ *S, g SurveyResult[F]) report.Table { return k.view.rows(r.Answers.Scale, g) },
+		Users: func(r *Run, _ *S, idx []int32) report.Table { return answerRows(r.Answers, k.name == "nps", idx) },
 	}
+}
+
+// answerRows are the answers behind the figures: the valid answers of idx
+// (each counts once, in its group: promoter, passive or detractor for NPS,
+// in_box or out_of_box for a rating), or, when idx is nil, the rows left
+// out of every figure with their status (missing, invalid, out_of_scale,
+// out_of_range, duplicate).
+func answerRows(a *Answers, nps bool, idx []int32) report.Table {
+	t := report.Table{Columns: []report.Column{{Key: "respondent"}, {Key: "score", Kind: report.Int}, {Key: "raw_score"},
+		{Key: "group"}, {Key: "time", Kind: report.Time}, {Key: "source"}, {Key: "status"}}}
+	row := func(i int) {
+		r := a.Rows[i]
+		var resp, score, group, at any
+		if r.Respondent != "" {
+			resp = r.Respondent
+		}
+		if v, st, _ := ParseScore(r.Score, a.Scale); st == ScoreOK {
+			score, group = v, "out_of_box"
+			switch {
+			case nps:
+				group = npsGroup(v)
+			case a.Scale.inBox(v):
+				group = "in_box"
+			}
+		}
+		if r.HasTime {
+			at = nsTime(r.Time)
+		}
+		t.Rows = append(t.Rows, []any{resp, score, r.Score, group, at, r.Source, a.Status[i]})
+	}
+	if idx != nil {
+		for _, j := range idx {
+			row(a.Valid[j].Order)
+		}
+		return t
+	}
+	for i, st := range a.Status {
+		if st != "valid" {
+			row(i)
+		}
+	}
+	return t
 }
 
 // NPSMetric is nps (docs/metrics.md#nps).

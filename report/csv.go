@@ -49,7 +49,7 @@ func writeCSV(w io.Writer, t Table, o Options) error {
 // the program wrote: a negative count is not a formula.
 func isText(v any) bool {
 	switch v.(type) {
-	case nil, Heat, *float64, float64, int, int64, time.Time:
+	case nil, Heat, *float64, float64, int, int64, bool, time.Time:
 		return false
 	}
 	return true

@@ -212,6 +212,8 @@ func rawCell(v any, o Options) string {
 		return strconv.Itoa(x)
 	case int64:
 		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
 	case float64:
 		if math.IsNaN(x) {
 			return ""
