@@ -72,12 +72,15 @@ func answerEvent(src *metrics.AnswerSource, in *InputFlags) string {
 
 // needAnswers adds the answer events of src to the read: the events, their
 // score property, and their lines, which an invalid score names.
-func needAnswers(need *ingest.Need, in *InputFlags, src *metrics.AnswerSource) {
+func needAnswers(need *ingest.Need, in *InputFlags, src *metrics.AnswerSource) error {
 	event := answerEvent(src, in)
 	if event == "" {
-		return
+		return nil
 	}
 	in.refer("--event", eventRef, event)
+	if err := in.selectEvents("--event", []string{event}); err != nil {
+		return err
+	}
 	in.refer("--score-prop", propertyRef, src.ScoreProp)
 	need.Events = append(need.Events, event)
 	if !slices.Contains(need.EventProps, src.ScoreProp) {
@@ -85,6 +88,7 @@ func needAnswers(need *ingest.Need, in *InputFlags, src *metrics.AnswerSource) {
 	}
 	need.EventSources = true
 	need.DetailEvents = append(need.DetailEvents, event) // not the other jobs' events
+	return nil
 }
 
 // surveyFileSource is the answer source of jobs reading survey files, or

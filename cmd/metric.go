@@ -202,11 +202,16 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		need.AllEvents = need.AllEvents || n.AllEvents
 		events = events || len(n.Events) > 0 || n.AllEvents
 		if n.Answers != nil {
-			needAnswers(&need, in, n.Answers)
+			if err := needAnswers(&need, in, n.Answers); err != nil {
+				return nil, 0, err
+			}
 		}
 		if j.report != r { // r.read checks r's own
 			in.refer("--by", propertyRef, j.report.By)
 			in.refer("--active-event", eventRef, j.report.ActiveEvents...)
+			if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
+				return nil, 0, err
+			}
 		}
 		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
 			need.UserProps = append(need.UserProps, by)
@@ -238,6 +243,13 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	if events {
 		log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
 		d.Events = nil // the log holds them now
+		if len(in.selectors) > 0 {
+			var names []string
+			for _, s := range in.selectors {
+				names = append(names, s.Name)
+			}
+			log.MarkDerived(names)
+		}
 	}
 	for i, j := range jobs {
 		jr := j.report

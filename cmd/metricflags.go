@@ -100,6 +100,9 @@ func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need i
 	}
 	in.refer("--by", propertyRef, r.By)
 	in.refer("--active-event", eventRef, r.ActiveEvents...)
+	if err := in.selectEvents("--active-event", r.ActiveEvents); err != nil {
+		return nil, 0, err
+	}
 	d, err := in.read(ios, args, need, r.sinc, r.asOf)
 	if err != nil {
 		return nil, 0, err

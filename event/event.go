@@ -4,6 +4,8 @@
 // side, so ingest needs no metric code and metrics no reader.
 package event
 
+import "strings"
+
 // Event is one normalized event: 16 bytes, no pointers. User and Name index
 // the Users and Names tables it came with.
 type Event struct {
@@ -49,4 +51,14 @@ type Sink interface {
 type Warning struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// IsSelector reports whether an event name given in a flag is an event
+// selector, EVENT[FIELD OP VALUE; …]: it ends in a bracket that holds an
+// operator (so "Clicked [CTA]", or a name with an escape sequence's "[",
+// stays a name). ingest reads selectors; metrics need only know them.
+func IsSelector(name string) bool {
+	name = strings.TrimSpace(name)
+	open := strings.IndexByte(name, '[')
+	return open >= 0 && strings.HasSuffix(name, "]") && strings.ContainsAny(name[open:], "!=<>~")
 }

@@ -78,6 +78,9 @@ func newConsumer(opts Options) *consumer {
 	for _, e := range internalEvents {
 		c.internal[e] = true
 	}
+	for _, s := range opts.Selectors {
+		c.internal[s.Name] = true // not activity, unless named so (--active-event)
+	}
 	c.links = map[string]*link{}
 	if c.opts.Identity == "" {
 		c.opts.Identity = "stitch"
@@ -403,8 +406,12 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			}
 			continue
 		}
-		if r.derived { // seen only by the metrics that keep it
-			if uid, eid := c.rowUser(b, r), c.rowName(b, r); c.keep[eid] {
+		if r.derived { // seen only by the metrics that name it
+			uid, eid := c.rowUser(b, r), c.rowName(b, r)
+			if c.opts.Need.Sink != nil { // internal: activity only if named so
+				c.sinkBuf = append(c.sinkBuf, event.Event{Time: r.t, User: uid, Name: eid})
+			}
+			if c.keep[eid] {
 				c.keepEvent(r, uid, eid, b.props[r.pOff:int(r.pOff)+nEP], fs)
 			}
 			continue

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/cespare/xxhash/v2"
+	"github.com/uptake-dev/uptake/event"
 )
 
 // A Selector names the events of one name whose fields match filters, as
@@ -26,10 +27,10 @@ type Selector struct {
 // named "Clicked [CTA]", or one holding an escape sequence's "[", is a name).
 func ParseSelector(s string) (sel Selector, ok bool, err error) {
 	s = strings.TrimSpace(s)
-	open := strings.IndexByte(s, '[')
-	if open < 0 || !strings.HasSuffix(s, "]") || !strings.ContainsAny(s[open:], opChars) {
+	if !event.IsSelector(s) {
 		return Selector{}, false, nil
 	}
+	open := strings.IndexByte(s, '[')
 	bad := func(format string, args ...any) (Selector, bool, error) {
 		return Selector{}, true, fmt.Errorf("event selector %q: %s", s, fmt.Sprintf(format, args...))
 	}

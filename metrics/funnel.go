@@ -32,7 +32,9 @@ func (p *path) used(i int) bool { return slices.Contains(p.idx, i) }
 // walk follows ids from the step-1 event at index i0 until end (inclusive),
 // per order. For Any, the reached steps are recorded in time order and
 // p.idx holds, per reached step, its event index.
-func walk(p *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order) {
+// derived (by name id, may be nil) marks selector events, which a strict
+// funnel's "very next event" looks past.
+func walk(p *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order, derived []bool) {
 	p.reset()
 	p.times = append(p.times, ts[i0])
 	p.idx = append(p.idx, i0)
@@ -40,6 +42,9 @@ func walk(p *path, ts []int64, ns []int32, ids []int32, i0 int, end int64, order
 	case Strict:
 		for j := 1; j < len(ids); j++ {
 			i := p.idx[j-1] + 1
+			for derived != nil && i < len(ts) && derived[ns[i]] {
+				i++
+			}
 			if i >= len(ts) || ns[i] != ids[j] || ts[i] > end {
 				return
 			}
@@ -448,7 +453,7 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 func onboardingPath(pa *path, reached []bool, ts []int64, ns []int32, ids []int32, i0 int, end int64, order Order) {
 	clear(reached)
 	if order != Any {
-		walk(pa, ts, ns, ids, i0, end, Ordered)
+		walk(pa, ts, ns, ids, i0, end, Ordered, nil)
 		for j := range pa.times {
 			reached[j] = true
 		}
@@ -546,7 +551,7 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 				continue
 			}
 			complete++
-			walk(&pa, ts, ns, ids, i, end, p.Order)
+			walk(&pa, ts, ns, ids, i, end, p.Order, l.derived)
 			r := len(pa.times)
 			if spoiled(&pa, ts, ns, ex, end, n, p.Order) {
 				continue

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/uptake-dev/uptake/event"
 	"github.com/uptake-dev/uptake/report"
 )
 
@@ -123,6 +124,9 @@ mean of the two middle values) over the users reaching the step.`,
 		}
 		if _, err := s.exclusions(); err != nil {
 			return err
+		}
+		if s.Order == string(Strict) && slices.ContainsFunc(s.Steps.Names, event.IsSelector) {
+			return fmt.Errorf("--order strict takes plain event names: a selector's events stand beside the rows they come from, so none is ever the very next event (use --order ordered)")
 		}
 		return s.WindowSettings.Check()
 	},

@@ -19,6 +19,7 @@ type Log struct {
 	// not: the default signup anchor.
 	FirstSeen []int64
 	start     []int32 // user u's events are [start[u], start[u+1])
+	derived   []bool  // by name id: an event selector's (see MarkDerived)
 	times     []int64
 	names     []int32
 }
@@ -73,6 +74,16 @@ func NewLog(users, names []string, events []Event, firstSeen []int64) *Log {
 		copy(l.names[lo:hi], nn)
 	}
 	return l
+}
+
+// MarkDerived marks the names that are event selectors': their events
+// stand beside the rows they come from, so "the very next event" (a strict
+// funnel) looks past them.
+func (l *Log) MarkDerived(names []string) {
+	l.derived = make([]bool, len(l.Names))
+	for i, n := range l.Names {
+		l.derived[i] = slices.Contains(names, n)
+	}
 }
 
 // Events returns user u's event times and name ids, sorted by time.
