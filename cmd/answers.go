@@ -204,13 +204,9 @@ func (a *answerRead) envelope(metric string, r *ReportFlags, params map[string]a
 	}
 	input.Duplicates = a.Excluded.Duplicates
 	input.Users = a.Respondents()
-	for _, w := range a.Answers.Warnings() {
-		warnings = append(warnings, report.Warning{Code: w.Code, Message: w.Message})
-	}
+	warnings = append(warnings, metricWarnings(a.Answers.Warnings())...)
 	warnings = append(warnings, sameFileWarnings(a.same, "answers")...)
-	for _, w := range ws {
-		warnings = append(warnings, report.Warning{Code: w.Code, Message: w.Message})
-	}
+	warnings = append(warnings, metricWarnings(ws)...)
 	for k, v := range map[string]any{"tz": r.TZ, "conf": r.Conf, "by": r.By, "from": nullable(r.from), "to": nullable(r.to),
 		"since": nullable(r.sinc), "as_of": nil} {
 		params[k] = v

@@ -174,13 +174,22 @@ func settings(n *yaml.Node, errs *configErrors, keep func(setting) bool) []setti
 		return nil
 	}
 	var out []setting
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		s := setting{key: k.Value, line: k.Line}
-		switch v.Kind {
-		case yaml.ScalarNode:
+		if l, dup := seen[s.key]; dup {
+			errs.add(k.Line, "%s given twice (first at line %d)", s.key, l)
+			continue
+		}
+		seen[s.key] = k.Line
+		switch {
+		case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+			errs.add(v.Line, "%s: no value (leave the key out for the default)", s.key)
+			continue
+		case v.Kind == yaml.ScalarNode:
 			s.values = []string{v.Value}
-		case yaml.SequenceNode:
+		case v.Kind == yaml.SequenceNode:
 			for _, e := range v.Content {
 				if e.Kind != yaml.ScalarNode {
 					errs.add(e.Line, "%s: a list of plain values is expected", s.key)

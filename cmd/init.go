@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -86,6 +85,11 @@ func givenInputFlags(fs *pflag.FlagSet) []*pflag.Flag {
 }
 
 func runInit(opts *InitOptions) error {
+	if opts.Output != "" && !opts.Force {
+		if _, err := os.Lstat(opts.Output); err == nil { // before reading the whole export
+			return usageErrorf("%s exists: give --force to overwrite it", opts.Output)
+		}
+	}
 	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{AllEvents: true, PropertyStats: true, EventProps: scoreProps}, nil, nil)
 	if err != nil {
 		return surveyHint(err, &opts.Input, opts.Args)
@@ -111,27 +115,7 @@ func runInit(opts *InitOptions) error {
 		_, err := opts.IO.Out.Write(b.Bytes())
 		return err
 	}
-	return writeNew(opts.Output, b.Bytes(), opts.Force)
-}
-
-// writeNew writes data to path, which must not exist unless force.
-func writeNew(path string, data []byte, force bool) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s exists: give --force to overwrite it", path)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return writeFile(opts.Output, b.Bytes(), opts.Force)
 }
 
 // surveyHint adds to the error of reading an export that is not one of

@@ -115,7 +115,15 @@ func (opts *MetricOptions) fromConfig(cmd *cobra.Command) error {
 	}
 	errs := &configErrors{path: cfg.path}
 	apply(cmd.Flags(), item.settings, errs, "metric "+name)
-	apply(cmd.Flags(), cfg.input, errs, "input")
+	// input: holds input flags, and reporting flags as every metric's
+	// defaults: this command takes those it has, as report does
+	var input []setting
+	for _, s := range cfg.input {
+		if isInputFlag(s.key) || !reportingKey(s.key) || cmd.Flags().Lookup(s.key) != nil {
+			input = append(input, s)
+		}
+	}
+	apply(cmd.Flags(), input, errs, "input")
 	if len(opts.Args) == 0 && !opts.Input.Demo {
 		opts.Args = cfg.files
 	}
@@ -173,7 +181,8 @@ type job struct {
 
 // evaluate reads the input once for every job and computes each. The read
 // keeps the union of what the jobs need: the events of every one, the --by
-// property of every one, and an activity summary per job that asks for one.
+// property of every one, and an activity summary per distinct configuration
+// (jobs whose configurations are alike share one).
 // Reading is bounded by r's --since and --as-of, which all jobs share. Jobs
 // that count survey answers get them from the same read (answer events) or,
 // alone, from survey files (answers.go).

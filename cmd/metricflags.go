@@ -150,10 +150,7 @@ func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, 
 	for k, v := range r.params(l.asOf, l.data) {
 		params[k] = v
 	}
-	warnings := inputWarnings(l.data, in)
-	for _, w := range ws {
-		warnings = append(warnings, report.Warning{Code: w.Code, Message: w.Message})
-	}
+	warnings := append(inputWarnings(l.data, in), metricWarnings(ws)...)
 	return report.Envelope{Metric: metric, Params: params, Input: inputSummary(l.data),
 		AsOf: time.Unix(0, l.asOf).In(r.loc).Format(time.RFC3339Nano), TZ: r.TZ, Result: result, Warnings: warnings}
 }

@@ -125,23 +125,23 @@ func runReport(opts *ReportOptions) error {
 	default:
 		secs := make([]report.Section, len(jobs))
 		var notes []string
-		file := opts.Format != string(report.FormatTable) // read without its stderr: it carries the warnings
+		notTerminal := opts.Format != string(report.FormatTable) // read without its stderr: it carries the warnings
 		for i, j := range jobs {
 			secs[i] = report.Section{Name: names[i], Headline: j.result.Headline, Doc: j.result.Doc}
 			if opts.Format == string(report.FormatHTML) {
 				secs[i].Warnings = metricWarnings(j.result.Warnings)
-			} else if file {
+			} else if notTerminal {
 				for _, w := range metricWarnings(j.result.Warnings) {
 					secs[i].Doc.Notes = append(secs[i].Doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
 				}
 			}
 		}
-		if file {
+		if notTerminal {
 			for _, w := range inputWs {
 				notes = append(notes, "warning: "+w.Message+" ["+w.Code+"]")
 			}
 		}
-		title := fmt.Sprintf("uptake report: %s (%d metrics, as of %s)", cfg.path, len(jobs), time.Unix(0, asOf).In(r.loc).Format(time.RFC3339))
+		title := fmt.Sprintf("uptake report: %s (%s, as of %s)", cfg.path, metrics.Plural(len(jobs), "metric"), time.Unix(0, asOf).In(r.loc).Format(time.RFC3339Nano))
 		o := report.Options{TTY: opts.Output == "" && opts.IO.StdoutTTY, Color: opts.Output == "" && opts.IO.Color(), TZ: r.loc, All: opts.All}
 		if opts.Output == "" {
 			o.Width = opts.IO.Width
@@ -271,7 +271,7 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 		}
 		if len(jobs) > 0 {
 			first := jobs[0].report
-			if mo.Report.Since != first.Since || mo.Report.AsOf != first.AsOf {
+			if !sameInstant(mo.Report.sinc, first.sinc) || !sameInstant(mo.Report.asOf, first.asOf) {
 				errs.add(item.line, "%s: since and as-of must be the same for every metric (the input is read once): put them under input:", item.name)
 				continue
 			}
@@ -283,6 +283,15 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 		return nil, nil, err
 	}
 	return jobs, names, nil
+}
+
+// sameInstant reports whether two optional times are the same instant
+// (the same flag written in two zones is one time; none equals none).
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 // isInputFlag reports whether name is one of the flags every reading
@@ -334,22 +343,34 @@ func writeOutput(ios *IOStreams, path, s string) error {
 		_, err := fmt.Fprint(ios.Out, s)
 		return err
 	}
+	return writeFile(path, []byte(s), true)
+}
+
+// writeFile writes data to path through a temporary file renamed into
+// place (readable by all, as a file the shell creates), so a failure never
+// leaves half a file; an existing path is replaced only with overwrite.
+func writeFile(path string, data []byte, overwrite bool) error {
+	if !overwrite {
+		if _, err := os.Lstat(path); err == nil {
+			return fmt.Errorf("%s exists: give --force to overwrite it", path)
+		}
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".uptake-*")
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.WriteString(s); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(0o644)
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return err
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
 	}
-	return nil
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }

@@ -136,4 +136,32 @@ func TestReportOutputFile(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(b), "# uptake report: (built-in demo config) (11 metrics") {
 		t.Errorf("%s: %v %.80q", path, err, b)
 	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("%s: mode %v, %v; want -rw-r--r-- like a file the shell writes", path, fi.Mode(), err)
+	}
+}
+
+// A key given twice in one item, or with no value, is an error; --since
+// written in two zones for the same instant is one instant.
+func TestReportConfigValues(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "c.yaml")
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := write("metrics:\n  - metric: activation\n    activation-event: report_created\n    within: 7d\n    within: 2d\n    tz: ~\n")
+	code, _, errOut := run(t, false, "report", "--demo", "--config", p)
+	for _, want := range []string{p + ":5: within given twice (first at line 4)", p + ":6: tz: no value (leave the key out for the default)"} {
+		if code != ExitUsage || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, stderr lacks %q:\n%s", code, want, errOut)
+		}
+	}
+	p = write("metrics:\n  - metric: activation\n    activation-event: report_created\n    since: 2024-03-01T00:00:00Z\n" +
+		"  - metric: engagement\n    since: 2024-03-01T09:00:00+09:00\n")
+	if code, _, errOut := run(t, false, "report", "--demo", "-q", "--config", p); code != ExitOK {
+		t.Errorf("the same instant in two zones: exit %d: %s", code, errOut)
+	}
 }

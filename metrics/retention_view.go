@@ -564,7 +564,7 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 	if x.MeanDAU != nil {
 		doc.Add("mean DAU / MAU", fmt.Sprintf("%.1f / %.1f", *x.MeanDAU, *x.MeanMAU))
 	}
-	hist := report.Table{Title: fmt.Sprintf("Active %ss in the range (%d %ss; at least %s each)", s.Interval, x.Intervals, s.Interval, plural(s.MinEvents, "event")),
+	hist := report.Table{Title: fmt.Sprintf("Active %ss in the range (%d %ss; at least %s each)", s.Interval, x.Intervals, s.Interval, Plural(s.MinEvents, "event")),
 		Columns: []report.Column{{Key: "intervals", Header: s.Interval + "s", Kind: report.Int}, {Key: "users", Kind: report.Int}, {Key: "users_at_least", Header: "at least", Kind: report.Int}}}
 	for _, b := range x.Histogram {
 		hist.Rows = append(hist.Rows, []any{b.Intervals, b.Users, b.UsersAtLeast})

@@ -89,8 +89,8 @@ func series(t report.Table, key string) report.Table {
 	return t
 }
 
-// plural writes a count of a word: "1 event", "3 events".
-func plural(n int, word string) string {
+// Plural writes a count of a word: "1 event", "3 events".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

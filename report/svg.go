@@ -540,18 +540,18 @@ func (c Chart) intervals(s *svg) float64 {
 	return bottom + 26
 }
 
-// extent is the lowest and highest value of vals that is a number, or 0
-// and 1 when none is.
+// extent is the lowest and highest finite value of vals, or 0 and 1 when
+// none is (an infinite one would stretch the axis without end).
 func extent(vals ...[]float64) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, vs := range vals {
 		for _, v := range vs {
-			if !math.IsNaN(v) {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
 				lo, hi = min(lo, v), max(hi, v)
 			}
 		}
 	}
-	if math.IsInf(lo, 0) {
+	if lo > hi {
 		return 0, 1
 	}
 	return lo, hi
