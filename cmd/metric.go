@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -177,6 +179,9 @@ type job struct {
 	act      *metrics.Activity
 	answers  *answerRead  // with Needs.Answers
 	users    report.Table // the per-user rows, with --users-out
+	run      *metrics.Run
+	all      []int32 // the units the overall figures count
+	segs     []metrics.Segment
 }
 
 // evaluate reads the input once for every job and computes each. The read
@@ -273,27 +278,40 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			}
 			return nil, 0, err
 		}
-		var all []int32
-		segs := metrics.Segments(d.UserProps[jr.By])
+		j.run = run
+		j.segs = metrics.Segments(d.UserProps[jr.By])
 		switch {
 		case j.answers != nil:
-			all, segs = run.Answers.Units(jr.By)
+			j.all, j.segs = run.Answers.Units(jr.By)
 		case len(needs[i].Events) > 0 || needs[i].AllEvents:
-			all = log.AllUsers()
+			j.all = log.AllUsers()
 		case j.act != nil:
-			all = j.act.AllUsers()
+			j.all = j.act.AllUsers()
 		default:
-			all = metrics.AllUsers(len(d.Users))
+			j.all = metrics.AllUsers(len(d.Users))
 		}
-		j.result = j.metric.Evaluate(run, j.settings, all, segs)
-		if jr.UsersOut != "" {
-			t, ok := j.metric.UserRows(run, j.settings, all, segs)
-			if !ok {
-				return nil, 0, usageErrorf("--users-out: %s has no per-user rows", j.metric.About().Name)
-			}
-			j.users = t
+		if jr.UsersOut != "" && !j.metric.HasUserRows() {
+			return nil, 0, usageErrorf("--users-out: %s has no per-user rows", j.metric.About().Name)
 		}
 	}
+	// The read is now read-only: the jobs compute side by side.
+	for _, a := range acts {
+		a.Finish()
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			j.result = j.metric.Evaluate(j.run, j.settings, j.all, j.segs)
+			if j.report.UsersOut != "" {
+				j.users, _ = j.metric.UserRows(j.run, j.settings, j.all, j.segs)
+			}
+		}()
+	}
+	wg.Wait()
 	return d, asOf, nil
 }
 

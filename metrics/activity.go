@@ -281,6 +281,9 @@ func (a *Activity) Finish() {
 		}
 		a.days[u], a.counts[u] = days, counts
 		st.packed, st.day = nil, noDay
+		if a.cfg.KeepTimes && !slices.IsSorted(a.times[u]) {
+			slices.Sort(a.times[u])
+		}
 	}
 }
 
@@ -316,11 +319,8 @@ func (a *Activity) Anchor(u int) (int64, bool) { return a.state[u].anchor, a.sta
 
 // ReturnTimes are the user's return-event times (with KeepTimes), sorted.
 func (a *Activity) ReturnTimes(u int) []int64 {
-	ts := a.times[u]
-	if !slices.IsSorted(ts) {
-		slices.Sort(ts)
-	}
-	return ts
+	a.Finish()
+	return a.times[u]
 }
 
 // StartsByPeriod are the user's first start event per period (recurring).

@@ -133,6 +133,8 @@ type Metric interface {
 	// UserRows are the per-user outcomes (Def.Users) of every unit, under
 	// a segment column with --by; false when the metric has none.
 	UserRows(r *Run, s any, all []int32, segs []Segment) (report.Table, bool)
+	// HasUserRows says whether the metric has per-user rows.
+	HasUserRows() bool
 }
 
 // Result is a metric's computed output, ready to render.
@@ -194,6 +196,8 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 	}
 	return out
 }
+
+func (d *Def[S, R]) HasUserRows() bool { return d.Users != nil }
 
 func (d *Def[S, R]) UserRows(r *Run, s any, all []int32, segs []Segment) (report.Table, bool) {
 	if d.Users == nil {
