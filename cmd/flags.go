@@ -351,7 +351,7 @@ func (o *output) write(ios *IOStreams, env report.Envelope, doc report.Doc, loc 
 		err = report.WriteJSON(ios.Out, env)
 	case report.FormatMarkdown:
 		for _, w := range env.Warnings {
-			doc.Notes = append(doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
+			doc.Notes = append(doc.Notes, w.Note())
 		}
 		fallthrough
 	default:

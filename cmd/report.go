@@ -132,13 +132,13 @@ func runReport(opts *ReportOptions) error {
 				secs[i].Warnings = metricWarnings(j.result.Warnings)
 			} else if notTerminal {
 				for _, w := range metricWarnings(j.result.Warnings) {
-					secs[i].Doc.Notes = append(secs[i].Doc.Notes, "warning: "+w.Message+" ["+w.Code+"]")
+					secs[i].Doc.Notes = append(secs[i].Doc.Notes, w.Note())
 				}
 			}
 		}
 		if notTerminal {
 			for _, w := range inputWs {
-				notes = append(notes, "warning: "+w.Message+" ["+w.Code+"]")
+				notes = append(notes, w.Note())
 			}
 		}
 		title := fmt.Sprintf("uptake report: %s (%s, as of %s)", cfg.path, metrics.Plural(len(jobs), "metric"), time.Unix(0, asOf).In(r.loc).Format(time.RFC3339Nano))

@@ -127,7 +127,7 @@ func htmlSection(b *bytes.Buffer, i int, s Section, o Options) {
 	htmlList(b, "notes", d.Notes)
 	var ws []string
 	for _, w := range s.Warnings {
-		ws = append(ws, "warning: "+w.Message+" ["+w.Code+"]")
+		ws = append(ws, w.Note())
 	}
 	htmlList(b, "warnings", ws)
 	b.WriteString("</section>\n")

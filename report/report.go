@@ -59,6 +59,10 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
+// Note is the warning as a line of a document read without its stderr
+// (Markdown, HTML): "warning: message [code]".
+func (w Warning) Note() string { return "warning: " + w.Message + " [" + w.Code + "]" }
+
 // Kind says how a column's values are shown.
 type Kind int
 
