@@ -17,7 +17,8 @@ type plan struct {
 	sep       byte
 	mapping   Mapping
 	startLine int
-	headerLen int // bytes before the first record (a CSV header), to skip
+	headerLen int      // bytes before the first record (a CSV header), to skip
+	header    []string // a CSV header's fields, as written
 
 	nslots int
 	vendor *Vendor
@@ -306,6 +307,7 @@ func planCSV(opts *Options, keys *keyRegistry, name string, head []byte, sep byt
 	}
 	hdrLen := pos
 	p.startLine = line
+	p.header = header
 	if !utf8.Valid([]byte(strings.Join(header, ""))) {
 		return nil, &RowError{File: name, Line: 1, Msg: "header is not valid UTF-8"}
 	}

@@ -132,6 +132,12 @@ func (w *worker) parseCSV(b *batch, ch *chunk) {
 			}
 			continue
 		}
+		if w.p.isHeader(fields) {
+			if !w.invalid(b, recLine, "", "this row repeats the header: two files joined into one? give them as separate files") {
+				return
+			}
+			continue
+		}
 		w.p.fillCSV(fields, w.vals)
 		kOff := len(b.keys)
 		for _, pc := range w.p.propCols {
@@ -411,6 +417,21 @@ func (w *worker) invalid(b *batch, line int, col, msg string) bool {
 	b.counts.SkippedLines += int64(w.lines)
 	if len(b.skipMsgs) < 5 {
 		b.skipMsgs = append(b.skipMsgs, e.Error())
+	}
+	return true
+}
+
+// isHeader reports whether a record is the header again (files joined
+// with their headers); the first field's comparison settles nearly every
+// row.
+func (p *plan) isHeader(fields [][]byte) bool {
+	if len(fields) != len(p.header) || len(fields) == 0 || string(fields[0]) != p.header[0] {
+		return false
+	}
+	for i, f := range fields[1:] {
+		if string(f) != p.header[i+1] {
+			return false
+		}
 	}
 	return true
 }
