@@ -19,40 +19,49 @@ import (
 // default.
 
 // SplitEvents splits a comma-separated list of event names, trimmed, empty
-// ones dropped; a comma inside an event selector's brackets
+// ones dropped. A comma inside an event selector's brackets
 // (feature_used[plan ~ ^(pro,team)$]) is part of it, unless the brackets do
-// not balance (a name holding a lone [).
+// not balance (a name holding a lone [); a name holding a comma is written
+// in double quotes, as in CSV ("Signed up, free" — "" for a quote in it).
 func SplitEvents(v string) []string {
 	var out []string
-	depth, start := 0, 0
-	add := func(s string) {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
+	for _, item := range splitOutside(v, true) {
+		item = strings.TrimSpace(item)
+		if len(item) >= 2 && item[0] == '"' && item[len(item)-1] == '"' {
+			item = strings.ReplaceAll(item[1:len(item)-1], `""`, `"`)
 		}
-	}
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '[':
-			depth++
-		case ']':
-			if depth > 0 {
-				depth--
-			}
-		case ',':
-			if depth == 0 {
-				add(v[start:i])
-				start = i + 1
-			}
-		}
-	}
-	add(v[start:])
-	if depth > 0 {
-		out = nil
-		for _, s := range strings.Split(v, ",") {
-			add(s)
+		if item != "" {
+			out = append(out, item)
 		}
 	}
 	return out
+}
+
+// splitOutside splits v at the commas outside double quotes and (with
+// brackets, when they balance) outside [ ].
+func splitOutside(v string, brackets bool) []string {
+	var out []string
+	depth, start, quoted := 0, 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"' && quoted && i+1 < len(v) && v[i+1] == '"':
+			i++ // "" is a quote inside a quoted name
+		case c == '"' && (quoted || strings.TrimSpace(v[start:i]) == ""):
+			quoted = !quoted // a quote opens only at the start of an item
+		case quoted:
+		case c == '[' && brackets:
+			depth++
+		case c == ']' && brackets && depth > 0:
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	if depth > 0 {
+		return splitOutside(v, false)
+	}
+	return append(out, v[start:])
 }
 
 // Duration is a settings duration, written 90s, 30m, 48h, 7d or 2w. It
