@@ -56,11 +56,17 @@ func markRunErrors(c *cobra.Command) {
 }
 
 const rootLong = `uptake computes product metrics from raw event exports — CSV, TSV, JSON lines
-or JSON arrays, plain or gzipped — and prints tables for people and JSON, CSV or
-Markdown for scripts.
+or JSON arrays, plain, gzipped or zipped, from a warehouse or an analytics
+vendor — and prints tables for people and JSON, CSV or Markdown for scripts.
 
 Try it with no data of your own: every reading command takes --demo, which reads
-the sample SaaS export built into the binary (see 'uptake demo').
+the sample SaaS export built into the binary (see 'uptake demo'); 'uptake report
+--demo' computes every metric of it in one read.
+
+A team keeps its definitions in a config file (docs/config.md): 'uptake init'
+writes a starter one for an export, 'uptake report --config FILE' computes all
+its metrics from one read (table, JSON, Markdown or an HTML page with charts),
+and every metric command takes --config FILE --metric NAME.
 
 EXIT STATUS
   0  success (an empty result is a success)
