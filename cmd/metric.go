@@ -253,6 +253,18 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	if err != nil {
 		return nil, 0, err
 	}
+	// Finishing the activity summaries (each user's days unpacked) needs
+	// nothing below: it runs beside the Log's build and the runs'
+	// preparation, both single-threaded.
+	var finished sync.WaitGroup
+	defer finished.Wait()
+	for _, a := range acts {
+		finished.Add(1)
+		go func() {
+			defer finished.Done()
+			a.Finish()
+		}()
+	}
 	var log *metrics.Log
 	if events {
 		log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
@@ -295,9 +307,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 	}
 	// The read is now read-only: the jobs compute side by side.
-	for _, a := range acts {
-		a.Finish()
-	}
+	finished.Wait()
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, j := range jobs {
