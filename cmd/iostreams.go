@@ -27,6 +27,16 @@ type IOStreams struct {
 	// Now is the time of the run (nil: the clock), against which events
 	// dated in the future are counted.
 	Now func() time.Time
+	// Getenv reads the environment (nil: an empty one), for what a
+	// command takes from its CI system ($GITHUB_STEP_SUMMARY).
+	Getenv func(string) string
+}
+
+func (s *IOStreams) getenv(key string) string {
+	if s.Getenv == nil {
+		return ""
+	}
+	return s.Getenv(key)
 }
 
 func (s *IOStreams) now() time.Time {
@@ -49,6 +59,7 @@ func System() *IOStreams {
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 		NoColor:   os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb",
 		Debug:     os.Getenv("UPTAKE_DEBUG") != "",
+		Getenv:    os.Getenv,
 	}
 }
 

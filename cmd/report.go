@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/metrics"
 	"github.com/uptake-dev/uptake/report"
 )
@@ -80,26 +81,16 @@ With --demo and no --config, a built-in config for the sample export runs.`,
 }
 
 func runReport(opts *ReportOptions) error {
-	var cfg *config
-	var errs *configErrors
-	var err error
-	if opts.Config == "" {
-		cfg, errs, err = parseConfig("(built-in demo config)", demoConfig)
-	} else {
-		cfg, errs, err = readConfig(opts.Config)
-	}
+	cfg, errs, err := readJobsConfig(opts.Config)
 	if err != nil {
 		return err
 	}
-	jobs, names, err := reportJobs(opts, cfg, errs)
+	jobs, names, err := configJobs(opts.flags, cfg, errs)
 	if err != nil {
 		return err
-	}
-	if len(opts.Args) == 0 && !opts.Input.Demo {
-		opts.Args = cfg.files
 	}
 	r := jobs[0].report
-	d, asOf, err := evaluate(opts.IO, &opts.Input, r, opts.Args, jobs)
+	d, asOf, err := evaluateConfig(opts.IO, &opts.Input, cfg, opts.Args, jobs)
 	if err != nil {
 		return err
 	}
@@ -189,11 +180,30 @@ func metricWarnings(ws []metrics.Warning) []report.Warning {
 	return out
 }
 
-// reportJobs turns the config's metrics into jobs: each item's settings
+// readJobsConfig reads the config of report or check: path, or the
+// built-in demo config when path is "" (--demo).
+func readJobsConfig(path string) (*config, *configErrors, error) {
+	if path == "" {
+		return parseConfig("(built-in demo config)", demoConfig)
+	}
+	return readConfig(path)
+}
+
+// evaluateConfig computes the jobs of a config in one read of args (the
+// config's files: when none are given).
+func evaluateConfig(ios *IOStreams, in *InputFlags, cfg *config, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
+	if len(args) == 0 && !in.Demo {
+		args = cfg.files
+	}
+	return evaluate(ios, in, jobs[0].report, args, jobs)
+}
+
+// configJobs turns the config's metrics into jobs: each item's settings
 // set through its command's own flags, the config's input: section and the
-// report's command line applied to the shared input. Every problem is
-// reported at once, with its line, before any data is read.
-func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, []string, error) {
+// command line's input flags (fs) applied to the shared input. Every
+// problem, errs' own too, is reported at once, with its line, before any
+// data is read.
+func configJobs(fs *pflag.FlagSet, cfg *config, errs *configErrors) ([]*job, []string, error) {
 	if len(cfg.metrics) == 0 {
 		errs.add(1, "no metrics: a report needs a metrics: list")
 	}
@@ -201,13 +211,13 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 	// since, by, …) as every metric's defaults
 	var inputs, defaults []setting
 	for _, s := range cfg.input {
-		if opts.flags.Lookup(s.key) != nil {
+		if fs.Lookup(s.key) != nil {
 			inputs = append(inputs, s)
 		} else {
 			defaults = append(defaults, s)
 		}
 	}
-	apply(opts.flags, inputs, errs, "input")
+	apply(fs, inputs, errs, "input")
 	for _, s := range defaults {
 		if s.key == "users-out" {
 			errs.add(s.line, "users-out is a metric's own (each metric writes its own file): put it on a metric")
@@ -215,7 +225,7 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 		}
 		if !reportingKey(s.key) {
 			msg := fmt.Sprintf("input has no setting %q (it takes input flags, and reporting flags as every metric's default)", s.key)
-			if near := suggest(s.key, flagNames(opts.flags)); len(near) > 0 {
+			if near := suggest(s.key, flagNames(fs)); len(near) > 0 {
 				msg += "; did you mean " + orList(near) + "?"
 			}
 			errs.add(s.line, "%s", msg)
@@ -239,8 +249,8 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 			errs.add(item.metricLine, "%s", msg)
 			continue
 		}
-		mc, mo, prepare := newMetricCmd(opts.IO, m)
-		fs := mc.Flags()
+		mc, mo, prepare := newMetricCmd(nil, m)
+		mfs := mc.Flags()
 		var own []setting
 		for _, s := range item.settings {
 			switch {
@@ -252,8 +262,8 @@ func reportJobs(opts *ReportOptions, cfg *config, errs *configErrors) ([]*job, [
 				own = append(own, s)
 			}
 		}
-		apply(fs, own, errs, "metric "+item.metric)
-		apply(fs, filterKnown(withoutKey(defaults, "users-out"), fs), errs, "metric "+item.metric)
+		apply(mfs, own, errs, "metric "+item.metric)
+		apply(mfs, filterKnown(withoutKey(defaults, "users-out"), mfs), errs, "metric "+item.metric)
 		if err := prepare(); err != nil {
 			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
 			continue

@@ -116,6 +116,7 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdInspect(ios, nil),
 		NewCmdDemo(ios, nil),
 		NewCmdReport(ios, nil),
+		NewCmdCheck(ios, nil),
 		NewCmdInit(ios, nil),
 		newCmdGenDocs(ios),
 	)

@@ -135,6 +135,9 @@ type Metric interface {
 	UserRows(r *Run, s any, all []int32, segs []Segment) (report.Table, bool)
 	// HasUserRows says whether the metric has per-user rows.
 	HasUserRows() bool
+	// FigurePath checks that a figure path (metrics/figure.go) names a
+	// number of the result.
+	FigurePath(path string) error
 }
 
 // Result is a metric's computed output, ready to render.

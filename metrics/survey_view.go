@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,33 @@ func (g SurveyResult[F]) MarshalJSON() ([]byte, error) {
 		extra = append(extra, "periods", ps)
 	}
 	return appendJSON(g.Figures, extra...)
+}
+
+// FigureField and FigureFields describe the JSON MarshalJSON writes, for
+// figure paths (metrics/figure.go).
+func (g SurveyResult[F]) FigureField(name string) (reflect.Type, bool) {
+	switch name {
+	case "excluded":
+		return reflect.TypeOf(g.Excluded), true
+	case "periods":
+		return reflect.TypeOf(g.Periods), true
+	}
+	return fieldOf(reflect.TypeOf(g.Figures), name)
+}
+
+func (g SurveyResult[F]) FigureFields() []string {
+	return append(fieldsOf(reflect.TypeOf(g.Figures)), "excluded", "periods")
+}
+
+func (p SurveyPeriod[F]) FigureField(name string) (reflect.Type, bool) {
+	if name == "period" {
+		return reflect.TypeOf(p.Label), true
+	}
+	return fieldOf(reflect.TypeOf(p.Figures), name)
+}
+
+func (p SurveyPeriod[F]) FigureFields() []string {
+	return append([]string{"period"}, fieldsOf(reflect.TypeOf(p.Figures))...)
 }
 
 // spliceJSON writes obj's fields after a leading "key": value.
