@@ -146,9 +146,12 @@ func writeGitHub(b *strings.Builder, r checkRun) {
 	}
 }
 
-// ghData escapes a workflow command's message: %, CR and LF.
+// ghData escapes a workflow command's message: %, CR and LF as GitHub
+// reads them, and other control characters as for people (report.Safe), so
+// a name cannot write to the terminal of whoever reads the log.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	s = strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return report.Safe(s)
 }
 
 // ghProperty escapes a workflow command's property value: as its message,

@@ -252,10 +252,14 @@ func TestCheckGitHub(t *testing.T) {
 }
 
 func TestGitHubEscapes(t *testing.T) {
-	if got := ghData("50% a\r\nb: c, d"); got != "50%25 a%0D%0Ab: c, d" {
-		t.Errorf("data %q", got)
-	}
-	if got := ghProperty("50% a\nb: c, d"); got != "50%25 a%0Ab%3A c%2C d" {
-		t.Errorf("property %q", got)
+	for _, tt := range []struct{ in, data, prop string }{
+		{"50% a\r\nb: c, d", "50%25 a%0D%0Ab: c, d", "50%25 a%0D%0Ab%3A c%2C d"},
+		{"50% drop\nnext", "50%25 drop%0Anext", "50%25 drop%0Anext"},
+		{"a: b, c", "a: b, c", "a%3A b%2C c"},
+		{"x\x1b]0;t\x07", `x\x1b]0;t\x07`, `x\x1b]0;t\x07`},
+	} {
+		if d, p := ghData(tt.in), ghProperty(tt.in); d != tt.data || p != tt.prop {
+			t.Errorf("%q: data %q, property %q; want %q, %q", tt.in, d, p, tt.data, tt.prop)
+		}
 	}
 }
