@@ -88,10 +88,11 @@ type check struct {
 	maxDrop, maxRise     *float64
 	significant          bool
 	alpha                float64
+	previous             bool // baseline: previous-period
 }
 
 // checkKeys are the keys of a check.
-var checkKeys = []string{"name", "metric", "figure", "min", "max", "max-drop", "max-rise", "significant", "alpha"}
+var checkKeys = []string{"name", "metric", "figure", "min", "max", "max-drop", "max-rise", "significant", "alpha", "baseline"}
 
 // parseChecks reads the config's checks:, adding every problem to errs.
 func parseChecks(cfg *config, errs *configErrors, baseline bool) []check {
@@ -160,6 +161,11 @@ func parseChecks(cfg *config, errs *configErrors, baseline bool) []check {
 				number(s, &c.maxRise)
 			case "alpha":
 				number(s, &alpha)
+			case "baseline":
+				if v != "previous-period" {
+					errs.add(s.line, "baseline: %q: the one baseline a check names is previous-period (a saved report is --baseline FILE)", v)
+				}
+				c.previous = true
 			case "significant":
 				b, err := strconv.ParseBool(v)
 				if err != nil {
@@ -184,8 +190,8 @@ func parseChecks(cfg *config, errs *configErrors, baseline bool) []check {
 		if !bounded {
 			errs.add(c.line, "a check needs a bound: min, max, max-drop or max-rise")
 		}
-		if change && !baseline {
-			errs.add(c.line, "max-drop and max-rise compare with a baseline: give --baseline FILE (a saved uptake report --format json)")
+		if change && !baseline && !c.previous {
+			errs.add(c.line, "max-drop and max-rise compare with a baseline: give --baseline FILE (a saved uptake report --format json), or baseline: previous-period")
 		}
 		if c.significant && !change {
 			errs.add(c.line, "significant: applies to a change: give max-drop or max-rise")
@@ -240,7 +246,17 @@ func runCheck(opts *CheckOptions) error {
 	if err != nil {
 		return err
 	}
-	d, asOf, err := evaluateConfig(opts.IO, &opts.Input, cfg, opts.Args, jobs)
+	prev, err := previousJobs(opts.flags, cfg, checks, jobs, names)
+	if err != nil {
+		return err
+	}
+	all := slices.Clone(jobs)
+	for _, name := range names { // in the config's order: deterministic
+		if j, ok := prev[name]; ok {
+			all = append(all, j)
+		}
+	}
+	d, asOf, err := evaluateConfig(opts.IO, &opts.Input, cfg, opts.Args, all)
 	if err != nil {
 		return err
 	}
@@ -256,8 +272,22 @@ func runCheck(opts *CheckOptions) error {
 		}
 	}
 	out := make([]checkResult, len(checks))
+	prevResults := map[string]any{}
+	for name, j := range prev {
+		env, err := j.envelope(l, &opts.Input)
+		if err != nil {
+			return err
+		}
+		if prevResults[name], err = asJSON(env.Result); err != nil {
+			return err
+		}
+	}
 	for i, c := range checks {
-		out[i] = c.evaluate(results[c.metric], baselineResult(base, c.metric))
+		b := baselineResult(base, c.metric)
+		if c.previous {
+			b = prevResults[c.metric]
+		}
+		out[i] = c.evaluate(results[c.metric], b)
 	}
 	r := jobs[0].report
 	run := checkRun{path: cfg.path, checks: out, asOf: time.Unix(0, asOf).In(r.loc).Format(time.RFC3339Nano)}
@@ -291,6 +321,62 @@ func runCheck(opts *CheckOptions) error {
 		return errors.New(run.tally())
 	}
 	return nil
+}
+
+// previousJobs are, for each metric a check compares with its previous
+// period, the same metric on the period before its reporting range: [from,
+// to) moved back by its own length — by whole months when both ends start a
+// month, so June's previous period is May — computed in the same read.
+func previousJobs(fs *pflag.FlagSet, cfg *config, checks []check, jobs []*job, names []string) (map[string]*job, error) {
+	errs := &configErrors{path: cfg.path}
+	prev := map[string]*job{}
+	var items []configMetric
+	var of []string
+	for _, c := range checks {
+		if !c.previous || slices.Contains(of, c.metric) {
+			continue
+		}
+		i := slices.Index(names, c.metric)
+		item, _ := cfg.metric(c.metric)
+		r := jobs[i].report
+		if r.from == nil || r.to == nil {
+			errs.add(c.line, "baseline: previous-period needs the metric's reporting range: give %s from: and to: (its period; the previous one is the same length before it)", c.metric)
+			continue
+		}
+		from, to := previousPeriod(*r.from, *r.to)
+		shadow := *item
+		shadow.settings = append([]setting{
+			{key: "from", values: []string{from.Format(time.RFC3339Nano)}, line: c.line},
+			{key: "to", values: []string{to.Format(time.RFC3339Nano)}, line: c.line},
+		}, item.settings...)
+		items = append(items, shadow)
+		of = append(of, c.metric)
+	}
+	if err := errs.err(); err != nil || len(items) == 0 {
+		return nil, err
+	}
+	pjobs, _, err := configJobs(fs, &config{path: cfg.path, input: cfg.input, metrics: items}, errs)
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range of {
+		prev[name] = pjobs[i]
+	}
+	return prev, nil
+}
+
+// previousPeriod is the period of the same length before [from, to): whole
+// months back when both ends are the first of a month at midnight, else
+// the same duration back.
+func previousPeriod(from, to time.Time) (time.Time, time.Time) {
+	monthStart := func(t time.Time) bool {
+		return t.Day() == 1 && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	}
+	if monthStart(from) && monthStart(to) {
+		months := (to.Year()-from.Year())*12 + int(to.Month()-from.Month())
+		return from.AddDate(0, -months, 0), from
+	}
+	return from.Add(-to.Sub(from)), from
 }
 
 func nilIfEmpty(s string) any {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -158,7 +159,7 @@ checks:
 		`:14: a check needs a bound: min, max, max-drop or max-rise`,
 		`:15: figure "rate": rate is an object, not a number (its fields: numerator, denominator, value, ci)`,
 		`:16: a check has no key "mx"; did you mean "max" or "min"?`,
-		`:17: max-drop and max-rise compare with a baseline: give --baseline FILE (a saved uptake report --format json)`,
+		`:17: max-drop and max-rise compare with a baseline: give --baseline FILE (a saved uptake report --format json), or baseline: previous-period`,
 		`:17: alpha: 2 is not between 0 and 1`,
 		`:21: a check needs metric: (the name of one of the config's metrics)`,
 		`:21: a check needs a bound: min, max, max-drop or max-rise`,
@@ -261,5 +262,65 @@ func TestGitHubEscapes(t *testing.T) {
 		if d, p := ghData(tt.in), ghProperty(tt.in); d != tt.data || p != tt.prop {
 			t.Errorf("%q: data %q, property %q; want %q, %q", tt.in, d, p, tt.data, tt.prop)
 		}
+	}
+}
+
+func TestPreviousPeriod(t *testing.T) {
+	utc := time.UTC
+	d := func(y int, m time.Month, day int) time.Time { return time.Date(y, m, day, 0, 0, 0, 0, utc) }
+	for _, tt := range []struct{ from, to, wantFrom time.Time }{
+		{d(2024, 6, 1), d(2024, 7, 1), d(2024, 5, 1)},   // a month: the month before (31 days, not 30)
+		{d(2024, 1, 1), d(2024, 3, 1), d(2023, 11, 1)},  // two months, across a year
+		{d(2024, 3, 4), d(2024, 3, 11), d(2024, 2, 26)}, // a week: 7 days back
+		{d(2024, 3, 1), d(2024, 3, 15), d(2024, 2, 16)}, // not month to month: 14 days back
+	} {
+		from, to := previousPeriod(tt.from, tt.to)
+		if !from.Equal(tt.wantFrom) || !to.Equal(tt.from) {
+			t.Errorf("before [%s, %s): [%s, %s), want [%s, %s)", tt.from.Format(time.DateOnly), tt.to.Format(time.DateOnly),
+				from.Format(time.DateOnly), to.Format(time.DateOnly), tt.wantFrom.Format(time.DateOnly), tt.from.Format(time.DateOnly))
+		}
+	}
+}
+
+// baseline: previous-period compares a metric with itself on the period
+// before its range, from the same read: June's activation (161/214) against
+// May's (153/220, what activation --from 2024-05-01 --to 2024-06-01 prints).
+// The rise of 5.7 points fails max-rise 0.01 unless it must be significant:
+// two-proportion z test, pooled 314/434, z = 1.325, p = 0.185.
+func TestCheckPreviousPeriod(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	body := "metrics:\n  - name: june\n    metric: activation\n    activation-event: report_created\n    from: 2024-06-01\n    to: 2024-07-01\n" +
+		"  - name: all\n    metric: activation\n    activation-event: report_created\n" +
+		"checks:\n  - name: rise\n    metric: june\n    figure: rate.value\n    max-rise: 0.01\n    baseline: previous-period\n" +
+		"  - name: rise significant\n    metric: june\n    figure: rate.value\n    max-rise: 0.01\n    significant: true\n    baseline: previous-period\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, false, "check", "--demo", "-q", "--config", cfg, "--format", "json")
+	if code != ExitError {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var env struct {
+		Result struct {
+			Checks []struct {
+				Name, Status    string
+				Value, Baseline float64
+				P               *float64
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &env); err != nil {
+		t.Fatal(err)
+	}
+	c := env.Result.Checks
+	if len(c) != 2 || c[0].Status != "fail" || c[1].Status != "pass" ||
+		math.Abs(c[0].Value-161.0/214) > 1e-12 || math.Abs(c[0].Baseline-153.0/220) > 1e-12 ||
+		c[1].P == nil || math.Abs(*c[1].P-0.1853) > 5e-4 {
+		t.Errorf("checks %+v", c)
+	}
+	// a metric with no range has no previous period
+	os.WriteFile(cfg, []byte(strings.Replace(body, "metric: june\n    figure: rate.value\n    max-rise: 0.01\n    baseline", "metric: all\n    figure: rate.value\n    max-rise: 0.01\n    baseline", 1)), 0o644)
+	if code, _, errOut := run(t, false, "check", "--demo", "-q", "--config", cfg); code != ExitUsage || !strings.Contains(errOut, "baseline: previous-period needs the metric's reporting range: give all from: and to:") {
+		t.Errorf("no range: exit %d, %s", code, errOut)
 	}
 }
