@@ -54,6 +54,8 @@ func TestChangeTests(t *testing.T) {
 	// 40/100 vs 60/100: pooled p .5, SE sqrt(.25·.02) = .0707107, z = −2.828427
 	near("two-proportion", TwoProportionP(40, 100, 60, 100), 0.004677734981047265)
 	near("two-proportion equal", TwoProportionP(30, 100, 30, 100), 1)
+	// an A/B of large counts: 200/2000 vs 250/2000, pooled .1125, SE .00999218, z = 2.50195541680267
+	near("two-proportion V8", TwoProportionP(250, 2000, 200, 2000), 0.0123509477111914)
 	near("two-proportion no variance", TwoProportionP(0, 10, 0, 20), math.NaN())
 	near("two-proportion empty", TwoProportionP(0, 0, 3, 20), math.NaN())
 	// d 5 points, SEs 3 and 4: z = 1
