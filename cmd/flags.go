@@ -31,7 +31,8 @@ func (e *enumValue) Set(v string) error {
 
 func enumFlag(cmd *cobra.Command, p *string, name, def string, allowed []string, usage string) {
 	*p = def
-	cmd.Flags().Var(&enumValue{p: p, allowed: allowed}, name, usage+" ("+strings.Join(allowed, "|")+")")
+	shown := slices.DeleteFunc(slices.Clone(allowed), func(s string) bool { return s == "" }) // "" is "none", the default
+	cmd.Flags().Var(&enumValue{p: p, allowed: allowed}, name, usage+" ("+strings.Join(shown, "|")+")")
 	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
 }
 

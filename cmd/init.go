@@ -97,6 +97,11 @@ func runInit(opts *InitOptions) error {
 	if d.Stats.Events == 0 {
 		return fmt.Errorf("no events in the input (%s rows read): there is nothing to configure", report.Thousands(d.Stats.Rows))
 	}
+	// what inspect would warn about (a legacy Mixpanel project's zone, say)
+	// is worth fixing in the config's input: before any metric runs
+	for _, w := range inputWarnings(d, &opts.Input) {
+		fmt.Fprintln(opts.IO.ErrOut, report.Warn(w, opts.IO.StderrTTY && !opts.IO.NoColor))
+	}
 	name := opts.Output
 	if name == "" {
 		name = "uptake.yaml"
@@ -166,7 +171,7 @@ func initConfig(d *ingest.Dataset, opts *InitOptions, file string) *yaml.Node {
 	metricsKey.HeadComment = comment(notes...)
 	checksKey, checks := scalar("checks"), seq()
 	checks.Style = yaml.FlowStyle
-	checksKey.HeadComment = comment("Checks are evaluated by uptake check (coming). For example:",
+	checksKey.HeadComment = comment("Checks gate CI: uptake check evaluates them (docs/ci.md). For example:",
 		"checks:", "  - name: activation-floor", "    metric: activation", "    figure: rate.value", "    min: 0.6")
 	top.Content = append(top.Content, scalar("input"), inputNode(opts), metricsKey, items, checksKey, checks)
 	top.HeadComment = comment(header(d, file)...)
@@ -182,7 +187,7 @@ func header(d *ingest.Dataset, file string) []string {
 		fmt.Sprintf("%s events of %s users, %s to %s (UTC).", report.Thousands(d.Stats.Events), report.Thousands(int64(len(d.Users))),
 			day(d.Stats.First), day(d.Stats.Last)),
 		`Values marked "guess" were read from the data: check them before trusting the metrics.`,
-		"Run one metric:  uptake activation --config " + report.Safe(file) + " --metric activation",
+		"Run every metric:  uptake report --config " + report.Safe(file) + "   (one: uptake METRIC --config " + report.Safe(file) + " --metric NAME)",
 		"The format: docs/config.md",
 	}
 }
