@@ -220,12 +220,10 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 				return nil, 0, err
 			}
 		}
-		if j.report != r { // r.read checks r's own
-			in.refer("--by", propertyRef, j.report.By)
-			in.refer("--active-event", eventRef, j.report.ActiveEvents...)
-			if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
-				return nil, 0, err
-			}
+		in.refer("--by", propertyRef, j.report.By)
+		in.refer("--active-event", eventRef, j.report.ActiveEvents...)
+		if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
+			return nil, 0, err
 		}
 		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
 			need.UserProps = append(need.UserProps, by)
@@ -256,15 +254,12 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	// Finishing the activity summaries (each user's days unpacked) needs
 	// nothing below: it runs beside the Log's build and the runs'
 	// preparation, both single-threaded.
-	var finished sync.WaitGroup
-	defer finished.Wait()
+	var finish []func()
 	for _, a := range acts {
-		finished.Add(1)
-		go func() {
-			defer finished.Done()
-			a.Finish()
-		}()
+		finish = append(finish, a.Finish)
 	}
+	finished := goParallel(finish)
+	defer finished()
 	var log *metrics.Log
 	if events {
 		log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
@@ -307,22 +302,58 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 	}
 	// The read is now read-only: the jobs compute side by side.
-	finished.Wait()
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for _, j := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+	finished()
+	compute := make([]func(), len(jobs))
+	for i, j := range jobs {
+		compute[i] = func() {
 			j.result = j.metric.Evaluate(j.run, j.settings, j.all, j.segs)
 			if j.report.UsersOut != "" {
 				j.users, _ = j.metric.UserRows(j.run, j.settings, j.all, j.segs)
 			}
-		}()
+		}
 	}
-	wg.Wait()
+	goParallel(compute)()
 	return d, asOf, nil
+}
+
+// goParallel starts fns, at most GOMAXPROCS at a time, and returns the
+// function that waits for them all (once; later calls return at once). A
+// panic in one is raised again by the wait, on the caller's goroutine,
+// where cmd.Main turns it into an internal error instead of a crash.
+func goParallel(fns []func()) (wait func()) {
+	var wg sync.WaitGroup
+	var once sync.Once
+	var mu sync.Mutex
+	var panicked any
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	wg.Add(len(fns))
+	go func() {
+		for _, fn := range fns {
+			sem <- struct{}{}
+			go func() {
+				defer func() {
+					if v := recover(); v != nil {
+						mu.Lock()
+						if panicked == nil {
+							panicked = v
+						}
+						mu.Unlock()
+					}
+					<-sem
+					wg.Done()
+				}()
+				fn()
+			}()
+		}
+	}()
+	return func() {
+		once.Do(wg.Wait)
+		if panicked != nil {
+			v := panicked
+			panicked = nil // raised once
+			panic(v)
+		}
+	}
 }
 
 // envelope is the job's JSON envelope: its params joined by the reporting

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -142,4 +143,18 @@ func TestMetricFlagsLastWins(t *testing.T) {
 			t.Errorf("%v: params within %q, steps %q; want %q, %q", tt.args, got.Params.Within, got.Params.Steps, tt.within, tt.steps)
 		}
 	}
+}
+
+// A panic while metrics compute side by side reaches the caller's
+// goroutine (where Main reports it), after every job has ended.
+func TestGoParallelRaisesPanics(t *testing.T) {
+	var done atomic.Int32
+	fns := []func(){func() { done.Add(1) }, func() { panic("boom") }, func() { done.Add(1) }}
+	defer func() {
+		if v := recover(); v != "boom" || done.Load() != 2 {
+			t.Errorf("recovered %v with %d jobs done; want boom and 2", v, done.Load())
+		}
+	}()
+	goParallel(fns)()
+	t.Error("no panic")
 }
