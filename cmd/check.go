@@ -62,8 +62,8 @@ evaluated, 2 on a usage or config error.`,
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if opts.Config == "" && !opts.Input.Demo {
-				return usageErrorf("--config is required (or --demo, for the sample export's built-in config)")
+			if err := needConfig(opts.Config, &opts.Input); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)

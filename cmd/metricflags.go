@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -92,17 +91,10 @@ type loaded struct {
 	asOf int64
 }
 
-// read reads the input within --since and --as-of, with the --by property,
-// and returns it with the as_of in force: --as-of, or asOfDefault's.
+// read reads the input within --since and --as-of (need holds what the
+// jobs keep, their --by properties too) and returns it with the as_of in
+// force: --as-of, or asOfDefault's.
 func (r *ReportFlags) read(ios *IOStreams, in *InputFlags, args []string, need ingest.Need) (*ingest.Dataset, int64, error) {
-	if r.By != "" && !slices.Contains(need.UserProps, r.By) {
-		need.UserProps = append(slices.Clip(need.UserProps), r.By)
-	}
-	in.refer("--by", propertyRef, r.By)
-	in.refer("--active-event", eventRef, r.ActiveEvents...)
-	if err := in.selectEvents("--active-event", r.ActiveEvents); err != nil {
-		return nil, 0, err
-	}
 	d, err := in.read(ios, args, need, r.sinc, r.asOf)
 	if err != nil {
 		return nil, 0, err

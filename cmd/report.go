@@ -62,8 +62,8 @@ With --demo and no --config, a built-in config for the sample export runs.`,
 		GroupID: "metrics",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Args = args
-			if opts.Config == "" && !opts.Input.Demo {
-				return usageErrorf("--config is required (or --demo, for the sample export's built-in config)")
+			if err := needConfig(opts.Config, &opts.Input); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -78,6 +78,15 @@ With --demo and no --config, a built-in config for the sample export runs.`,
 	cmd.Flags().BoolVar(&opts.All, "all", false, "With --format table, show long tables whole: every day and every column (default: what fits the terminal, or 100 columns otherwise)")
 	opts.flags = cmd.Flags()
 	return cmd
+}
+
+// needConfig refuses a config command given neither --config nor --demo
+// (whose built-in config it then runs).
+func needConfig(path string, in *InputFlags) error {
+	if path == "" && !in.Demo {
+		return usageErrorf("--config is required (or --demo, for the sample export's built-in config)")
+	}
+	return nil
 }
 
 func runReport(opts *ReportOptions) error {
