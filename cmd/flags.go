@@ -48,6 +48,7 @@ type InputFlags struct {
 	EventCol    string
 	TimeCol     string
 	EventName   string
+	Amount      string
 	Where       []string
 	AssumeTZ    string
 	SourceTZ    string
@@ -71,6 +72,7 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.EventCol, "event-col", "", "Event name `column`")
 	fl.StringVar(&f.TimeCol, "time-col", "", "Timestamp `column`")
 	fl.StringVar(&f.EventName, "event-name", "", "Every row is this event (for files without an event column)")
+	fl.StringVar(&f.Amount, "amount", "", "Each row's money: a `field`, or the product of two or of one and a number (Quantity*UnitPrice)")
 	fl.StringArrayVar(&f.Where, "where", nil, "Keep rows matching `FIELD OP VALUE` (OP: = != < <= > >= ~ !~); repeatable, AND-ed")
 	fl.StringVar(&f.AssumeTZ, "assume-tz", "UTC", "`Zone` of timestamps written without one")
 	fl.StringVar(&f.SourceTZ, "source-tz", "", "`Zone` whose wall clock epoch-number times count instead of UTC (Mixpanel projects created before 2023)")
@@ -148,6 +150,13 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 		o.Where = append(o.Where, flt)
 	}
 	o.Selectors = f.selectors
+	if f.Amount != "" {
+		a, err := ingest.ParseAmount(f.Amount)
+		if err != nil {
+			return ingest.Options{}, &usageError{err}
+		}
+		o.Amount = a
+	}
 	return o, nil
 }
 
@@ -365,5 +374,19 @@ func (o *output) write(ios *IOStreams, env report.Envelope, doc report.Doc, loc 
 	for _, w := range env.Warnings {
 		fmt.Fprintln(ios.ErrOut, report.Warn(w, ios.StderrTTY && !ios.NoColor))
 	}
+	return nil
+}
+
+// needAmount checks that --amount is given for a metric that reads
+// amounts, and refers to its fields, which must be in the input.
+func (f *InputFlags) needAmount(metric string) error {
+	if f.Amount == "" {
+		return usageErrorf("%s needs --amount: the column or property holding each order's value (amount, revenue, or a product such as Quantity*UnitPrice)", metric)
+	}
+	a, err := ingest.ParseAmount(f.Amount)
+	if err != nil {
+		return &usageError{err}
+	}
+	f.refer("--amount", propertyRef, a.Fields...)
 	return nil
 }

@@ -197,6 +197,8 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	acts := map[string]*metrics.Activity{}
 	needs := make([]metrics.Needs, len(jobs))
 	events := false // some job keeps events in a Log
+	detailAll := false // some job reads details of every event
+	amounts := false
 	for i, j := range jobs {
 		n := j.metric.NeedsOf(j.settings)
 		needs[i] = n
@@ -214,6 +216,21 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 		need.Events = append(need.Events, n.Events...)
 		need.AllEvents = need.AllEvents || n.AllEvents
+		if len(n.EventProps) > 0 || n.Amounts {
+			for _, p := range n.EventProps {
+				if !slices.Contains(need.EventProps, p) {
+					need.EventProps = append(need.EventProps, p)
+				}
+			}
+			if n.Amounts {
+				if err := in.needAmount(j.metric.About().Name); err != nil {
+					return nil, 0, err
+				}
+				amounts, need.Amounts = true, true
+			}
+			detailAll = detailAll || n.AllEvents
+			need.DetailEvents = append(need.DetailEvents, n.Events...)
+		}
 		events = events || len(n.Events) > 0 || n.AllEvents
 		if n.Answers != nil {
 			if err := needAnswers(&need, in, n.Answers); err != nil {
@@ -240,6 +257,12 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			}
 		}
 	}
+	if detailAll {
+		need.DetailEvents = nil // every kept event's
+	}
+	if in.Amount != "" && !amounts && len(jobs) == 1 {
+		return nil, 0, usageErrorf("--amount: %s reads no amounts", jobs[0].metric.About().Name)
+	}
 	switch len(sinks) {
 	case 0:
 	case 1:
@@ -262,7 +285,11 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	defer finished()
 	var log *metrics.Log
 	if events {
-		log = metrics.NewLog(d.Users, d.Names, d.Events, d.FirstSeen)
+		var det *metrics.Details
+		if len(need.EventProps) > 0 || need.Amounts {
+			det = &metrics.Details{Index: d.EventDetail, Amounts: d.Amounts, Props: d.EventProps}
+		}
+		log = metrics.NewLogDetails(d.Users, d.Names, d.Events, d.FirstSeen, det)
 		d.Events = nil // the log holds them now
 		if len(in.selectors) > 0 {
 			var names []string
@@ -275,7 +302,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	for i, j := range jobs {
 		jr := j.report
 		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
-			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users}
+			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers
 		}

@@ -24,6 +24,9 @@ type Need struct {
 	// EventSources records "file:line" per kept event, for commands that
 	// validate kept events later (survey scores) and must name the line.
 	EventSources bool
+	// Amounts keeps, per kept event with details (DetailEvents), the
+	// --amount the row carries (NaN when it has none).
+	Amounts bool
 	// DetailEvents, when set, limits EventProps and EventSources to kept
 	// events of these names (survey answers among the events other metrics
 	// keep): the rest cost no memory for them.

@@ -45,7 +45,10 @@ type consumer struct {
 	stamp     uint32
 	stats     Stats
 	sources   []string
-	internal  map[string]bool
+	amounts   []float64 // Need.Amounts: per kept event with details
+	// amountSlot is the index of the amount among a row's props, or -1
+	amountSlot int
+	internal   map[string]bool
 	// identity stitching: anonymous id → the user it is linked to
 	links    map[string]*link
 	userLink []*link // per user, the last link seen: most rows repeat it
@@ -93,6 +96,10 @@ func newConsumer(opts Options) *consumer {
 		c.future = opts.Now.UnixNano()
 	}
 	c.evProps = make([][]string, len(opts.Need.EventProps))
+	c.amountSlot = -1
+	if opts.Amount != nil && opts.Need.Amounts {
+		c.amountSlot = len(opts.Need.EventProps) + len(opts.Need.UserProps)
+	}
 	c.userProps = make([][]userProp, len(opts.Need.UserProps))
 	return c
 }
@@ -366,7 +373,7 @@ func (c *consumer) internString(b []byte) string {
 
 // keepEvent keeps row r as an event of the Log, with its details (the
 // Need.EventProps values props, its file:line) when it has them.
-func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, fs *FileStats) {
+func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []byte, fs *FileStats) {
 	c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
 	if c.detailSet != nil {
 		if !c.hasDetail[eid] {
@@ -376,6 +383,9 @@ func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, fs *File
 		c.detail = append(c.detail, int32(c.details))
 	}
 	c.details++
+	if c.amountSlot >= 0 {
+		c.amounts = append(c.amounts, slotAmount(amt))
+	}
 	for j, v := range props {
 		c.evProps[j] = append(c.evProps[j], c.internString(v))
 	}
@@ -412,7 +422,8 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 				c.sinkBuf = append(c.sinkBuf, event.Event{Time: r.t, User: uid, Name: eid})
 			}
 			if c.keep[eid] {
-				c.keepEvent(r, uid, eid, b.props[r.pOff:int(r.pOff)+nEP], fs)
+				props, amt := c.eventProps(b, r)
+				c.keepEvent(r, uid, eid, props, amt, fs)
 			}
 			continue
 		}
@@ -454,7 +465,8 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.userProps[j] = up
 		}
 		if c.keep[eid] {
-			c.keepEvent(r, uid, eid, props[:nEP], fs)
+			ep, amt := c.eventProps(b, r)
+			c.keepEvent(r, uid, eid, ep, amt, fs)
 		}
 	}
 	if len(c.sinkBuf) > 0 {
@@ -501,6 +513,7 @@ func (c *consumer) finish() *Dataset {
 		Internal:     internal,
 		Stats:        c.stats,
 		EventSources: c.sources,
+		Amounts:      c.amounts,
 		EventDetail:  c.detail,
 	}
 	if d.Users == nil {

@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -30,7 +32,7 @@ type rowRec struct {
 	hID, hEx   uint64
 	lu, le     int32 // the row's user in batch.users, event in batch.names
 	link       int32 // its user and anonymous id in batch.links, or -1 (event rows under raw identities too: never linked)
-	pOff       int32
+	pOff       int32 // its props: Need.EventProps, Need.UserProps, then its --amount (amountSlot)
 	kOff, kEnd int32
 	linkOnly   bool // an identity link (user + anonymous id), not an event
 	tf         timeFlags
@@ -46,6 +48,7 @@ type batch struct {
 	names    batchSet    // the rows' event names (keyHash)
 	links    [][2][]byte // user and anonymous id of rows with both
 	props    [][]byte
+	amtBuf   []byte // the rows' amounts, 8 bytes each (amountSlot)
 	keys     []uint16
 	counts   Counts
 	skipMsgs []string
@@ -73,6 +76,7 @@ func getBatch(chunkLen int) *batch {
 	b.names.reset()
 	b.links = b.links[:0]
 	b.props = b.props[:0]
+	b.amtBuf = b.amtBuf[:0]
 	b.keys = b.keys[:0]
 	b.counts = Counts{}
 	b.skipMsgs = nil
@@ -193,4 +197,34 @@ func (c *consumer) pipeline(p *plan, o *opened, fs *FileStats) error {
 	}
 	wg.Wait()
 	return err
+}
+
+// amountSlot is a row's --amount as its last props slot: the float's 8
+// bytes (nil: the row has none). The worker parses and checks amounts, so
+// a bad one is the bad row's error, in parallel; the consumer only decodes.
+func (b *batch) amountSlot(v float64) []byte {
+	if math.IsNaN(v) {
+		return nil
+	}
+	n := len(b.amtBuf)
+	b.amtBuf = binary.LittleEndian.AppendUint64(b.amtBuf, math.Float64bits(v))
+	return b.amtBuf[n : n+8 : n+8]
+}
+
+// slotAmount decodes amountSlot's bytes (NaN: none).
+func slotAmount(s []byte) float64 {
+	if len(s) != 8 {
+		return math.NaN()
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(s))
+}
+
+// eventProps are a kept row's Need.EventProps values and its amount slot
+// (nil when amounts are not read).
+func (c *consumer) eventProps(b *batch, r *rowRec) (props [][]byte, amt []byte) {
+	props = b.props[r.pOff : int(r.pOff)+len(c.opts.Need.EventProps)]
+	if c.amountSlot >= 0 {
+		amt = b.props[int(r.pOff)+c.amountSlot]
+	}
+	return props, amt
 }

@@ -33,6 +33,8 @@ type plan struct {
 	// selectors add a row per matching row (Options.Selectors)
 	selectors []planSelector
 	props     [][]int // Need.EventProps then Need.UserProps
+	amount    *Amount // --amount, when Need.Amounts
+	amtSlots  [][]int // its fields' slots
 
 	// CSV: slot → column; JSON: trie
 	slotCol  []int
@@ -415,6 +417,12 @@ func compileSlots(opts *Options, p *plan, sl *slotter, pathsFor func(string) []s
 	p.compileSelectors(opts.Selectors, sl, pathsFor)
 	for _, name := range append(slices.Clone(opts.Need.EventProps), opts.Need.UserProps...) {
 		p.props = append(p.props, sl.slots(pathsFor(name)...))
+	}
+	if opts.Amount != nil && opts.Need.Amounts {
+		p.amount = opts.Amount
+		for _, f := range opts.Amount.Fields {
+			p.amtSlots = append(p.amtSlots, sl.slots(pathsFor(f)...))
+		}
 	}
 }
 

@@ -38,7 +38,10 @@ type Options struct {
 	EventCol  string
 	TimeCol   string
 	EventName string // every row is this event (files without an event column)
-	Where     []Filter
+	// Amount, when set with Need.Amounts, is read from every row that has
+	// it; a value that is not a number is a bad row.
+	Amount *Amount
+	Where  []Filter
 	// Selectors add, for each row they match, an event named by the
 	// selector (Selector); their names go in Need.Events to be kept.
 	Selectors []Selector
@@ -90,6 +93,9 @@ type Dataset struct {
 	EventProps map[string][]string
 	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
 	UserProps map[string][]string
+	// Amounts is the --amount per kept event with details (NaN: the row
+	// has none), with Need.Amounts; indexed like EventSources.
+	Amounts []float64
 	// EventSources is "file:line" per kept event, with Need.EventSources.
 	EventSources []string
 	// EventDetail, with Need.DetailEvents, is per kept event the index of

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"unicode/utf8"
 
 	"github.com/cespare/xxhash/v2"
@@ -13,14 +14,15 @@ type worker struct {
 	// Two workers' hot fields (slot values, scanner state) written on every
 	// row must not share a cache line: without the padding the workers'
 	// structs sit side by side and false sharing cost ~30% of CSV throughput.
-	_    [64]byte
-	p    *plan
-	csv  csvScanner
-	js   jsonScanner
-	vals [][]byte
-	hbuf []byte
-	kbuf []byte     // a user key marked as anonymous (userKey)
-	tp   timeParser // the plan's, with a day cache of this worker's own
+	_       [64]byte
+	p       *plan
+	csv     csvScanner
+	js      jsonScanner
+	vals    [][]byte
+	hbuf    []byte
+	kbuf    []byte     // a user key marked as anonymous (userKey)
+	amtVals [][]byte   // the --amount fields' values of the row
+	tp      timeParser // the plan's, with a day cache of this worker's own
 	// lines is the number of physical lines of the record being read
 	lines int
 	// the current batch's users and event names by hash
@@ -268,6 +270,21 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	b.noteTime(tf, line, tv, w.tp.naiveLoc)
 	r := rowRec{t: t, line: line, tf: tf, kOff: int32(kOff), kEnd: int32(len(b.keys)), link: -1}
+	amt := math.NaN()
+	if p.amount != nil {
+		w.amtVals = w.amtVals[:0]
+		for _, slots := range p.amtSlots {
+			w.amtVals = append(w.amtVals, first(vals, slots))
+		}
+		v, ok, msg := p.amount.value(w.amtVals)
+		if msg != "" {
+			drop()
+			return w.invalid(b, line, "", msg)
+		}
+		if ok {
+			amt = v
+		}
+	}
 	if len(user) > 0 && len(anon) > 0 && !p.rawIdentity { // raw identities are never linked
 		b.links = append(b.links, [2][]byte{user, anon})
 		r.link = int32(len(b.links) - 1)
@@ -293,6 +310,9 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	r.pOff = int32(len(b.props))
 	for _, slots := range p.props {
 		b.props = append(b.props, first(vals, slots))
+	}
+	if p.amount != nil {
+		b.props = append(b.props, b.amountSlot(amt))
 	}
 	b.rows = append(b.rows, r)
 	if len(p.selectors) > 0 {

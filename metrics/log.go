@@ -22,11 +22,29 @@ type Log struct {
 	derived   []bool  // by name id: an event selector's (see MarkDerived)
 	times     []int64
 	names     []int32
+	det       []int32 // per event, its details' index (see Details), or nil
+	amounts   []float64
+	props     map[string][]string
+}
+
+// Details are the per-event values some metrics read beside an event's
+// time and name (an order's amount, a feature's name): Index is per event
+// of the read the index of its values in Amounts and Props' lists, or -1
+// for an event without (nil Index: they run parallel to the events).
+type Details struct {
+	Index   []int32
+	Amounts []float64           // NaN: the event carries no amount
+	Props   map[string][]string // per property name
 }
 
 // NewLog groups events by user with a counting sort (O(n), stable) and
 // sorts each user's events by time, stably.
 func NewLog(users, names []string, events []Event, firstSeen []int64) *Log {
+	return NewLogDetails(users, names, events, firstSeen, nil)
+}
+
+// NewLogDetails is NewLog keeping each event's details (nil: none).
+func NewLogDetails(users, names []string, events []Event, firstSeen []int64, det *Details) *Log {
 	l := &Log{Users: users, Names: names, FirstSeen: firstSeen}
 	n := len(users)
 	l.start = make([]int32, n+1)
@@ -38,12 +56,23 @@ func NewLog(users, names []string, events []Event, firstSeen []int64) *Log {
 	}
 	l.times = make([]int64, len(events))
 	l.names = make([]int32, len(events))
+	if det != nil {
+		l.det = make([]int32, len(events))
+		l.amounts, l.props = det.Amounts, det.Props
+	}
 	next := slices.Clone(l.start[:n])
-	for _, e := range events {
+	for k, e := range events {
 		i := next[e.User]
 		next[e.User]++
 		l.times[i] = e.Time
 		l.names[i] = e.Name
+		if det != nil {
+			if det.Index != nil {
+				l.det[i] = det.Index[k]
+			} else {
+				l.det[i] = int32(k)
+			}
+		}
 	}
 	for u := 0; u < n; u++ {
 		lo, hi := l.start[u], l.start[u+1]
@@ -72,8 +101,45 @@ func NewLog(users, names []string, events []Event, firstSeen []int64) *Log {
 		}
 		copy(ts, nt)
 		copy(l.names[lo:hi], nn)
+		if l.det != nil {
+			nd := make([]int32, len(ts))
+			for i, j := range idx {
+				nd[i] = l.det[lo+j]
+			}
+			copy(l.det[lo:hi], nd)
+		}
 	}
 	return l
+}
+
+// Details returns, parallel to Events(u), each event's index for Amount
+// and Prop (-1: it has none), or nil when the log keeps no details.
+func (l *Log) Details(u int32) []int32 {
+	if l.det == nil {
+		return nil
+	}
+	return l.det[l.start[u]:l.start[u+1]]
+}
+
+// Amount is the amount of the event whose details are at d (Details), and
+// whether it carries one.
+func (l *Log) Amount(d int32) (float64, bool) {
+	if d < 0 || int(d) >= len(l.amounts) {
+		return 0, false
+	}
+	if v := l.amounts[d]; v == v { // NaN: none
+		return v, true
+	}
+	return 0, false
+}
+
+// Prop is property name's value on the event whose details are at d, or "".
+func (l *Log) Prop(name string, d int32) string {
+	vs := l.props[name]
+	if d < 0 || int(d) >= len(vs) {
+		return ""
+	}
+	return vs[d]
 }
 
 // MarkDerived marks the names that are event selectors': their events

@@ -34,6 +34,12 @@ type Needs struct {
 	Events []string
 	// AllEvents keeps every event in the Log.
 	AllEvents bool
+	// EventProps are properties whose values the Log keeps per event of
+	// Events (or of every event, with AllEvents): Log.Prop.
+	EventProps []string
+	// Amounts keeps each such event's --amount (Log.Amount); the command
+	// then needs --amount.
+	Amounts bool
 	// Activity, when set, asks for per-user active days with this
 	// configuration (the engine fills Loc and ActiveEvents).
 	Activity *ActivityConfig
@@ -67,6 +73,7 @@ type Run struct {
 	By       string   // --by field, or ""
 	AsOf     string   // as_of in RFC 3339, in Loc
 	UserIDs  []string // each user index's id, for per-user rows
+	Amount   string   // --amount as given, for metrics with Needs.Amounts
 }
 
 // UserID is user u's id.
