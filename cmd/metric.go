@@ -196,7 +196,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	var sinks event.Tee
 	acts := map[string]*metrics.Activity{}
 	needs := make([]metrics.Needs, len(jobs))
-	events := false // some job keeps events in a Log
+	events := false    // some job keeps events in a Log
 	detailAll := false // some job reads details of every event
 	amounts := false
 	for i, j := range jobs {
