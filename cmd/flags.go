@@ -390,3 +390,12 @@ func (f *InputFlags) needAmount(metric string) error {
 	f.refer("--amount", propertyRef, a.Fields...)
 	return nil
 }
+
+// noAmount refuses --amount on a command that reads none, rather than
+// ignoring it.
+func (f *InputFlags) noAmount(command string) error {
+	if f.Amount != "" {
+		return usageErrorf("--amount: %s reads no amounts (revenue and clv do)", command)
+	}
+	return nil
+}

@@ -90,6 +90,9 @@ func runInit(opts *InitOptions) error {
 			return usageErrorf("%s exists: give --force to overwrite it", opts.Output)
 		}
 	}
+	if err := opts.Input.noAmount("init"); err != nil {
+		return err
+	}
 	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{AllEvents: true, PropertyStats: true, EventProps: scoreProps}, nil, nil)
 	if err != nil {
 		return surveyHint(err, &opts.Input, opts.Args)

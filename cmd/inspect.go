@@ -116,6 +116,9 @@ func runInspect(opts *InspectOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := opts.Input.noAmount("inspect"); err != nil {
+		return err
+	}
 	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{PropertyStats: true}, nil, nil)
 	if err != nil {
 		return err

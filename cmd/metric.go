@@ -260,8 +260,10 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	if detailAll {
 		need.DetailEvents = nil // every kept event's
 	}
-	if in.Amount != "" && !amounts && len(jobs) == 1 {
-		return nil, 0, usageErrorf("--amount: %s reads no amounts", jobs[0].metric.About().Name)
+	if !amounts && len(jobs) == 1 {
+		if err := in.noAmount(jobs[0].metric.About().Name); err != nil {
+			return nil, 0, err
+		}
 	}
 	switch len(sinks) {
 	case 0:
