@@ -19,6 +19,8 @@ type userProp struct {
 	t   int64
 	v   string
 	set bool
+	// mixed: the user's rows carry more than one value (Dataset.UserPropsMixed)
+	mixed bool
 }
 
 type consumer struct {
@@ -339,9 +341,14 @@ func (c *consumer) remap(newID []int32, n int) {
 		out := make([]userProp, n)
 		for old, p := range up {
 			u := newID[old]
-			if p.set && (!out[u].set || p.t < out[u].t) {
+			if !p.set {
+				continue
+			}
+			mixed := p.mixed || out[u].mixed || out[u].set && out[u].v != p.v
+			if !out[u].set || p.t < out[u].t {
 				out[u] = p
 			}
+			out[u].mixed = mixed
 		}
 		c.userProps[j] = out
 	}
@@ -459,8 +466,17 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			for int(uid) >= len(up) {
 				up = append(up, userProp{})
 			}
-			if s := &up[uid]; !s.set || r.t < s.t {
+			switch s := &up[uid]; {
+			case !s.set:
 				*s = userProp{t: r.t, v: c.internString(v), set: true}
+			case string(v) == s.v:
+				if r.t < s.t {
+					s.t = r.t
+				}
+			case r.t < s.t:
+				*s = userProp{t: r.t, v: c.internString(v), set: true, mixed: true}
+			default:
+				s.mixed = true
 			}
 			c.userProps[j] = up
 		}
@@ -553,12 +569,14 @@ func (c *consumer) finish() *Dataset {
 		d.EventProps[name] = c.evProps[j]
 	}
 	d.UserProps = map[string][]string{}
+	d.UserPropsMixed = map[string][]bool{}
 	for j, name := range c.opts.Need.UserProps {
 		vals := make([]string, len(c.users.names))
+		mixed := make([]bool, len(c.users.names))
 		for u, s := range c.userProps[j] {
-			vals[u] = s.v
+			vals[u], mixed[u] = s.v, s.mixed
 		}
-		d.UserProps[name] = vals
+		d.UserProps[name], d.UserPropsMixed[name] = vals, mixed
 	}
 	return d
 }

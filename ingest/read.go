@@ -93,6 +93,10 @@ type Dataset struct {
 	EventProps map[string][]string
 	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
 	UserProps map[string][]string
+	// UserPropsMixed holds, per Need.UserProps name, per user whether the
+	// user's rows carried more than one distinct non-empty value (a user
+	// seen in several experiment variants).
+	UserPropsMixed map[string][]bool
 	// Amounts is the --amount per kept event with details (NaN: the row
 	// has none), with Need.Amounts; indexed like EventSources.
 	Amounts []float64

@@ -575,3 +575,43 @@ func TestReadDuplicateMakesNoUser(t *testing.T) {
 		}
 	}
 }
+
+// A user whose rows carry two different values of a property is marked
+// mixed (an experiment's user seen in two variants), whichever order the
+// rows come in; repeating one value, or rows without it, is not mixed. An
+// anonymous id merged into its user brings its values along.
+func TestReadUserPropsMixed(t *testing.T) {
+	data := `user_id,anonymous_id,event,timestamp,variant
+u1,,signup,2024-01-02T00:00:00Z,b
+u1,,view,2024-01-01T00:00:00Z,a
+u2,,signup,2024-01-01T00:00:00Z,a
+u2,,view,2024-01-02T00:00:00Z,
+u2,,view,2024-01-03T00:00:00Z,a
+u3,,signup,2024-01-01T00:00:00Z,a
+u3,,view,2024-01-02T00:00:00Z,c
+u5,,signup,2024-01-01T00:00:00Z,
+,x4,view,2024-01-01T00:00:00Z,b
+u4,x4,signup,2024-01-02T00:00:00Z,a
+`
+	d := mustRead(t, "v.csv", data, Options{Need: Need{AllEvents: true, UserProps: []string{"variant"}}})
+	got := map[string]string{}
+	for u, name := range d.Users {
+		got[name] = fmt.Sprintf("%s %v", d.UserProps["variant"][u], d.UserPropsMixed["variant"][u])
+	}
+	want := map[string]string{"u1": "a true", "u2": "a false", "u3": "a true", "u4": "a false", "u5": " false"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("first value and mixed per user (-want +got)\n%s", diff)
+	}
+	seg := `{"type":"track","event":"view","messageId":"m1","anonymousId":"x4","timestamp":"2024-01-01T00:00:00Z","properties":{"variant":"b"}}
+{"type":"track","event":"signup","messageId":"m2","anonymousId":"x4","userId":"u4","timestamp":"2024-01-02T00:00:00Z","properties":{"variant":"a"}}
+{"type":"track","event":"signup","messageId":"m3","userId":"u6","timestamp":"2024-01-02T00:00:00Z","properties":{"variant":"a"}}
+`
+	d = mustRead(t, "s.jsonl", seg, Options{Need: Need{AllEvents: true, UserProps: []string{"variant"}}})
+	got = map[string]string{}
+	for u, name := range d.Users {
+		got[name] = fmt.Sprintf("%s %v", d.UserProps["variant"][u], d.UserPropsMixed["variant"][u])
+	}
+	if diff := cmp.Diff(map[string]string{"u4": "b true", "u6": "a false"}, got); diff != "" {
+		t.Errorf("stitched: first value and mixed per user (-want +got)\n%s", diff)
+	}
+}
