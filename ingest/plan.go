@@ -33,6 +33,10 @@ type plan struct {
 	// selectors add a row per matching row (Options.Selectors)
 	selectors []planSelector
 	props     [][]int // Need.EventProps then Need.UserProps
+	// table, under --user-key, re-keys every row's user id; tableCols are
+	// the table's columns each row then adds to its props (consumer.tableProps)
+	table     *UserTable
+	tableCols []int
 
 	// CSV: slot → column; JSON: trie
 	slotCol  []int
