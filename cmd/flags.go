@@ -58,10 +58,17 @@ type InputFlags struct {
 	Quiet       bool
 	// AllowMissing turns names missing from the input into warnings.
 	AllowMissing bool
+	// A users table (cmd/users.go): --users, --users-join, --user-key,
+	// --users-where.
+	Users      string
+	UsersJoin  string
+	UserKey    string
+	UsersWhere []string
 
 	refs      []nameRef         // names the command was given (refer)
 	selectors []ingest.Selector // the event selectors among them (select)
 	missing   []report.Warning  // the missing ones, with --allow-missing
+	users     usersState        // the users table and --users-where (users.go)
 }
 
 func (f *InputFlags) add(cmd *cobra.Command) {
@@ -81,6 +88,7 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	enumFlag(cmd, &f.Identity, "identity", "stitch", []string{"stitch", "raw"}, "Merge anonymous ids into the user they are linked to, or keep them apart")
 	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress on stderr")
 	fl.BoolVar(&f.AllowMissing, "allow-missing", false, "Warn, instead of failing, when an event or field named in a flag is not in the input")
+	f.addUsers(cmd)
 	cmd.MarkFlagsMutuallyExclusive("event-col", "event-name")
 	_ = cmd.RegisterFlagCompletionFunc("assume-tz", completeZones)
 	_ = cmd.RegisterFlagCompletionFunc("source-tz", completeZones)
@@ -157,6 +165,9 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 		}
 		o.Amount = a
 	}
+	if err := f.usersOptions(&o); err != nil {
+		return ingest.Options{}, err
+	}
 	return o, nil
 }
 
@@ -194,6 +205,7 @@ func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need, since
 	if err := f.checkNames(d, ins, opts, args); err != nil {
 		return nil, err
 	}
+	f.keepUsers(d)
 	return d, nil
 }
 
@@ -295,6 +307,7 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 		}
 	}
 	ws = append(ws, sameFileWarnings(d.Stats.SameFiles(), "events")...)
+	ws = append(ws, f.usersWarnings(d)...)
 	if n := d.Stats.Future; n > 0 {
 		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(
 			"%s events are dated after the time of this run (the latest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",

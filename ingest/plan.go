@@ -35,6 +35,10 @@ type plan struct {
 	props     [][]int // Need.EventProps then Need.UserProps
 	amount    *Amount // --amount, when Need.Amounts
 	amtSlots  [][]int // its fields' slots
+	// table, under --user-key, re-keys every row's user id; tableCols are
+	// the table's columns each row then adds to its props (consumer.tableProps)
+	table     *UserTable
+	tableCols []int
 
 	// CSV: slot → column; JSON: trie
 	slotCol  []int

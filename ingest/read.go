@@ -64,6 +64,11 @@ type Options struct {
 	// Now is the time of reading: events dated after it are counted in
 	// Stats.Future. Zero: not counted.
 	Now time.Time
+	// Users, when set, is a table of user properties (--users): the
+	// Need.UserProps it has columns for are its values, whatever the events
+	// carry; with its KeyCol (--user-key) every user id is replaced by its
+	// row's key as it is read.
+	Users *UserTable
 }
 
 // Need declares what a command uses, so that nothing else is kept. It is
@@ -107,7 +112,9 @@ type Dataset struct {
 	FirstSeen, LastSeen []int64
 	// Internal lists the event names read that are not user activity.
 	Internal []string
-	Stats    Stats
+	// Table is Options.Users, joined.
+	Table *UserTable
+	Stats Stats
 }
 
 // Stats describes what was read.
@@ -149,6 +156,9 @@ type Stats struct {
 	// SkipSamples are the first few messages of skipped rows.
 	SkipSamples []string
 	Identity    IdentityStats
+	// NotInTable counts the users that Options.Users has no row for: their
+	// table properties are empty.
+	NotInTable int64
 }
 
 // IdentityStats says how anonymous ids were resolved.
@@ -309,6 +319,14 @@ func (c *consumer) readInput(in Input) error {
 		return err
 	}
 	p.format = f
+	if t := c.table; t != nil {
+		if err := t.resolve(p.mapping.User.Paths); err != nil {
+			return err
+		}
+		if t.key >= 0 {
+			p.table, p.tableCols = t, c.tableCols
+		}
+	}
 	fs.Format = name
 	if p.sep != 0 {
 		fs.Delimiter = string(p.sep)

@@ -205,6 +205,15 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		drop()
 		return true
 	}
+	row := int32(-1) // the user's row of the users table, under --user-key
+	if t := p.table; t != nil && len(user) > 0 {
+		key, r, ok := t.rekey(user)
+		if !ok {
+			drop()
+			return w.invalid(b, line, p.mapping.User.Column(), t.notInTable(user))
+		}
+		user, row = key, r
+	}
 	if p.vendor != nil && p.vendor.LinksOnly {
 		drop()
 		w.link(b, user, anon, line)
@@ -310,6 +319,13 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	r.pOff = int32(len(b.props))
 	for _, slots := range p.props {
 		b.props = append(b.props, first(vals, slots))
+	}
+	for _, col := range p.tableCols {
+		var v []byte
+		if row >= 0 {
+			v = bytesOf(p.table.cell(row, col))
+		}
+		b.props = append(b.props, v)
 	}
 	if p.amount != nil {
 		b.props = append(b.props, b.amountSlot(amt))
