@@ -124,6 +124,9 @@ func readSurveyFiles(ios *IOStreams, in *InputFlags, r *ReportFlags, args []stri
 	if err := in.noUsersForSurveyFiles(); err != nil {
 		return nil, err
 	}
+	if (in.Delimiter != "" && in.Delimiter != "auto") || in.Header == "none" {
+		return nil, usageErrorf("--delimiter and --header none are for event exports; a survey file is read as its tool exports it (CSV or TSV with a header row)")
+	}
 	ins, err := in.inputs(args, ios.In)
 	if err != nil {
 		return nil, err

@@ -90,6 +90,7 @@ type InspectFile struct {
 	Format      string         `json:"format"`
 	Compression string         `json:"compression"`
 	Delimiter   string         `json:"delimiter,omitempty"`
+	Header      string         `json:"header,omitempty"` // "none": the columns were named with --columns
 	Vendor      string         `json:"vendor"`
 	Detected    string         `json:"detected"`
 	Mapping     ingest.Mapping `json:"mapping"`
@@ -176,7 +177,7 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 	r.Vendor, r.Format = sum.Vendor, sum.Format
 	for _, f := range d.Stats.Files {
 		r.Files = append(r.Files, InspectFile{
-			Path: f.Name, Format: f.Format, Compression: f.Compression, Delimiter: f.Delimiter,
+			Path: f.Name, Format: f.Format, Compression: f.Compression, Delimiter: f.Delimiter, Header: headerOf(f),
 			Vendor: f.Vendor, Detected: f.Detected, Mapping: f.Mapping, Rows: f.Rows, Kept: f.Events, Skipped: f.Skipped,
 			Duplicates: f.Duplicates, Filtered: f.Filtered, MissingUser: f.MissingUser,
 		})
@@ -205,12 +206,26 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 	return r
 }
 
+// headerOf is an input file's "header": none when it has no header row.
+func headerOf(f ingest.FileStats) string {
+	if f.NoHeader {
+		return "none"
+	}
+	return ""
+}
+
 func inspectDoc(r InspectResult) report.Doc {
 	doc := report.Doc{Title: "Input"}
 	for _, f := range r.Files {
 		form := f.Format
-		if f.Delimiter != "" && f.Delimiter != "," && f.Delimiter != "\t" {
+		switch {
+		case f.Delimiter == ingest.Whitespace:
+			form = "whitespace-separated text"
+		case f.Delimiter != "" && f.Delimiter != "," && f.Delimiter != "\t":
 			form += fmt.Sprintf(" (%q-separated)", f.Delimiter)
+		}
+		if f.Header == "none" {
+			form += ", no header row (--columns)"
 		}
 		if f.Compression != "" {
 			form += ", " + f.Compression

@@ -41,7 +41,13 @@ type Options struct {
 	// Amount, when set with Need.Amounts, is read from every row that has
 	// it; a value that is not a number is a bad row.
 	Amount *Amount
-	Where  []Filter
+	// Delimiter overrides the separator sniffed from delimited text: ",",
+	// "\t", ";", "|" or Whitespace (ParseDelimiter); "" sniffs.
+	Delimiter string
+	// Columns, when set, name the columns of delimited text without a
+	// header row: every line is data (--header none --columns).
+	Columns []string
+	Where   []Filter
 	// Selectors add, for each row they match, an event named by the
 	// selector (Selector); their names go in Need.Events to be kept.
 	Selectors []Selector
@@ -201,9 +207,10 @@ func (c *Counts) add(o Counts) {
 // FileStats describes one input.
 type FileStats struct {
 	Name        string
-	Format      string // csv, tsv, jsonl, json
+	Format      string // csv, tsv, whitespace, jsonl, json
 	Compression string // gzip or ""
-	Delimiter   string
+	Delimiter   string // its separator, or Whitespace
+	NoHeader    bool   // no header row: the columns are Options.Columns
 	Vendor      string
 	// Detected says why the vendor was chosen (or that none matched).
 	Detected string
@@ -269,6 +276,9 @@ func Read(inputs []Input, opts Options) (*Dataset, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if err := CheckColumns(opts.Columns); err != nil {
+		return nil, fmt.Errorf("--columns: %w", err)
+	}
 	c := newConsumer(opts)
 	for _, in := range inputs {
 		if err := eachInput(in, c.readInput); err != nil {
@@ -296,6 +306,9 @@ func (c *consumer) readInput(in Input) error {
 		return fmt.Errorf("%s: %w", in.Name, err)
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
+		if len(c.opts.Columns) > 0 {
+			return fmt.Errorf("%s: empty file: expected events", in.Name)
+		}
 		return fmt.Errorf("%s: empty file: expected a header row and events", in.Name)
 	}
 	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic", Content: o.content}
@@ -308,6 +321,9 @@ func (c *consumer) readInput(in Input) error {
 	}
 	name, sep, err := inputFormat(in.Name, head, forced)
 	if err != nil {
+		return err
+	}
+	if name, sep, err = c.opts.delimitedAs(in.Name, name, sep); err != nil {
 		return err
 	}
 	f := recordFormat(name)
@@ -328,9 +344,13 @@ func (c *consumer) readInput(in Input) error {
 		}
 	}
 	fs.Format = name
-	if p.sep != 0 {
+	switch {
+	case p.sep != 0:
 		fs.Delimiter = string(p.sep)
+	case name == "whitespace":
+		fs.Delimiter = Whitespace
 	}
+	fs.NoHeader = p.headerless
 	if _, err := o.r.Discard(p.headerLen); err != nil {
 		return fmt.Errorf("%s: %w", in.Name, err)
 	}
