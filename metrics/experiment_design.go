@@ -259,15 +259,18 @@ func RequiredNPerArm(p1, p2, alpha, power float64) (int64, float64, error) {
 
 // The decisions of an experiment's comparison.
 const (
-	DecisionWinner        = "winner"
-	DecisionLoser         = "loser"
-	DecisionNoDifference  = "no_significant_difference"
-	DecisionInconclusive  = "inconclusive"
-	WarnTestCIDisagree    = "test_and_interval_disagree"
-	WarnSampleRatio       = "sample_ratio_mismatch"
-	WarnUnderpowered      = "underpowered"
+	DecisionWinner       = "winner"
+	DecisionLoser        = "loser"
+	DecisionNoDifference = "no_significant_difference"
+	DecisionInconclusive = "inconclusive"
+	WarnTestCIDisagree   = "test_and_interval_disagree"
+	WarnSampleRatio      = "sample_ratio_mismatch"
+	WarnUnderpowered     = "underpowered"
+)
+
+const (
 	defaultDecisionAlpha  = 0.05
-	decisionPrintedDigits = 4
+	decisionPrintedDigits = 4 // significant digits of p and bounds in a reason
 )
 
 // DecisionSettings are what the decision needs besides the comparison.

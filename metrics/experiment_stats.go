@@ -70,9 +70,9 @@ const (
 const FisherMinExpected = 5.0
 
 // ProportionSettings choose the test and the difference interval; zero
-// values mean the defaults (pooled z, Newcombe).
+// values mean the defaults (95%, pooled z, Newcombe).
 type ProportionSettings struct {
-	Level  float64 // confidence level of the intervals, e.g. 0.95
+	Level  float64 // confidence level of the intervals
 	Test   string  // PropTestZ, PropTestZUnpooled or PropTestFisher
 	DiffCI string  // DiffCINewcombe or DiffCIWald
 }
@@ -88,6 +88,9 @@ func CompareProportions(a, b Counts, s ProportionSettings) (Comparison, error) {
 		return c, err
 	}
 	c.Test = test
+	if s.Level == 0 {
+		s.Level = 0.95
+	}
 	if a.N <= 0 || b.N <= 0 {
 		c.Warnings = append(c.Warnings, Warning{Code: "empty_denominator",
 			Message: "a group has no users, so there is nothing to compare"})

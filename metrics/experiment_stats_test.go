@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Reference values: METRICS vectors V8 and V9 where named; the rest from
+// Reference values: the worked examples V8 and V9 (docs/metrics.md) where named; the rest from
 // SciPy 1.10 (scipy.stats.fisher_exact, scipy.stats.norm,
 // scipy.stats.ttest_ind_from_stats(equal_var=False), scipy.stats.t.ppf),
 // with the Wilson, Newcombe and Katz formulas written out in plain Python.
@@ -140,6 +140,12 @@ func TestCompareProportionsEdges(t *testing.T) {
 	if !errors.As(err, &u) {
 		t.Errorf("unknown test: %v, want a usage error", err)
 	}
+	// Zero settings are the defaults: 95%, pooled z, Newcombe (V8).
+	c, _ = CompareProportions(Counts{200, 2000}, Counts{250, 2000}, ProportionSettings{})
+	if c.Test != TestUsedZ || c.Diff.CI.Method != DiffCINewcombe || c.Diff.CI.Level != 0.95 {
+		t.Errorf("defaults: %+v", c)
+	}
+	check(t, "default newcombe low", c.Diff.CI.Low, 0.00541033906700095, 1e-9)
 	// V8 Wald interval on the unpooled SE.
 	d := DiffCI(Counts{200, 2000}, Counts{250, 2000}, 0.95, DiffCIWald)
 	check(t, "wald low", d.CI.Low, 0.00543100855465603, 1e-9)
@@ -147,6 +153,10 @@ func TestCompareProportionsEdges(t *testing.T) {
 	// V8 χ² without Yates equals z².
 	z, _ := pooledZ(200, 2000, 250, 2000)
 	check(t, "chi2", z*z, 6.25978090766823, 1e-9)
+	// V9: the z test Fisher replaces.
+	z, _ = pooledZ(1, 10, 6, 10)
+	check(t, "V9 z", z, 2.34403615469248, 1e-9)
+	check(t, "V9 z p", normalP(z), 0.0190763221017785, 1e-9)
 	check(t, "V8 expected", MinExpected(Counts{200, 2000}, Counts{250, 2000}), 225, 1e-12)
 	check(t, "V9 expected", MinExpected(Counts{1, 10}, Counts{6, 10}), 3.5, 1e-12)
 }
