@@ -242,8 +242,10 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
 			return nil, 0, err
 		}
-		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
-			need.UserProps = append(need.UserProps, by)
+		for _, p := range append([]string{j.report.By}, n.UserProps...) {
+			if p != "" && !slices.Contains(need.UserProps, p) {
+				need.UserProps = append(need.UserProps, p)
+			}
 		}
 		if n.Activity != nil {
 			cfg := *n.Activity
@@ -307,6 +309,12 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers
+		}
+		if ps := needs[i].UserProps; len(ps) > 0 {
+			run.UserProps = map[string]metrics.UserValues{}
+			for _, p := range ps {
+				run.UserProps[p] = metrics.UserValues{Values: d.UserProps[p], Mixed: d.UserPropsMixed[p]}
+			}
 		}
 		if err := j.metric.PrepareRun(run, j.settings); err != nil {
 			if ue := (*metrics.UsageError)(nil); errors.As(err, &ue) {

@@ -123,6 +123,7 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 	for _, m := range metrics.Registry {
 		root.AddCommand(NewCmdMetric(ios, m, nil))
 	}
+	root.AddCommand(NewCmdCompare(ios, nil))
 	markRunErrors(root)
 	return root
 }

@@ -357,6 +357,7 @@ curve never falls below 50%).`,
 		return Activation(r.Log, users, activationParams(r, s))
 	},
 	Users:    activationUsers,
+	Outcome:  activationOutcome,
 	Warnings: func(a ActivationResult) []Warning { return a.Warnings },
 	Params: func(_ *Run, s *ActivationSettings) any {
 		return struct {

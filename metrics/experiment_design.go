@@ -279,6 +279,9 @@ type DecisionSettings struct {
 	SRMPassed     bool    // the sample-ratio check passed
 	Underpowered  bool    // some group is below the planned size (--mde)
 	LowerIsBetter bool    // a drop is the good direction (time to value, tickets)
+	// Format writes a bound of the difference interval in the reason
+	// (nil: 4 significant digits).
+	Format func(float64) string
 }
 
 // Decision is the verdict on one comparison, with the reason in words.
@@ -314,6 +317,9 @@ func Decide(c Comparison, s DecisionSettings) Decision {
 	above, below := ci.Low > 0, ci.High < 0
 	pText := strconv.FormatFloat(*p, 'g', decisionPrintedDigits, 64)
 	ciText := fmt.Sprintf("[%.*g, %.*g]", decisionPrintedDigits, ci.Low, decisionPrintedDigits, ci.High)
+	if s.Format != nil {
+		ciText = "[" + s.Format(ci.Low) + ", " + s.Format(ci.High) + "]"
+	}
 	if !s.SRMPassed {
 		d.Warnings = append(d.Warnings, Warning{Code: WarnSampleRatio,
 			Message: "the groups' sizes do not match the intended split; find out why before reading any result"})

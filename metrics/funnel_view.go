@@ -143,6 +143,7 @@ mean of the two middle values) over the users reaching the step.`,
 	Compute: func(r *Run, s *FunnelSettings, users []int32) FunnelResult {
 		return Funnel(r.Log, users, funnelParams(r, s))
 	},
+	Outcome: funnelOutcome,
 	Users: func(r *Run, s *FunnelSettings, users []int32) report.Table {
 		p := funnelParams(r, s)
 		var us []stepUser
@@ -248,6 +249,7 @@ Starters (or signups) whose window is not complete at --as-of are censored.`,
 	Compute: func(r *Run, s *OnboardingSettings, users []int32) OnboardingResult {
 		return Onboarding(r.Log, users, onboardingParams(r, s))
 	},
+	Outcome: onboardingOutcome,
 	Users: func(r *Run, s *OnboardingSettings, users []int32) report.Table {
 		p := onboardingParams(r, s)
 		var us []stepUser

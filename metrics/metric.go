@@ -26,6 +26,9 @@ type Info struct {
 	FlagUsage map[string]string
 	// Exclusive are groups of flags of which at most one may be given.
 	Exclusive [][]string
+	// CompareFlags are the flags of compare that the metric's Outcome
+	// reads besides its own settings ("offset": retention's offset).
+	CompareFlags []string
 }
 
 // Needs is what a metric reads.
@@ -43,6 +46,10 @@ type Needs struct {
 	// Activity, when set, asks for per-user active days with this
 	// configuration (the engine fills Loc and ActiveEvents).
 	Activity *ActivityConfig
+	// UserProps are user properties the metric reads: each user's first
+	// seen value, as --by reads it, and whether the user was seen with
+	// several (Run.UserProps).
+	UserProps []string
 	// Refs are the event and property names the settings give, by flag:
 	// each must be in the input (docs/formats.md#bad-input).
 	Refs []Ref
@@ -74,6 +81,15 @@ type Run struct {
 	AsOf     string   // as_of in RFC 3339, in Loc
 	UserIDs  []string // each user index's id, for per-user rows
 	Amount   string   // --amount as given, for metrics with Needs.Amounts
+	// UserProps are the user properties of Needs.UserProps.
+	UserProps map[string]UserValues
+}
+
+// UserValues are one user property's values: per user the first seen
+// ("" for none), and whether the user's rows carried several.
+type UserValues struct {
+	Values []string
+	Mixed  []bool
 }
 
 // UserID is user u's id.
@@ -120,6 +136,10 @@ type Def[S any, R any] struct {
 	// without --by) and adds the segment column, then once with nil units
 	// for the rows no unit holds (survey answers left out of every figure).
 	Users func(*Run, *S, []int32) report.Table
+	// Outcome, when set, makes the metric comparable between groups of
+	// users (uptake compare): each unit's outcome as the metric counts it
+	// over units (metrics/outcome.go).
+	Outcome func(*Run, *S, OutcomeOptions, []int32) (Outcome, error)
 	// Headline is the result in one line, for a report's section
 	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
 	// nil: the view's title and its first summary line.
@@ -145,6 +165,12 @@ type Metric interface {
 	// FigurePath checks that a figure path (metrics/figure.go) names a
 	// number of the result.
 	FigurePath(path string) error
+	// ParamsOf are the settings as the JSON envelope spells them.
+	ParamsOf(r *Run, s any) any
+	// Comparable says whether compare can compare groups on the metric
+	// (Def.Outcome), and OutcomeOf computes the units' outcomes.
+	Comparable() bool
+	OutcomeOf(r *Run, s any, o OutcomeOptions, units []int32) (Outcome, error)
 }
 
 // Result is a metric's computed output, ready to render.
@@ -208,6 +234,21 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 }
 
 func (d *Def[S, R]) HasUserRows() bool { return d.Users != nil }
+
+func (d *Def[S, R]) Comparable() bool { return d.Outcome != nil }
+
+func (d *Def[S, R]) ParamsOf(r *Run, s any) any {
+	if d.Params == nil {
+		return s
+	}
+	return d.Params(r, s.(*S))
+}
+
+// OutcomeOf panics for a metric that is not Comparable: compare checks
+// that first.
+func (d *Def[S, R]) OutcomeOf(r *Run, s any, o OutcomeOptions, units []int32) (Outcome, error) {
+	return d.Outcome(r, s.(*S), o, units)
+}
 
 func (d *Def[S, R]) UserRows(r *Run, s any, all []int32, segs []Segment) (report.Table, bool) {
 	if d.Users == nil {

@@ -36,6 +36,7 @@ type retentionUser struct {
 	user    int32
 	status  string // counted, no_start, out_of_range
 	cohort  string
+	anchor  int64 // the cohort's start event (counted users)
 	offsets []int8
 }
 
@@ -87,22 +88,27 @@ func (p RetentionParams) unit() int64 {
 	return int64(24 * time.Hour)
 }
 
+// column is what offset k means.
+func (p RetentionParams) column(k int) string {
+	unit := p.unit()
+	switch {
+	case p.Elapsed && p.Unbounded:
+		return fmt.Sprintf("[%s, as_of) after the anchor", FormatDuration(time.Duration(int64(k)*unit)))
+	case p.Elapsed:
+		return fmt.Sprintf("[%s, %s) after the anchor", FormatDuration(time.Duration(int64(k)*unit)), FormatDuration(time.Duration(int64(k+1)*unit)))
+	case p.Unbounded:
+		return fmt.Sprintf("%s cohort+%d or later", p.Cal.Period, k)
+	}
+	return fmt.Sprintf("%s cohort+%d", p.Cal.Period, k)
+}
+
 // Retention computes the cohort retention table of users.
 func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 	n := p.Periods + 1
 	res := RetentionResult{Cohorts: []RetentionCohort{}, Warnings: []Warning{}}
 	unit := p.unit()
 	for k := 0; k < n; k++ {
-		w := fmt.Sprintf("%s cohort+%d", p.Cal.Period, k)
-		switch {
-		case p.Elapsed && p.Unbounded:
-			w = fmt.Sprintf("[%s, as_of) after the anchor", FormatDuration(time.Duration(int64(k)*unit)))
-		case p.Elapsed:
-			w = fmt.Sprintf("[%s, %s) after the anchor", FormatDuration(time.Duration(int64(k)*unit)), FormatDuration(time.Duration(int64(k+1)*unit)))
-		case p.Unbounded:
-			w = fmt.Sprintf("%s cohort+%d or later", p.Cal.Period, k)
-		}
-		res.Columns = append(res.Columns, RetentionColumn{Offset: k, Window: w})
+		res.Columns = append(res.Columns, RetentionColumn{Offset: k, Window: p.column(k)})
 	}
 	type acc struct {
 		size               int64
@@ -120,7 +126,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		r.size++
 		var o retentionUser
 		if p.each != nil {
-			o = retentionUser{user: int32(u), status: "counted", cohort: p.Cal.Label(p.Cal.PeriodStart(cohort)), offsets: make([]int8, n)}
+			o = retentionUser{user: int32(u), status: "counted", cohort: p.Cal.Label(p.Cal.PeriodStart(cohort)), anchor: anchor, offsets: make([]int8, n)}
 		}
 		clear(mark)
 		last := -1 // furthest offset with a return

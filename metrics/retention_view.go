@@ -95,6 +95,7 @@ summary row.`,
       --where 'InvoiceNo !~ ^C' --where 'Quantity > 0' --where 'CustomerID != ""'
   uptake retention --demo --format json | jq '.result.summary[] | {offset, rate: .rate.value}'`,
 		ActiveEvents: true,
+		CompareFlags: []string{"offset"},
 	},
 	Defaults: func() RetentionSettings {
 		return RetentionSettings{Period: "week", WeekSettings: NewWeeks(), Periods: 8, Cohort: "first-time", Mode: "exact", WindowMode: "calendar"}
@@ -118,6 +119,7 @@ summary row.`,
 		return Retention(r.Activity, users, retentionParams(r, s))
 	},
 	Users:    retentionUsers,
+	Outcome:  retentionOutcome,
 	Warnings: func(x RetentionResult) []Warning { return x.Warnings },
 	Params: func(_ *Run, s *RetentionSettings) any {
 		return struct {

@@ -140,6 +140,8 @@ type survey[S any, F any] struct {
 	// view says how figures read: summary lines, trend/segment columns
 	// and cells, and the distribution.
 	view surveyView[F]
+	// outcome, when set, makes the metric comparable (Def.Outcome).
+	outcome func(*Run, *S, OutcomeOptions, []int32) (Outcome, error)
 }
 
 func surveyMetric[S any, F any](k survey[S, F]) *Def[S, SurveyResult[F]] {
@@ -168,6 +170,7 @@ everything per value of a column (survey files) or user property (events).`
 	return &Def[S, SurveyResult[F]]{
 		Info:     info,
 		Defaults: k.defaults,
+		Outcome:  k.outcome,
 		Check: func(s *S) error {
 			_, _, err := k.scale(s)
 			return err
@@ -284,6 +287,7 @@ its side is moved out to the score, so the interval always holds it.`,
 		r := NPS(as, level, method)
 		return r, SurveyWarnings("nps", r.N, nil)
 	},
+	outcome: npsOutcome,
 	params: func(s *NPSSettings, sc Scale) any {
 		return struct {
 			*NPSSettings
