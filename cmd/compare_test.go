@@ -100,9 +100,9 @@ func TestCompareVariants(t *testing.T) {
 		"result.comparisons.0.p_adjusted": 0.011412036386001679,
 		"result.comparisons.0.diff.value": 0.4, "result.comparisons.0.diff.ci.low": 0.09032567049338702, "result.comparisons.0.diff.ci.high": 0.6185281760034907,
 		"result.comparisons.0.diff.ci.method": "newcombe",
-		"result.comparisons.0.lift.value": 1.3333333333333335, "result.comparisons.0.lift.ci.low": 0.1263162573377301, "result.comparisons.0.lift.ci.high": 3.8338505361837347,
+		"result.comparisons.0.lift.value":     1.3333333333333335, "result.comparisons.0.lift.ci.low": 0.1263162573377301, "result.comparisons.0.lift.ci.high": 3.8338505361837347,
 		"result.comparisons.0.lift.ci.method": "katz_log",
-		"result.srm.chi2": 0, "result.srm.p_value": 1, "result.srm.passed": true,
+		"result.srm.chi2":                     0, "result.srm.p_value": 1, "result.srm.passed": true,
 		"result.decision": "winner", "result.winner": "guided", "result.required_n_per_arm": nil, "result.horizon": "fixed",
 		"result.excluded.multi_variant": 1, "result.excluded.no_variant": 1, "result.excluded.censored": 1,
 	})
@@ -173,7 +173,7 @@ func TestCompareCounts(t *testing.T) {
 	want(t, env, map[string]any{
 		"input.format": "counts", "params.counts": "control=200/2000,treatment=250/2000", "result.design": "randomized",
 		"result.comparisons.0.test": "z_pooled", "result.comparisons.0.statistic": 2.50195541680267,
-		"result.comparisons.0.p_value": 0.0123509477111914,
+		"result.comparisons.0.p_value":     0.0123509477111914,
 		"result.comparisons.0.diff.ci.low": 0.00541033906700095, "result.comparisons.0.diff.ci.high": 0.0446236352376339,
 		"result.comparisons.0.lift.value": 0.25, "result.comparisons.0.lift.ci.low": 0.0490017977617259, "result.comparisons.0.lift.ci.high": 0.489511269984412,
 		"result.decision": "winner",
