@@ -164,6 +164,32 @@ func groupFilter(s *metrics.CompareSettings) error {
 	return nil
 }
 
+// newCompareCmd is compare over m with its flags bound, for a config
+// file's item (metric: compare, compare: NAME); prepare checks the
+// settings the flags hold.
+func newCompareCmd(m metrics.Metric) (*cobra.Command, *CompareOptions, func() error) {
+	s := metrics.NewCompareSettings()
+	opts := &CompareOptions{Settings: &s, Metric: m}
+	cmd := &cobra.Command{Use: "compare"}
+	opts.Input.add(cmd)
+	opts.Report.add(cmd, true)
+	checkOwn := bindSettings(cmd, opts.Settings, nil)
+	s.Attach(m)
+	checkInner := bindSettings(cmd, s.Inner(), m.About().FlagUsage)
+	prepare := func() error {
+		for _, check := range []func() error{checkOwn, checkInner} {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		if err := groupFilter(&s); err != nil {
+			return err
+		}
+		return metrics.NewCompare(m).Validate(&s)
+	}
+	return cmd, opts, prepare
+}
+
 // runCompareCounts is the calculator: no input.
 func runCompareCounts(opts *CompareOptions) error {
 	r := &opts.Report

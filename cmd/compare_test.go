@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // compareJSON runs compare with --format json and returns the envelope.
@@ -311,4 +314,43 @@ func readLines(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimSpace(string(b)), "\n")
+}
+
+// A config item (metric: compare, compare: NAME) is what the command
+// prints for the same settings; its errors name the item.
+func TestCompareConfigItem(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "uptake.yaml")
+	if err := os.WriteFile(cfg, []byte(`metrics:
+  - name: ab
+    metric: compare
+    compare: onboarding
+    steps: onboarding_started,onboarding_completed
+    variant-prop: onboarding_variant
+    mde: 5pp
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, false, "report", "--demo", "--config", cfg, "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("report: exit %d: %s", code, errOut)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	item, _ := at(rep, "result.metrics.0")
+	own := compareJSON(t, "--demo", "--metric", "onboarding", "--steps", "onboarding_started,onboarding_completed",
+		"--variant-prop", "onboarding_variant", "--mde", "5pp")
+	for _, k := range []string{"params", "result"} {
+		if d := cmp.Diff(own[k], item.(map[string]any)[k]); d != "" {
+			t.Errorf("%s differ (-command +report)\n%s", k, d)
+		}
+	}
+	if err := os.WriteFile(cfg, []byte("metrics:\n  - name: ab\n    metric: compare\n    compare: churn\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, false, "report", "--demo", "--config", cfg); code != ExitUsage ||
+		!strings.Contains(errOut, `compare: "churn": compare takes one of onboarding, activation, funnel, retention, nps`) {
+		t.Errorf("compare: churn: exit %d %s", code, errOut)
+	}
 }

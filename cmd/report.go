@@ -245,6 +245,12 @@ func configJobs(fs *pflag.FlagSet, cfg *config, errs *configErrors) ([]*job, []s
 	usersOut := map[string]string{} // --users-out file → the item writing it
 	for _, item := range cfg.metrics {
 		m, ok := metrics.Lookup(item.metric)
+		var compared metrics.Metric // metric: compare's compare: NAME
+		if item.metric == "compare" {
+			if compared, ok = comparedMetric(item, errs); !ok {
+				continue
+			}
+		}
 		if !ok {
 			var all []string
 			for _, m := range metrics.Registry {
@@ -258,11 +264,25 @@ func configJobs(fs *pflag.FlagSet, cfg *config, errs *configErrors) ([]*job, []s
 			errs.add(item.metricLine, "%s", msg)
 			continue
 		}
-		mc, mo, prepare := newMetricCmd(nil, m)
+		var mc *cobra.Command
+		var prepare func() error
+		var rep *ReportFlags
+		var set any
+		if compared != nil {
+			var co *CompareOptions
+			mc, co, prepare = newCompareCmd(compared)
+			m, rep, set = metrics.NewCompare(compared), &co.Report, co.Settings
+		} else {
+			var mo *MetricOptions
+			mc, mo, prepare = newMetricCmd(nil, m)
+			rep, set = &mo.Report, mo.Settings
+		}
 		mfs := mc.Flags()
 		var own []setting
 		for _, s := range item.settings {
 			switch {
+			case compared != nil && s.key == "compare":
+				// the compared metric, read by comparedMetric
 			case isInputFlag(s.key):
 				errs.add(s.line, "%s is an input flag, and the input is read once for every metric: put it under input:", s.key)
 			case s.key == "format" || s.key == "csv-raw":
@@ -277,11 +297,11 @@ func configJobs(fs *pflag.FlagSet, cfg *config, errs *configErrors) ([]*job, []s
 			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
 			continue
 		}
-		if err := mo.Report.resolve(); err != nil {
+		if err := rep.resolve(); err != nil {
 			errs.add(item.line, "%s (%s): %v", item.name, item.metric, err)
 			continue
 		}
-		if out := mo.Report.UsersOut; out != "" {
+		if out := rep.UsersOut; out != "" {
 			if other, dup := usersOut[out]; dup {
 				errs.add(item.line, "%s: users-out %s is %s's too: give each metric its own file", item.name, out, other)
 				continue
@@ -290,18 +310,36 @@ func configJobs(fs *pflag.FlagSet, cfg *config, errs *configErrors) ([]*job, []s
 		}
 		if len(jobs) > 0 {
 			first := jobs[0].report
-			if !sameInstant(mo.Report.sinc, first.sinc) || !sameInstant(mo.Report.asOf, first.asOf) {
+			if !sameInstant(rep.sinc, first.sinc) || !sameInstant(rep.asOf, first.asOf) {
 				errs.add(item.line, "%s: since and as-of must be the same for every metric (the input is read once): put them under input:", item.name)
 				continue
 			}
 		}
-		jobs = append(jobs, &job{metric: m, settings: mo.Settings, report: &mo.Report})
+		jobs = append(jobs, &job{metric: m, settings: set, report: rep})
 		names = append(names, item.name)
 	}
 	if err := errs.err(); err != nil {
 		return nil, nil, err
 	}
 	return jobs, names, nil
+}
+
+// comparedMetric is the metric a compare item compares, by its compare:
+// key (compare's --metric: the item's metric: names the command).
+func comparedMetric(item configMetric, errs *configErrors) (metrics.Metric, bool) {
+	for _, s := range item.settings {
+		if s.key != "compare" {
+			continue
+		}
+		name := strings.Join(s.values, ",")
+		if m, ok := metrics.Lookup(name); ok && m.Comparable() {
+			return m, true
+		}
+		errs.add(s.line, "compare: %q: compare takes one of %s", name, strings.Join(metrics.Comparables(), ", "))
+		return nil, false
+	}
+	errs.add(item.line, "%s: metric: compare needs compare: NAME, the metric to compare the groups on (%s)", item.name, strings.Join(metrics.Comparables(), ", "))
+	return nil, false
 }
 
 // sameInstant reports whether two optional times are the same instant

@@ -350,7 +350,11 @@ func compareHeadline(_ *Run, s *CompareSettings, all Segmented[CompareResult]) s
 	}
 	if len(c.Comparisons) > 0 {
 		cmp := c.Comparisons[0]
-		line += fmt.Sprintf("; %s vs %s %s, p = %s", cmp.Variant, c.Control, diffText(cmp.Diff, c.Kind), pText(cmp.PValue))
+		p := "p = " + pText(cmp.PValue)
+		if strings.HasPrefix(p, "p = <") {
+			p = "p < " + p[len("p = <"):]
+		}
+		line += fmt.Sprintf("; %s vs %s %s, %s", cmp.Variant, c.Control, diffText(cmp.Diff, c.Kind), p)
 	}
 	return line
 }
