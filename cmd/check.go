@@ -144,7 +144,7 @@ func parseChecks(cfg *config, errs *configErrors, baseline bool) []check {
 			case "figure":
 				c.figure = v
 				if item, err := cfg.metric(c.metric); err == nil {
-					if m, ok := metrics.Lookup(item.metric); ok {
+					if m, ok := itemMetric(item.metric); ok {
 						if err := m.FigurePath(v); err != nil {
 							errs.add(s.line, "%v", err)
 						}
@@ -453,4 +453,13 @@ func lookup(v any, steps []metrics.PathStep) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// itemMetric is the metric a config item's metric: names, compare's
+// included (whose result's figures do not depend on the compared metric).
+func itemMetric(name string) (metrics.Metric, bool) {
+	if name == "compare" {
+		return metrics.NewCompare(metrics.ActivationMetric), true
+	}
+	return metrics.Lookup(name)
 }

@@ -346,3 +346,17 @@ func TestCompareArmsKinds(t *testing.T) {
 		t.Errorf("means: %+v", c)
 	}
 }
+
+// compare's figures for check: the embedded comparison's fields are the
+// comparison item's own, as in its JSON.
+func TestCompareFigurePaths(t *testing.T) {
+	def := NewCompare(ActivationMetric)
+	for _, p := range []string{"comparisons[0].p_value", "comparisons[1].diff.ci.low", "variants[0].rate.value", "srm.chi2", "required_n_per_arm", "segments[0].comparisons[0].lift.value"} {
+		if err := def.FigurePath(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+	if err := def.FigurePath("comparisons[0].dif.value"); err == nil || !strings.Contains(err.Error(), "its fields: variant, warnings, decision, reason, sequential, cuped, diff, lift, test") {
+		t.Errorf("a typo: %v", err)
+	}
+}

@@ -3,6 +3,7 @@ package metrics
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -76,12 +77,35 @@ func fieldOf(t reflect.Type, name string) (reflect.Type, bool) {
 	if sh, ok := reflect.Zero(t).Interface().(jsonShape); ok {
 		return sh.FigureField(name)
 	}
-	for i := 0; i < t.NumField(); i++ {
-		if jsonName(t.Field(i)) == name {
-			return t.Field(i).Type, true
+	for _, f := range jsonFieldList(t) {
+		if jsonName(f) == name {
+			return f.Type, true
 		}
 	}
 	return nil, false
+}
+
+// jsonFieldList are t's fields as JSON writes them: an embedded struct
+// without a JSON name gives its fields, which the outer struct's own of
+// the same name hide.
+func jsonFieldList(t reflect.Type) []reflect.StructField {
+	var own, inner []reflect.StructField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("json") == "" {
+			inner = append(inner, jsonFieldList(f.Type)...)
+			continue
+		}
+		if jsonName(f) != "" {
+			own = append(own, f)
+		}
+	}
+	for _, f := range inner {
+		if !slices.ContainsFunc(own, func(o reflect.StructField) bool { return jsonName(o) == jsonName(f) }) {
+			own = append(own, f)
+		}
+	}
+	return own
 }
 
 // fieldsOf are the JSON names of t's fields.
@@ -171,10 +195,8 @@ func jsonName(f reflect.StructField) string {
 
 func jsonFields(t reflect.Type) []string {
 	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		if n := jsonName(t.Field(i)); n != "" {
-			out = append(out, n)
-		}
+	for _, f := range jsonFieldList(t) {
+		out = append(out, jsonName(f))
 	}
 	return out
 }
