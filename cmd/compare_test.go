@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -352,5 +353,47 @@ func TestCompareConfigItem(t *testing.T) {
 	if code, _, errOut := run(t, false, "report", "--demo", "--config", cfg); code != ExitUsage ||
 		!strings.Contains(errOut, `compare: "churn": compare takes one of onboarding, activation, funnel, retention, nps`) {
 		t.Errorf("compare: churn: exit %d %s", code, errOut)
+	}
+}
+
+// Each metric's groups are what its own command counts per segment of
+// the variant property (no user of the demo is in two variants): compare
+// reads the same figure.
+func TestCompareMatchesMetricBySegment(t *testing.T) {
+	steps := "onboarding_started,onboarding_completed"
+	for _, tt := range []struct {
+		metric []string
+		extra  []string
+		x, n   string // the figure's paths in each segment of the metric's own JSON
+	}{
+		{[]string{"activation", "--activation-event", "report_created", "--within", "48h"}, nil, "rate.numerator", "rate.denominator"},
+		{[]string{"onboarding", "--steps", steps}, nil, "completion.numerator", "completion.denominator"},
+		{[]string{"funnel", "--steps", "signup,project_created,report_created"}, nil, "conversion.numerator", "conversion.denominator"},
+		{[]string{"retention", "--period", "week"}, []string{"--offset", "2"}, "summary.2.retained", "summary.2.eligible"},
+		{[]string{"retention", "--period", "week", "--start-event", "subscription_started"}, []string{"--cuped"}, "summary.1.retained", "summary.1.eligible"},
+		{[]string{"activation", "--activation-event", "report_created"}, []string{"--sequential"}, "rate.numerator", "rate.denominator"},
+	} {
+		code, out, errOut := run(t, false, append(append([]string{}, tt.metric...), "--demo", "--by", "onboarding_variant", "--format", "json")...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d %s", tt.metric, code, errOut)
+		}
+		var metric map[string]any
+		if err := json.Unmarshal([]byte(out), &metric); err != nil {
+			t.Fatal(err)
+		}
+		args := append([]string{"--demo", "--metric"}, tt.metric...)
+		env := compareJSON(t, append(append(args, "--variant-prop", "onboarding_variant"), tt.extra...)...)
+		for i, seg := range []string{"control", "guided"} {
+			figures := map[string]any{}
+			for _, f := range []struct{ own, cmp string }{{tt.x, "x"}, {tt.n, "n"}} {
+				v, ok := at(metric, fmt.Sprintf("result.segments.%d.%s", i, f.own))
+				if !ok {
+					t.Fatalf("%v: no %s", tt.metric, f.own)
+				}
+				figures[fmt.Sprintf("result.variants.%d.%s", i, f.cmp)] = v
+			}
+			figures[fmt.Sprintf("result.variants.%d.variant", i)] = seg
+			want(t, env, figures)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptake-dev/uptake/report"
@@ -45,6 +46,7 @@ type CompareSettings struct {
 	filterField   string
 	// derived by Prepare over the whole read
 	plan    groupPlan
+	once    *sync.Once // computes outcome, unitAt and cov
 	outcome Outcome
 	unitAt  []int32   // per unit id: its index in outcome.Units, or -1
 	cov     []float64 // per outcome unit: CUPED's covariate
@@ -314,23 +316,30 @@ func comparePrepare(r *Run, s *CompareSettings) error {
 	if s.weights != nil && len(s.weights) != len(s.plan.names) {
 		return &UsageError{fmt.Errorf("--weights %s gives %d weights for %d groups (%s)", s.Weights, len(s.weights), len(s.plan.names), strings.Join(s.plan.names, ", "))}
 	}
-	units := allUnits(r)
-	out, err := s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, units)
-	if err != nil {
-		return err
-	}
-	s.outcome = out
-	s.unitAt = make([]int32, len(units))
-	for i := range s.unitAt {
-		s.unitAt[i] = -1
-	}
-	for i, u := range out.Units {
-		s.unitAt[u.Unit] = int32(i)
-	}
-	if s.CUPED {
-		s.cov = covariates(r.Activity, out.Units, int(s.CUPEDWindow.D/(24*time.Hour)))
-	}
-	return nil
+	// the settings' errors, over no units: the outcomes themselves wait for
+	// Compute, as the activity summary is finished only then
+	_, err := s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, nil)
+	s.once = new(sync.Once)
+	return err
+}
+
+// outcomes computes every unit's outcome (and CUPED's covariate) once,
+// over the whole read; Compute takes those of its units.
+func (s *CompareSettings) outcomes(r *Run) {
+	s.once.Do(func() {
+		units := allUnits(r)
+		s.outcome, _ = s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, units) // checked by Prepare
+		s.unitAt = make([]int32, len(units))
+		for i := range s.unitAt {
+			s.unitAt[i] = -1
+		}
+		for i, u := range s.outcome.Units {
+			s.unitAt[u.Unit] = int32(i)
+		}
+		if s.CUPED {
+			s.cov = covariates(r.Activity, s.outcome.Units, int(s.CUPEDWindow.D/(24*time.Hour)))
+		}
+	})
 }
 
 // covariates are CUPED's covariate per unit: its user's active days among
@@ -355,6 +364,7 @@ func covariates(a *Activity, us []UnitOutcome, w int) []float64 {
 
 // compareCompute compares the groups over units (all, or a --by segment).
 func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
+	s.outcomes(r)
 	arms := make([]Arm, len(s.plan.names))
 	for i, n := range s.plan.names {
 		arms[i].Name = n

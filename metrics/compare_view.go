@@ -362,6 +362,7 @@ func compareHeadline(_ *Run, s *CompareSettings, all Segmented[CompareResult]) s
 // compareUsers are each unit behind the groups: its user, group, status
 // and outcome.
 func compareUsers(r *Run, s *CompareSettings, units []int32) report.Table {
+	s.outcomes(r)
 	t := report.Table{Columns: []report.Column{{Key: "user"}, {Key: "group"}, {Key: "status"}, {Key: "value", Kind: report.Float}}}
 	if s.cov != nil {
 		t.Columns = append(t.Columns, report.Column{Key: "cuped_covariate", Kind: report.Float})

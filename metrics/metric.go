@@ -108,7 +108,8 @@ type Def[S any, R any] struct {
 	// may reject the data (an invalid answer, naming its line) and derive
 	// what every Compute shares. A metric of answers checks their scores
 	// here and keeps the valid ones in Run.Answers, whose indices are then
-	// the units Compute gets.
+	// the units Compute gets. It runs while the activity summaries are
+	// still being finished: it must not read Run.Activity.
 	Prepare func(*Run, *S) error
 	// Compute computes the result over users (or answers); Run is shared,
 	// read-only.
