@@ -216,13 +216,14 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 		need.Events = append(need.Events, n.Events...)
 		need.AllEvents = need.AllEvents || n.AllEvents
-		if len(n.EventProps) > 0 || n.Amounts {
+		amt := n.Amounts || (n.AmountsIfGiven && in.Amount != "")
+		if len(n.EventProps) > 0 || amt {
 			for _, p := range n.EventProps {
 				if !slices.Contains(need.EventProps, p) {
 					need.EventProps = append(need.EventProps, p)
 				}
 			}
-			if n.Amounts {
+			if amt {
 				if err := in.needAmount(j.metric.About().Name); err != nil {
 					return nil, 0, err
 				}

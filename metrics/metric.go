@@ -40,6 +40,10 @@ type Needs struct {
 	// Amounts keeps each such event's --amount (Log.Amount); the command
 	// then needs --amount.
 	Amounts bool
+	// AmountsIfGiven keeps them when --amount is given, and lets the
+	// command run without it (repeat: purchases are the rows with an
+	// amount, refunds are not orders).
+	AmountsIfGiven bool
 	// Activity, when set, asks for per-user active days with this
 	// configuration (the engine fills Loc and ActiveEvents).
 	Activity *ActivityConfig

@@ -13,4 +13,6 @@ var Registry = []Metric{
 	NPSMetric,
 	CSATMetric,
 	CESMetric,
+	RepeatMetric,
+	RevenueMetric,
 }

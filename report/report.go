@@ -75,6 +75,7 @@ const (
 	Duration      // seconds (float64 or *float64): 2h05m for people
 	Time          // time.Time
 	Points        // float64: 1 decimal for people (NPS points)
+	Money         // float64: 12,345.67 for people (amounts, in the data's currency)
 )
 
 // Column is one column of a Table.
@@ -192,6 +193,27 @@ func Thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// MoneyText writes an amount with two decimals and comma separators:
+// 1234567.891 → "1,234,567.89".
+func MoneyText(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(math.Abs(f), 'f', 2, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if f < 0 && s != "0.00" {
+		b.WriteByte('-')
+	}
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String() + "." + frac
 }
 
 // Pct formats a fraction as a percentage with one decimal.
