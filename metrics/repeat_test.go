@@ -114,9 +114,9 @@ func TestRepeatCohort(t *testing.T) {
 	l := detailLog(t,
 		"a buy 2024-01-01T00:00:00Z 5", "a buy 2024-03-31T00:00:00Z 5", // +90d exactly: repeat
 		"b buy 2024-01-02T00:00:00Z 5", "b buy 2024-04-01T00:00:01Z 5", // +90d 1s: not
-		"c buy 2024-01-10T00:00:00Z 5", // no second order
+		"c buy 2024-01-10T00:00:00Z 5",                                                                 // no second order
 		"d buy 2024-02-01T00:00:00Z 5", "d buy 2024-02-01T00:00:00Z 5", "d buy 2024-02-02T00:00:00Z 5", // one time, then again
-		"e buy 2024-02-05T00:00:00Z 5", // window ends 2024-05-05: censored
+		"e buy 2024-02-05T00:00:00Z 5",                                 // window ends 2024-05-05: censored
 		"f buy 2023-12-01T00:00:00Z 5", "f buy 2024-01-05T00:00:00Z 5", // first order before --from
 	)
 	res, r := repeatOf(t, l, "2024-05-01T00:00:00Z", func(s *RepeatSettings) { s.Mode = "cohort" })

@@ -188,7 +188,11 @@ func TestRevenueCohortCLV(t *testing.T) {
 		"z buy 2024-02-03 20", "z buy 2024-03-10 5", // February's horizon ends 2024-04-01: incomplete
 	)
 	for _, gm := range []float64{1, 0.5} {
-		res, _ := revenueWith(t, l, "2024-03-15", func(s *RevenueSettings) { s.CLV = Choice{Value: "cohort", Given: true}; s.Horizon = 2; s.GrossMargin = gm })
+		res, _ := revenueWith(t, l, "2024-03-15", func(s *RevenueSettings) {
+			s.CLV = Choice{Value: "cohort", Given: true}
+			s.Horizon = 2
+			s.GrossMargin = gm
+		})
 		c := res.CLV
 		half := 63.5310236808735 * gm
 		if !eqPtr(c.Value, 45*gm) || c.CI == nil || !eqPtr(c.CI.Low, 45*gm-half) || !eqPtr(c.CI.High, 45*gm+half) || *c.Customers != 2 || !eqPtr(c.LifetimePeriods, 2) {

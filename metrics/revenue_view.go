@@ -114,9 +114,9 @@ rate's.`,
 		return struct {
 			*RevenueSettings
 			orderParams
-			CLV       string `json:"clv"`
-			Amount    string `json:"amount"`
-			Revenue   string `json:"revenue_basis"`
+			CLV     string `json:"clv"`
+			Amount  string `json:"amount"`
+			Revenue string `json:"revenue_basis"`
 		}{s, src.params(r.Log), s.clvMethod(), r.Amount, "cash_net_of_refunds"}
 	},
 	View: revenueView,
