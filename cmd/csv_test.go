@@ -66,6 +66,19 @@ var csvCases = map[string]csvCase{
 		}},
 	"engagement": {args: []string{"--from", "2024-06-01"}, rows: func(r map[string]any) int { return len(list(r, "days")) },
 		column: "dau", values: func(r map[string]any) []any { return field(list(r, "days"), "dau") }},
+	// a row per period (per first-order cohort), then the range's
+	"repeat": {args: []string{"--amount", "amount", "--mode", "cohort"},
+		rows: func(r map[string]any) int { return len(list(r, "periods")) + 1 },
+		column: "customers", values: func(r map[string]any) []any {
+			return append(field(list(r, "periods"), "customers"), r["customers"])
+		}},
+	// a row per period, the total, a row per cohort of the cohort CLV
+	"revenue": {args: []string{"--amount", "amount", "--clv", "cohort", "--horizon", "2"},
+		rows: func(r map[string]any) int { return len(list(r, "periods")) + 1 + len(list(get(r, "clv").(map[string]any), "cohorts")) },
+		column: "revenue", values: func(r map[string]any) []any {
+			out := append(field(list(r, "periods"), "revenue"), get(r, "total", "revenue"))
+			return append(out, field(list(get(r, "clv").(map[string]any), "cohorts"), "revenue")...)
+		}},
 	"nps": {rows: func(map[string]any) int { return 1 }, column: "nps",
 		values: func(r map[string]any) []any { return []any{r["nps"]} }},
 	"csat": {rows: func(map[string]any) int { return 1 }, column: "csat",

@@ -138,6 +138,9 @@ func repeatView(r *Run, s *RepeatSettings, all Segmented[RepeatResult]) report.D
 		t := series(repeatRows(r, s, x), "rate")
 		t.Title = title
 		t.Rows = t.Rows[:len(t.Rows)-1] // the range's row is the summary
+		if s.Mode != "cohort" {
+			t = dropColumn(t, "censored") // none in period mode
+		}
 		return t
 	})
 	if len(all.Segments) > 0 {

@@ -233,19 +233,19 @@ func clvText(c CLV, s *RevenueSettings) string {
 	life := "–"
 	if c.LifetimePeriods != nil {
 		life = fmt.Sprintf("%.1f", *c.LifetimePeriods)
-		if c.Capped != nil && *c.Capped {
-			life += " (capped)"
-		}
 	}
-	form := "ARPU × margin / churn"
+	how := "1/churn"
 	if s.DiscountRate > 0 {
-		form = fmt.Sprintf("ARPU × margin × (1+d)/(d+churn), d = %g", s.DiscountRate)
+		how = fmt.Sprintf("(1+d)/(d+churn), d = %g", s.DiscountRate)
+	}
+	if c.Capped != nil && *c.Capped {
+		how = fmt.Sprintf("capped at --max-lifetime %g", s.MaxLifetime)
 	}
 	who := "paying customers"
 	if c.ChurnBasis == "active" {
 		who = "active users"
 	}
-	return fmt.Sprintf("%s = %s; churn per %s of %s %s; lifetime %s %ss", v, form, s.Period, who, churn, life, s.Period)
+	return fmt.Sprintf("%s = ARPU %s × margin %g × lifetime %s %ss (%s); churn per %s of %s %s", v, moneyOrDash(c.ARPU), s.GrossMargin, life, s.Period, how, s.Period, who, churn)
 }
 
 var revenueCols = []report.Column{{Key: "revenue", Kind: report.Money}, {Key: "gross_revenue", Header: "gross", Kind: report.Money},
@@ -281,6 +281,9 @@ func dropColumn(t report.Table, key string) report.Table {
 		return t
 	}
 	out := report.Table{Title: t.Title, Fit: t.Fit, Columns: slices.Delete(slices.Clone(t.Columns), i, i+1)}
+	if out.Fit.Spark > i {
+		out.Fit.Spark--
+	}
 	for _, row := range t.Rows {
 		out.Rows = append(out.Rows, slices.Delete(slices.Clone(row), i, i+1))
 	}
