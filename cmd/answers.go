@@ -121,6 +121,12 @@ func readSurveyFiles(ios *IOStreams, in *InputFlags, r *ReportFlags, args []stri
 	if len(in.Where) > 0 {
 		return nil, usageErrorf("--where filters event exports; for a survey file, filter it first (or use --by)")
 	}
+	if err := in.noUsersForSurveyFiles(); err != nil {
+		return nil, err
+	}
+	if (in.Delimiter != "" && in.Delimiter != "auto") || in.Header == "none" {
+		return nil, usageErrorf("--delimiter and --header none are for event exports; a survey file is read as its tool exports it (CSV or TSV with a header row)")
+	}
 	ins, err := in.inputs(args, ios.In)
 	if err != nil {
 		return nil, err
@@ -165,7 +171,7 @@ func eventAnswers(d *ingest.Dataset, in *InputFlags, src *metrics.AnswerSource, 
 	a := &answerRead{Answers: &metrics.Answers{}, data: d}
 	for i, e := range d.Events {
 		k := d.DetailOf(i)
-		if e.Name != id || k < 0 {
+		if e.Name != id || k < 0 || !in.keptUser(e.User) { // --users-where keeps a user's answers or none
 			continue
 		}
 		ans := metrics.RawAnswer{Respondent: d.Users[e.User], Score: scores[k], Time: e.Time, HasTime: true, Source: d.EventSources[k]}
@@ -200,6 +206,7 @@ func (a *answerRead) envelope(metric string, r *ReportFlags, params map[string]a
 	warnings = append(warnings, a.renamed...)
 	if a.data != nil {
 		input = inputSummary(a.data)
+		in.describeUsers(&input, a.data)
 		warnings = inputWarnings(a.data, in)
 	}
 	input.Duplicates = a.Excluded.Duplicates

@@ -202,14 +202,15 @@ func TestNewCmdInspectOptions(t *testing.T) {
 	var got *InspectOptions
 	cmd := NewCmdInspect(ios, func(o *InspectOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--where", "plan = pro", "--where", "x > 1", "--user-col", "CustomerID", "--event-name", "purchase",
-		"--dedup", "exact", "--on-invalid", "skip", "--assume-tz", "Europe/London", "-q", "a.csv", "b.csv.gz"})
+		"--dedup", "exact", "--on-invalid", "skip", "--assume-tz", "Europe/London", "-q", "--delimiter", "semicolon", "--header", "none", "--columns", "a,b", "a.csv", "b.csv.gz"})
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(io.Discard)
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	want := InputFlags{InputFormat: "auto", UserCol: "CustomerID", EventName: "purchase", Where: []string{"plan = pro", "x > 1"},
-		AssumeTZ: "Europe/London", OnInvalid: "skip", Dedup: "exact", Identity: "stitch", Quiet: true}
+		AssumeTZ: "Europe/London", OnInvalid: "skip", Dedup: "exact", Identity: "stitch", Quiet: true,
+		Delimiter: ";", Header: "none", Columns: []string{"a", "b"}}
 	if diff := cmp.Diff(want, got.Input, cmpopts.IgnoreUnexported(InputFlags{})); diff != "" {
 		t.Errorf("input flags (-want +got)\n%s", diff)
 	}

@@ -36,6 +36,22 @@ func enumFlag(cmd *cobra.Command, p *string, name, def string, allowed []string,
 	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
 }
 
+// delimiterValue is --delimiter: a bad value is rejected while parsing (a
+// usage error); the flag holds the canonical name, which is also what a
+// config written by init holds.
+type delimiterValue struct{ p *string }
+
+func (d *delimiterValue) String() string { return *d.p }
+func (d *delimiterValue) Type() string   { return "string" }
+func (d *delimiterValue) Set(v string) error {
+	sep, err := ingest.ParseDelimiter(v)
+	if err != nil {
+		return err
+	}
+	*d.p = ingest.DelimiterName(sep)
+	return nil
+}
+
 // inputFormats are the --input-format values: the formats, then the vendors.
 var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json"}, ingest.VendorNames()...)
 
@@ -49,6 +65,9 @@ type InputFlags struct {
 	TimeCol     string
 	EventName   string
 	Amount      string
+	Delimiter   string   // a canonical --delimiter name (ingest.DelimiterName)
+	Header      string   // first or none
+	Columns     []string // with --header none
 	Where       []string
 	AssumeTZ    string
 	SourceTZ    string
@@ -58,10 +77,17 @@ type InputFlags struct {
 	Quiet       bool
 	// AllowMissing turns names missing from the input into warnings.
 	AllowMissing bool
+	// A users table (cmd/users.go): --users, --users-join, --user-key,
+	// --users-where.
+	Users      string
+	UsersJoin  string
+	UserKey    string
+	UsersWhere []string
 
 	refs      []nameRef         // names the command was given (refer)
 	selectors []ingest.Selector // the event selectors among them (select)
 	missing   []report.Warning  // the missing ones, with --allow-missing
+	users     usersState        // the users table and --users-where (users.go)
 }
 
 func (f *InputFlags) add(cmd *cobra.Command) {
@@ -73,6 +99,11 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	fl.StringVar(&f.TimeCol, "time-col", "", "Timestamp `column`")
 	fl.StringVar(&f.EventName, "event-name", "", "Every row is this event (for files without an event column)")
 	fl.StringVar(&f.Amount, "amount", "", "Each row's money: a `field`, or the product of two or of one and a number (Quantity*UnitPrice)")
+	f.Delimiter = "auto"
+	fl.Var(&delimiterValue{&f.Delimiter}, "delimiter", "Field separator `SEP` of delimited text instead of the sniffed one: , tab ; | or whitespace (runs of spaces and tabs, no quoting)")
+	_ = cmd.RegisterFlagCompletionFunc("delimiter", cobra.FixedCompletions(append([]string{"auto"}, ingest.DelimiterNames()...), cobra.ShellCompDirectiveNoFileComp))
+	enumFlag(cmd, &f.Header, "header", "first", []string{"first", "none"}, "Whether delimited text starts with a header row; none needs --columns")
+	fl.StringSliceVar(&f.Columns, "columns", nil, "The `names` of the columns of a file without a header row (--header none), comma-separated")
 	fl.StringArrayVar(&f.Where, "where", nil, "Keep rows matching `FIELD OP VALUE` (OP: = != < <= > >= ~ !~); repeatable, AND-ed")
 	fl.StringVar(&f.AssumeTZ, "assume-tz", "UTC", "`Zone` of timestamps written without one")
 	fl.StringVar(&f.SourceTZ, "source-tz", "", "`Zone` whose wall clock epoch-number times count instead of UTC (Mixpanel projects created before 2023)")
@@ -81,6 +112,7 @@ func (f *InputFlags) add(cmd *cobra.Command) {
 	enumFlag(cmd, &f.Identity, "identity", "stitch", []string{"stitch", "raw"}, "Merge anonymous ids into the user they are linked to, or keep them apart")
 	fl.BoolVarP(&f.Quiet, "quiet", "q", false, "No progress on stderr")
 	fl.BoolVar(&f.AllowMissing, "allow-missing", false, "Warn, instead of failing, when an event or field named in a flag is not in the input")
+	f.addUsers(cmd)
 	cmd.MarkFlagsMutuallyExclusive("event-col", "event-name")
 	_ = cmd.RegisterFlagCompletionFunc("assume-tz", completeZones)
 	_ = cmd.RegisterFlagCompletionFunc("source-tz", completeZones)
@@ -128,7 +160,12 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 			return ingest.Options{}, err
 		}
 	}
+	delim, err := f.delimited()
+	if err != nil {
+		return ingest.Options{}, err
+	}
 	o := ingest.Options{
+		Delimiter:   delim,
 		SourceTZ:    src,
 		Format:      f.InputFormat,
 		UserCol:     f.UserCol,
@@ -136,6 +173,7 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 		TimeCol:     f.TimeCol,
 		EventName:   f.EventName,
 		AssumeTZ:    loc,
+		Columns:     f.Columns,
 		SkipInvalid: f.OnInvalid == "skip",
 		Dedup:       ingest.DedupMode(f.Dedup),
 		Identity:    f.Identity,
@@ -157,7 +195,39 @@ func (f *InputFlags) options(need ingest.Need, now time.Time) (ingest.Options, e
 		}
 		o.Amount = a
 	}
+	if err := f.usersOptions(&o); err != nil {
+		return ingest.Options{}, err
+	}
 	return o, nil
+}
+
+// delimited checks --delimiter, --header and --columns against each other
+// and --input-format, and returns ingest's delimiter.
+func (f *InputFlags) delimited() (string, error) {
+	delim, err := ingest.ParseDelimiter(f.Delimiter)
+	if err != nil {
+		return "", usageErrorf("--delimiter %q: %v", f.Delimiter, err)
+	}
+	switch {
+	case f.Header == "none" && len(f.Columns) == 0:
+		return "", usageErrorf("--header none: name the columns with --columns a,b,c")
+	case f.Header != "none" && len(f.Columns) > 0:
+		return "", usageErrorf("--columns names the columns of a file without a header row: give --header none too (a header's own names are read from it; --user-col, --event-col and --time-col pick among them)")
+	}
+	if err := ingest.CheckColumns(f.Columns); err != nil {
+		return "", usageErrorf("--columns: %v", err)
+	}
+	switch form := f.InputFormat; {
+	case delim == "":
+	case form == "json" || form == "jsonl":
+		return "", usageErrorf("--delimiter is for delimited text, and --input-format %s is JSON: leave one of them out", form)
+	case form == "tsv" && delim != "\t", form == "csv" && (delim == "\t" || delim == ingest.Whitespace):
+		return "", usageErrorf("--input-format %s --delimiter %s: these disagree; --delimiter alone is enough", form, f.Delimiter)
+	}
+	if f.Header == "none" && (f.InputFormat == "json" || f.InputFormat == "jsonl") {
+		return "", usageErrorf("--header none is for delimited text, and --input-format %s is JSON: JSON records name their own fields", f.InputFormat)
+	}
+	return delim, nil
 }
 
 func loadZone(name, flag string) (*time.Location, error) {
@@ -194,6 +264,7 @@ func (f *InputFlags) read(ios *IOStreams, args []string, need ingest.Need, since
 	if err := f.checkNames(d, ins, opts, args); err != nil {
 		return nil, err
 	}
+	f.keepUsers(d)
 	return d, nil
 }
 
@@ -295,6 +366,7 @@ func inputWarnings(d *ingest.Dataset, f *InputFlags) []report.Warning {
 		}
 	}
 	ws = append(ws, sameFileWarnings(d.Stats.SameFiles(), "events")...)
+	ws = append(ws, f.usersWarnings(d)...)
 	if n := d.Stats.Future; n > 0 {
 		ws = append(ws, report.Warning{Code: "timestamps_in_the_future", Message: fmt.Sprintf(
 			"%s events are dated after the time of this run (the latest %s): is the time column, its epoch unit or its zone right? inspect shows how it was read",

@@ -78,6 +78,10 @@ type InspectResult struct {
 	AsOfDefault     string               `json:"as_of_default"`
 	AsOfRule        string               `json:"as_of_rule"`
 	Properties      []PropCount          `json:"properties"`
+	// UsersTable is the --users table; UsersKept the users --users-where
+	// keeps (the figures above count every user read).
+	UsersTable *report.UsersTable `json:"users_table,omitempty"`
+	UsersKept  *int64             `json:"users_kept,omitempty"`
 }
 
 // InspectFile describes one input file.
@@ -86,6 +90,7 @@ type InspectFile struct {
 	Format      string         `json:"format"`
 	Compression string         `json:"compression"`
 	Delimiter   string         `json:"delimiter,omitempty"`
+	Header      string         `json:"header,omitempty"` // "none": the columns were named with --columns
 	Vendor      string         `json:"vendor"`
 	Detected    string         `json:"detected"`
 	Mapping     ingest.Mapping `json:"mapping"`
@@ -124,6 +129,9 @@ func runInspect(opts *InspectOptions) error {
 		return err
 	}
 	res := inspectResult(d, &opts.Input, loc)
+	input := inputSummary(d)
+	opts.Input.describeUsers(&input, d)
+	res.UsersTable, res.UsersKept = input.UsersTable, input.UsersKept
 	env := report.Envelope{
 		Metric: "inspect",
 		Params: map[string]any{
@@ -131,7 +139,7 @@ func runInspect(opts *InspectOptions) error {
 			"dedup": opts.Input.Dedup, "on_invalid": opts.Input.OnInvalid,
 			"where": append([]string{}, opts.Input.Where...), "event_name": opts.Input.EventName,
 		},
-		Input:    inputSummary(d),
+		Input:    input,
 		AsOf:     res.AsOfDefault,
 		TZ:       opts.TZ,
 		Result:   res,
@@ -169,7 +177,7 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 	r.Vendor, r.Format = sum.Vendor, sum.Format
 	for _, f := range d.Stats.Files {
 		r.Files = append(r.Files, InspectFile{
-			Path: f.Name, Format: f.Format, Compression: f.Compression, Delimiter: f.Delimiter,
+			Path: f.Name, Format: f.Format, Compression: f.Compression, Delimiter: f.Delimiter, Header: headerOf(f),
 			Vendor: f.Vendor, Detected: f.Detected, Mapping: f.Mapping, Rows: f.Rows, Kept: f.Events, Skipped: f.Skipped,
 			Duplicates: f.Duplicates, Filtered: f.Filtered, MissingUser: f.MissingUser,
 		})
@@ -198,12 +206,26 @@ func inspectResult(d *ingest.Dataset, in *InputFlags, loc *time.Location) Inspec
 	return r
 }
 
+// headerOf is an input file's "header": none when it has no header row.
+func headerOf(f ingest.FileStats) string {
+	if f.NoHeader {
+		return "none"
+	}
+	return ""
+}
+
 func inspectDoc(r InspectResult) report.Doc {
 	doc := report.Doc{Title: "Input"}
 	for _, f := range r.Files {
 		form := f.Format
-		if f.Delimiter != "" && f.Delimiter != "," && f.Delimiter != "\t" {
+		switch {
+		case f.Delimiter == ingest.Whitespace:
+			form = "whitespace-separated text"
+		case f.Delimiter != "" && f.Delimiter != "," && f.Delimiter != "\t":
 			form += fmt.Sprintf(" (%q-separated)", f.Delimiter)
+		}
+		if f.Header == "none" {
+			form += ", no header row (--columns)"
 		}
 		if f.Compression != "" {
 			form += ", " + f.Compression
@@ -232,6 +254,16 @@ func inspectDoc(r InspectResult) report.Doc {
 		doc.Summary[len(doc.Summary)-1][1] += fmt.Sprintf(", %s identity records", report.Thousands(r.IdentityRecords))
 	}
 	doc.Add("users", report.Thousands(r.Users))
+	if t := r.UsersTable; t != nil {
+		text := fmt.Sprintf("%s — %s rows joined on %s", t.Path, report.Thousands(t.Rows), t.Join)
+		if t.Key != "" {
+			text += ", users counted by " + t.Key
+		}
+		doc.Add("users table", text+fmt.Sprintf("; %s users not in it", report.Thousands(t.NotInTable)))
+	}
+	if r.UsersKept != nil {
+		doc.Add("--users-where", report.Thousands(*r.UsersKept)+" users kept")
+	}
 	if id := r.Identity; id.Merged+id.AnonymousOnly+id.Ambiguous > 0 || r.IdentityRecords > 0 {
 		doc.Add("identity", fmt.Sprintf("%s: %s anonymous ids merged into known users, %s anonymous only, %s linked to several users (kept apart); %s identity records",
 			id.Mode, report.Thousands(id.Merged), report.Thousands(id.AnonymousOnly), report.Thousands(id.Ambiguous), report.Thousands(r.IdentityRecords)))

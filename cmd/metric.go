@@ -318,7 +318,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		j.run = run
 		j.segs = metrics.Segments(d.UserProps[jr.By])
 		switch {
-		case j.answers != nil:
+		case j.answers != nil: // its units are answers, of the users --users-where keeps (eventAnswers)
 			j.all, j.segs = run.Answers.Units(jr.By)
 		case len(needs[i].Events) > 0 || needs[i].AllEvents:
 			j.all = log.AllUsers()
@@ -326,6 +326,9 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			j.all = j.act.AllUsers()
 		default:
 			j.all = metrics.AllUsers(len(d.Users))
+		}
+		if j.answers == nil { // every metric counts the users --users-where keeps, overall and per segment
+			j.all, j.segs = in.keepUnits(j.all), in.keepSegments(j.segs)
 		}
 		if jr.UsersOut != "" && !j.metric.HasUserRows() {
 			return nil, 0, usageErrorf("--users-out: %s has no per-user rows", j.metric.About().Name)

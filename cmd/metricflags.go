@@ -143,6 +143,8 @@ func (r *ReportFlags) envelope(metric string, params map[string]any, l *loaded, 
 		params[k] = v
 	}
 	warnings := append(inputWarnings(l.data, in), metricWarnings(ws)...)
-	return report.Envelope{Metric: metric, Params: params, Input: inputSummary(l.data),
+	input := inputSummary(l.data)
+	in.describeUsers(&input, l.data)
+	return report.Envelope{Metric: metric, Params: params, Input: input,
 		AsOf: time.Unix(0, l.asOf).In(r.loc).Format(time.RFC3339Nano), TZ: r.TZ, Result: result, Warnings: warnings}
 }

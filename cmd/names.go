@@ -142,7 +142,8 @@ func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter, sels
 			// a property read per kept event cannot be judged without
 			// any: their event is missing, and reported as such
 			vals, perEvent := d.EventProps[r.name]
-			found = hasValue(d.UserProps[r.name]) || hasValue(vals) || perEvent && len(vals) == 0
+			found = hasValue(d.UserProps[r.name]) || hasValue(vals) || perEvent && len(vals) == 0 ||
+				d.Table != nil && slices.Contains(d.Table.Columns, r.name) // a users table column, filled or not
 		case fieldRef, selectorRef:
 			found = false // only missing ones were added above
 		}

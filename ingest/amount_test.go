@@ -127,3 +127,34 @@ func FuzzAmount(f *testing.F) {
 		}
 	})
 }
+
+// A row's amount comes after the users table's per-row columns (--user-key)
+// and the user properties: every slot keeps its own value.
+func TestReadAmountsWithUsersTable(t *testing.T) {
+	table, err := ReadUserTable(BytesInput("customers.csv", []byte("customer_id,customer_unique_id,state\nc1,p1,SP\nc2,p1,RJ\nc3,p2,SP\n")), "", "customer_unique_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := ParseAmount("price")
+	data := "customer_id,event,timestamp,price,channel\n" +
+		"c1,order,2024-03-01,10,web\n" +
+		"c2,order,2024-03-02,5.5,app\n" +
+		"c3,order,2024-03-03,7,web\n"
+	d := mustRead(t, "orders.csv", data, Options{Users: table, Amount: a,
+		Need: Need{AllEvents: true, Amounts: true, EventProps: []string{"channel"}, UserProps: []string{"state", "channel"}}})
+	if got := strings.Join(d.Users, ","); got != "p1,p2" {
+		t.Fatalf("users %s, want p1,p2", got)
+	}
+	if len(d.Amounts) != 3 || d.Amounts[0] != 10 || d.Amounts[1] != 5.5 || d.Amounts[2] != 7 {
+		t.Errorf("amounts %v, want [10 5.5 7]", d.Amounts)
+	}
+	if got := strings.Join(d.EventProps["channel"], ","); got != "web,app,web" {
+		t.Errorf("channel per event %s, want web,app,web", got)
+	}
+	if got := strings.Join(d.UserProps["state"], ","); got != "SP,SP" {
+		t.Errorf("state per user %s, want SP,SP (p1's first order's row)", got)
+	}
+	if got := strings.Join(d.UserProps["channel"], ","); got != "web,web" {
+		t.Errorf("channel per user %s, want web,web", got)
+	}
+}

@@ -60,6 +60,14 @@ type consumer struct {
 	detail    []int32
 	details   int
 	dates     dateTally
+	// table is Options.Users; tableProps are the Need.UserProps it has
+	// columns for (tableCols), taken from it rather than from the events.
+	// Under --user-key they are also read per row (the row of each event's
+	// user id), after the events' own user properties, so that a user's
+	// value is the first seen as for any property.
+	table      *UserTable
+	tableProps []string
+	tableCols  []int
 }
 
 func newConsumer(opts Options) *consumer {
@@ -96,11 +104,29 @@ func newConsumer(opts Options) *consumer {
 		c.future = opts.Now.UnixNano()
 	}
 	c.evProps = make([][]string, len(opts.Need.EventProps))
+	perRow := 0
+	if t := opts.Users; t != nil {
+		c.table = t
+		var fromEvents []string
+		for _, name := range opts.Need.UserProps {
+			switch col := t.column(name); {
+			case slices.Contains(c.tableProps, name) || slices.Contains(fromEvents, name):
+			case col >= 0:
+				c.tableProps, c.tableCols = append(c.tableProps, name), append(c.tableCols, col)
+			default:
+				fromEvents = append(fromEvents, name)
+			}
+		}
+		c.opts.Need.UserProps = fromEvents // what the plans read from rows
+		if t.KeyCol != "" {
+			perRow = len(c.tableProps)
+		}
+	}
+	c.userProps = make([][]userProp, len(c.opts.Need.UserProps)+perRow)
 	c.amountSlot = -1
 	if opts.Amount != nil && opts.Need.Amounts {
-		c.amountSlot = len(opts.Need.EventProps) + len(opts.Need.UserProps)
+		c.amountSlot = len(opts.Need.EventProps) + len(c.userProps)
 	}
-	c.userProps = make([][]userProp, len(opts.Need.UserProps))
 	return c
 }
 
@@ -398,7 +424,7 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 	fs.Counts.add(b.counts)
 	c.stats.SkipSamples = append(c.stats.SkipSamples, b.skipMsgs[:min(len(b.skipMsgs), max(0, 5-len(c.stats.SkipSamples)))]...)
 	nEP := len(c.opts.Need.EventProps)
-	nUP := len(c.opts.Need.UserProps)
+	nUP := len(c.userProps) // the rows' own, then the table's per row
 	c.dedup(b)
 	c.warmUsers(b)
 	for i := range b.rows {
@@ -553,14 +579,47 @@ func (c *consumer) finish() *Dataset {
 		d.EventProps[name] = c.evProps[j]
 	}
 	d.UserProps = map[string][]string{}
-	for j, name := range c.opts.Need.UserProps {
+	names := append(slices.Clone(c.opts.Need.UserProps), c.tableProps...)
+	for j := range c.userProps {
 		vals := make([]string, len(c.users.names))
 		for u, s := range c.userProps[j] {
 			vals[u] = s.v
 		}
-		d.UserProps[name] = vals
+		d.UserProps[names[j]] = vals
 	}
+	c.joinTable(d)
 	return d
+}
+
+// joinTable gives every user the values of their row of the users table
+// for the table's properties: a user's own row (by id, or by key under
+// --user-key), where no event's row gave one. Users without a row are
+// counted.
+func (c *consumer) joinTable(d *Dataset) {
+	t := c.table
+	if t == nil {
+		return
+	}
+	d.Table = t
+	vals := make([][]string, len(c.tableProps))
+	for k, name := range c.tableProps {
+		if vals[k] = d.UserProps[name]; vals[k] == nil {
+			vals[k] = make([]string, len(d.Users))
+			d.UserProps[name] = vals[k]
+		}
+	}
+	for u, name := range d.Users {
+		row, ok := t.lookup(name)
+		if !ok {
+			d.Stats.NotInTable++
+			continue
+		}
+		for k, col := range c.tableCols {
+			if vals[k][u] == "" {
+				vals[k][u] = t.cell(row, col)
+			}
+		}
+	}
 }
 
 // countKeys counts a row's property ids, each once: a key repeated in one

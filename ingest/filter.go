@@ -39,10 +39,14 @@ const opChars = "!=<>~"
 // and VALUE may be wrapped in single or double quotes ("" is the empty
 // value). A value that begins with an operator character needs a space or
 // quotes before it: x = "=y".
-func ParseFilter(expr string) (Filter, error) {
+func ParseFilter(expr string) (Filter, error) { return ParseFilterOf("--where", expr) }
+
+// ParseFilterOf is ParseFilter for a flag of the same grammar
+// (--users-where), whose name its errors give.
+func ParseFilterOf(flag, expr string) (Filter, error) {
 	f, err := parseFilter(expr)
 	if err != nil {
-		return f, fmt.Errorf("--where %q: %w", expr, err)
+		return f, fmt.Errorf("%s %q: %w", flag, expr, err)
 	}
 	return f, nil
 }

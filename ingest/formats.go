@@ -38,6 +38,9 @@ var formats = []*format{
 		noRecords: func(p *plan) error { return fmt.Errorf("%s: no records (an empty JSON array)", p.name) }},
 	{name: "jsonl", sniff: jsonLines, plan: planJSONLines, framer: lineFramer, parse: (*worker).parseLines,
 		noRecords: func(p *plan) error { return fmt.Errorf("%s: no records", p.name) }},
+	// whitespace-separated text is never sniffed: --delimiter whitespace
+	// chooses it, and its scanner (wsScanner)
+	{name: "whitespace", sniff: never, plan: planWhitespace, framer: lineFramer, parse: (*worker).parseWhitespace, noRecords: headerOnly},
 	{name: "tsv", sniff: tabSeparated, plan: planCSV, framer: csvFramer, parse: (*worker).parseCSV, noRecords: headerOnly},
 	{name: "csv", sniff: delimited, plan: planCSV, framer: csvFramer, parse: (*worker).parseCSV, noRecords: headerOnly},
 }
@@ -83,6 +86,9 @@ func planJSONDoc(opts *Options, keys *keyRegistry, name string, head []byte, _ b
 }
 
 func headerOnly(p *plan) error {
+	if p.headerless {
+		return fmt.Errorf("%s: no data rows (blank lines only)", p.name)
+	}
 	return fmt.Errorf("%s: header only: no data rows after line %d", p.name, p.startLine-1)
 }
 
@@ -189,6 +195,9 @@ func tabSeparated(head []byte) bool { return separator(firstLine(head)) == '\t' 
 
 // delimited claims any input: delimited text is what is left.
 func delimited([]byte) bool { return true }
+
+// never claims no input: a format that only a flag chooses.
+func never([]byte) bool { return false }
 
 // firstLine is head up to its first line end (LF, or a CR alone).
 func firstLine(head []byte) []byte {

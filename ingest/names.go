@@ -10,7 +10,7 @@ import (
 // properties the kept events carry (read with Need.PropertyStats). A
 // property inside an object the format keeps properties in (properties.,
 // a vendor's event_properties., …) is listed by its bare name too, as the
-// flags accept it. Sorted, each once.
+// flags accept it; so are the columns of a users table. Sorted, each once.
 func (d *Dataset) PropertyNames() []string {
 	var prefixes, out []string
 	for _, f := range d.Stats.Files {
@@ -31,6 +31,9 @@ func (d *Dataset) PropertyNames() []string {
 				out = append(out, bare)
 			}
 		}
+	}
+	if d.Table != nil {
+		out = append(out, d.Table.Columns...)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

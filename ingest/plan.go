@@ -19,6 +19,8 @@ type plan struct {
 	startLine int
 	headerLen int      // bytes before the first record (a CSV header), to skip
 	header    []string // a CSV header's fields, as written
+	// headerless: the file has no header row; header is Options.Columns
+	headerless bool
 
 	nslots int
 	vendor *Vendor
@@ -35,6 +37,10 @@ type plan struct {
 	props     [][]int // Need.EventProps then Need.UserProps
 	amount    *Amount // --amount, when Need.Amounts
 	amtSlots  [][]int // its fields' slots
+	// table, under --user-key, re-keys every row's user id; tableCols are
+	// the table's columns each row then adds to its props (consumer.tableProps)
+	table     *UserTable
+	tableCols []int
 
 	// CSV: slot → column; JSON: trie
 	slotCol  []int
@@ -285,12 +291,33 @@ func mapVendor(opts *Options, p *plan, v *Vendor, have func(string) (string, boo
 	return nil
 }
 
+// recordScanner cuts the record at data[pos] into fields (csvScanner,
+// wsScanner): see csvScanner.next.
+type recordScanner interface {
+	next(data []byte, pos int) (fields [][]byte, next, lines int, err error)
+}
+
 func planCSV(opts *Options, keys *keyRegistry, name string, head []byte, sep byte) (*plan, error) {
+	p, err := planDelimited(opts, keys, name, head, &csvScanner{sep: sep})
+	if p != nil {
+		p.sep = sep
+	}
+	return p, err
+}
+
+func planWhitespace(opts *Options, keys *keyRegistry, name string, head []byte, _ byte) (*plan, error) {
+	return planDelimited(opts, keys, name, head, &wsScanner{})
+}
+
+// planDelimited plans delimited text, whose records sc splits, from its
+// header row (or Options.Columns) and first records.
+func planDelimited(opts *Options, keys *keyRegistry, name string, head []byte, sc recordScanner) (*plan, error) {
 	p := basePlan(opts, keys, name)
-	p.sep = sep
-	sc := csvScanner{sep: sep}
 	pos, line := 0, 1
 	var header []string
+	if len(opts.Columns) > 0 {
+		header, p.headerless = slices.Clone(opts.Columns), true
+	}
 	for header == nil {
 		if pos >= len(head) {
 			return nil, fmt.Errorf("%s: empty file: expected a header row and events", name)
@@ -325,7 +352,7 @@ func planCSV(opts *Options, keys *keyRegistry, name string, head []byte, sep byt
 		return nil, err
 	}
 	if err := mapColumns(opts, p, have, hi.list()); err != nil {
-		return nil, err
+		return nil, oneColumnHint(err, opts, header)
 	}
 	var sl slotter
 	compileSlots(opts, p, &sl, func(f string) []string {
@@ -386,6 +413,19 @@ func planCSV(opts *Options, keys *keyRegistry, name string, head []byte, sep byt
 	timeColumn(opts, p, samples)
 	p.headerLen = hdrLen
 	return p, nil
+}
+
+// oneColumnHint adds to a mapping error what a header of one column
+// suggests: a separator other than the one it was split on.
+func oneColumnHint(err error, opts *Options, header []string) error {
+	switch {
+	case len(header) != 1 || len(opts.Columns) > 0:
+	case opts.Delimiter != "":
+		return fmt.Errorf("%w; the first line is one column when split on --delimiter %q: is that the file's separator?", err, DelimiterName(opts.Delimiter))
+	case len(splitBlanks([]byte(header[0]), nil)) > 1:
+		return fmt.Errorf("%w; the first line is one column with blanks in it: when spaces separate the fields, give --delimiter whitespace (and --header none --columns a,b,c when that line is data)", err)
+	}
+	return err
 }
 
 // compileSlots assigns physical slots to every logical field. pathsFor turns

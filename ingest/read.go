@@ -41,7 +41,13 @@ type Options struct {
 	// Amount, when set with Need.Amounts, is read from every row that has
 	// it; a value that is not a number is a bad row.
 	Amount *Amount
-	Where  []Filter
+	// Delimiter overrides the separator sniffed from delimited text: ",",
+	// "\t", ";", "|" or Whitespace (ParseDelimiter); "" sniffs.
+	Delimiter string
+	// Columns, when set, name the columns of delimited text without a
+	// header row: every line is data (--header none --columns).
+	Columns []string
+	Where   []Filter
 	// Selectors add, for each row they match, an event named by the
 	// selector (Selector); their names go in Need.Events to be kept.
 	Selectors []Selector
@@ -64,6 +70,11 @@ type Options struct {
 	// Now is the time of reading: events dated after it are counted in
 	// Stats.Future. Zero: not counted.
 	Now time.Time
+	// Users, when set, is a table of user properties (--users): the
+	// Need.UserProps it has columns for are its values, whatever the events
+	// carry; with its KeyCol (--user-key) every user id is replaced by its
+	// row's key as it is read.
+	Users *UserTable
 }
 
 // Need declares what a command uses, so that nothing else is kept. It is
@@ -107,7 +118,9 @@ type Dataset struct {
 	FirstSeen, LastSeen []int64
 	// Internal lists the event names read that are not user activity.
 	Internal []string
-	Stats    Stats
+	// Table is Options.Users, joined.
+	Table *UserTable
+	Stats Stats
 }
 
 // Stats describes what was read.
@@ -149,6 +162,9 @@ type Stats struct {
 	// SkipSamples are the first few messages of skipped rows.
 	SkipSamples []string
 	Identity    IdentityStats
+	// NotInTable counts the users that Options.Users has no row for: their
+	// table properties are empty.
+	NotInTable int64
 }
 
 // IdentityStats says how anonymous ids were resolved.
@@ -191,9 +207,10 @@ func (c *Counts) add(o Counts) {
 // FileStats describes one input.
 type FileStats struct {
 	Name        string
-	Format      string // csv, tsv, jsonl, json
+	Format      string // csv, tsv, whitespace, jsonl, json
 	Compression string // gzip or ""
-	Delimiter   string
+	Delimiter   string // its separator, or Whitespace
+	NoHeader    bool   // no header row: the columns are Options.Columns
 	Vendor      string
 	// Detected says why the vendor was chosen (or that none matched).
 	Detected string
@@ -259,6 +276,9 @@ func Read(inputs []Input, opts Options) (*Dataset, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
+	if err := CheckColumns(opts.Columns); err != nil {
+		return nil, fmt.Errorf("--columns: %w", err)
+	}
 	c := newConsumer(opts)
 	for _, in := range inputs {
 		if err := eachInput(in, c.readInput); err != nil {
@@ -286,6 +306,9 @@ func (c *consumer) readInput(in Input) error {
 		return fmt.Errorf("%s: %w", in.Name, err)
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
+		if len(c.opts.Columns) > 0 {
+			return fmt.Errorf("%s: empty file: expected events", in.Name)
+		}
 		return fmt.Errorf("%s: empty file: expected a header row and events", in.Name)
 	}
 	fs := FileStats{Name: in.Name, Compression: o.compressed, Vendor: "generic", Content: o.content}
@@ -300,6 +323,9 @@ func (c *consumer) readInput(in Input) error {
 	if err != nil {
 		return err
 	}
+	if name, sep, err = c.opts.delimitedAs(in.Name, name, sep); err != nil {
+		return err
+	}
 	f := recordFormat(name)
 	if f == nil {
 		return fmt.Errorf("%s: unknown input format %q", in.Name, name)
@@ -309,10 +335,22 @@ func (c *consumer) readInput(in Input) error {
 		return err
 	}
 	p.format = f
-	fs.Format = name
-	if p.sep != 0 {
-		fs.Delimiter = string(p.sep)
+	if t := c.table; t != nil {
+		if err := t.resolve(p.mapping.User.Paths); err != nil {
+			return err
+		}
+		if t.key >= 0 {
+			p.table, p.tableCols = t, c.tableCols
+		}
 	}
+	fs.Format = name
+	switch {
+	case p.sep != 0:
+		fs.Delimiter = string(p.sep)
+	case name == "whitespace":
+		fs.Delimiter = Whitespace
+	}
+	fs.NoHeader = p.headerless
 	if _, err := o.r.Discard(p.headerLen); err != nil {
 		return fmt.Errorf("%s: %w", in.Name, err)
 	}

@@ -17,6 +17,7 @@ type worker struct {
 	_       [64]byte
 	p       *plan
 	csv     csvScanner
+	ws      wsScanner
 	js      jsonScanner
 	vals    [][]byte
 	hbuf    []byte
@@ -32,7 +33,7 @@ type worker struct {
 
 func newWorker(p *plan) *worker {
 	// vals gets spare capacity for the same reason as the padding above
-	w := &worker{p: p, csv: csvScanner{sep: p.sep, fields: make([][]byte, 0, 64)}, vals: make([][]byte, p.nslots, p.nslots+8), tp: p.tp}
+	w := &worker{p: p, csv: csvScanner{sep: p.sep, fields: make([][]byte, 0, 64)}, ws: wsScanner{fields: make([][]byte, 0, 64)}, vals: make([][]byte, p.nslots, p.nslots+8), tp: p.tp}
 	if p.trie != nil {
 		w.js.root = p.trie.clone()
 		w.js.slots = w.vals
@@ -95,13 +96,27 @@ func (w *worker) parseLines(b *batch, ch *chunk) {
 	}
 }
 
-// parseCSV reads delimited text.
-func (w *worker) parseCSV(b *batch, ch *chunk) {
+// parseCSV reads delimited text: CSV, TSV, …
+func (w *worker) parseCSV(b *batch, ch *chunk) { w.parseDelimited(b, ch, false) }
+
+// parseWhitespace reads whitespace-separated text.
+func (w *worker) parseWhitespace(b *batch, ch *chunk) { w.parseDelimited(b, ch, true) }
+
+// parseDelimited reads records that the CSV scanner, or with ws the
+// whitespace scanner, splits into fields.
+func (w *worker) parseDelimited(b *batch, ch *chunk, ws bool) {
 	data, line := ch.data, ch.line
 	pos := 0
 	for pos < len(data) {
 		recLine := line
-		fields, next, nls, err := w.csv.next(data, pos)
+		var fields [][]byte
+		var next, nls int
+		var err error
+		if ws {
+			fields, next, nls, err = w.ws.next(data, pos)
+		} else {
+			fields, next, nls, err = w.csv.next(data, pos)
+		}
 		if err == nil && next-pos > maxRecordSize {
 			err = errors.New(tooLong)
 		}
@@ -129,13 +144,13 @@ func (w *worker) parseCSV(b *batch, ch *chunk) {
 		}
 		b.counts.Rows++
 		if len(fields) != w.p.ncols {
-			if !w.invalid(b, recLine, "", fmt.Sprintf("has %d fields, the header has %d", len(fields), w.p.ncols)) {
+			if !w.invalid(b, recLine, "", w.p.fieldCount(len(fields))) {
 				return
 			}
 			continue
 		}
 		if w.p.isHeader(fields) {
-			if !w.invalid(b, recLine, "", "this row repeats the header: two files joined into one? give them as separate files") {
+			if !w.invalid(b, recLine, "", w.p.headerRepeated()) {
 				return
 			}
 			continue
@@ -204,6 +219,15 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		b.counts.MissingUser++
 		drop()
 		return true
+	}
+	row := int32(-1) // the user's row of the users table, under --user-key
+	if t := p.table; t != nil && len(user) > 0 {
+		key, r, ok := t.rekey(user)
+		if !ok {
+			drop()
+			return w.invalid(b, line, p.mapping.User.Column(), t.notInTable(user))
+		}
+		user, row = key, r
 	}
 	if p.vendor != nil && p.vendor.LinksOnly {
 		drop()
@@ -310,6 +334,13 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	r.pOff = int32(len(b.props))
 	for _, slots := range p.props {
 		b.props = append(b.props, first(vals, slots))
+	}
+	for _, col := range p.tableCols {
+		var v []byte
+		if row >= 0 {
+			v = bytesOf(p.table.cell(row, col))
+		}
+		b.props = append(b.props, v)
 	}
 	if p.amount != nil {
 		b.props = append(b.props, b.amountSlot(amt))
@@ -454,6 +485,22 @@ func (p *plan) isHeader(fields [][]byte) bool {
 		}
 	}
 	return true
+}
+
+// headerRepeated is the message of a record that is the header again.
+func (p *plan) headerRepeated() string {
+	if p.headerless {
+		return "this row is the --columns names: the file has a header row after all? leave out --header none and --columns"
+	}
+	return "this row repeats the header: two files joined into one? give them as separate files"
+}
+
+// fieldCount is the message of a record with n fields, not the file's number.
+func (p *plan) fieldCount(n int) string {
+	if p.headerless {
+		return fmt.Sprintf("has %d %s, --columns names %d", n, plural(n, "field"), p.ncols)
+	}
+	return fmt.Sprintf("has %d %s, the header has %d", n, plural(n, "field"), p.ncols)
 }
 
 // plural is word, with an s unless n is 1.

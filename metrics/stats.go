@@ -215,17 +215,14 @@ func Ptr(v float64) *float64 {
 
 // TwoProportionP is the two-sided p-value of the pooled two-proportion z
 // test of x1/n1 against x2/n2; NaN when either n is 0 or the pooled rate is
-// 0 or 1 (no variance: nothing to test).
+// 0 or 1 (no variance: nothing to test). CompareProportions is the full
+// comparison, with the switch to Fisher's exact test at small counts.
 func TwoProportionP(x1, n1, x2, n2 int64) float64 {
-	if n1 <= 0 || n2 <= 0 {
+	z, ok := pooledZ(x1, n1, x2, n2)
+	if !ok {
 		return math.NaN()
 	}
-	p := float64(x1+x2) / float64(n1+n2)
-	se := math.Sqrt(p * (1 - p) * (1/float64(n1) + 1/float64(n2)))
-	if se == 0 {
-		return math.NaN()
-	}
-	return normalP((float64(x1)/float64(n1) - float64(x2)/float64(n2)) / se)
+	return normalP(z)
 }
 
 // DiffP is the two-sided p-value of the z test of a difference d of two
@@ -243,15 +240,10 @@ func DiffP(d, se1, se2 float64) float64 {
 // their standard deviations and sizes; NaN when a size is below 2 or both
 // variances are 0.
 func WelchP(m1, sd1 float64, n1 int64, m2, sd2 float64, n2 int64) float64 {
-	if n1 < 2 || n2 < 2 {
+	_, t, df, ok := welch(m1, sd1, n1, m2, sd2, n2)
+	if !ok {
 		return math.NaN()
 	}
-	a, b := sd1*sd1/float64(n1), sd2*sd2/float64(n2)
-	if a+b == 0 {
-		return math.NaN()
-	}
-	t := (m1 - m2) / math.Sqrt(a+b)
-	df := (a + b) * (a + b) / (a*a/float64(n1-1) + b*b/float64(n2-1))
 	return 2 * distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.CDF(-math.Abs(t))
 }
 

@@ -51,6 +51,21 @@ type Input struct {
 	Skipped    int64    `json:"skipped"`
 	Duplicates int64    `json:"duplicates"`
 	Users      int64    `json:"users"`
+	// UsersTable is the --users table, when one was given.
+	UsersTable *UsersTable `json:"users_table,omitempty"`
+	// UsersWhere are the --users-where filters, and UsersKept the users
+	// they kept, when any was given.
+	UsersWhere []string `json:"users_where,omitempty"`
+	UsersKept  *int64   `json:"users_kept,omitempty"`
+}
+
+// UsersTable describes a users table (--users) in the envelope's input.
+type UsersTable struct {
+	Path       string `json:"path"`
+	Rows       int64  `json:"rows"`
+	Join       string `json:"join"`          // its column of user ids
+	Key        string `json:"key,omitempty"` // --user-key
+	NotInTable int64  `json:"users_not_in_table"`
 }
 
 // Warning is a machine-readable caveat.
