@@ -68,13 +68,15 @@ var csvCases = map[string]csvCase{
 		column: "dau", values: func(r map[string]any) []any { return field(list(r, "days"), "dau") }},
 	// a row per period (per first-order cohort), then the range's
 	"repeat": {args: []string{"--amount", "amount", "--mode", "cohort"},
-		rows: func(r map[string]any) int { return len(list(r, "periods")) + 1 },
+		rows:   func(r map[string]any) int { return len(list(r, "periods")) + 1 },
 		column: "customers", values: func(r map[string]any) []any {
 			return append(field(list(r, "periods"), "customers"), r["customers"])
 		}},
 	// a row per period, the total, a row per cohort of the cohort CLV
 	"revenue": {args: []string{"--amount", "amount", "--clv", "cohort", "--horizon", "2"},
-		rows: func(r map[string]any) int { return len(list(r, "periods")) + 1 + len(list(get(r, "clv").(map[string]any), "cohorts")) },
+		rows: func(r map[string]any) int {
+			return len(list(r, "periods")) + 1 + len(list(get(r, "clv").(map[string]any), "cohorts"))
+		},
 		column: "revenue", values: func(r map[string]any) []any {
 			out := append(field(list(r, "periods"), "revenue"), get(r, "total", "revenue"))
 			return append(out, field(list(get(r, "clv").(map[string]any), "cohorts"), "revenue")...)

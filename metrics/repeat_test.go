@@ -163,15 +163,6 @@ func equalPeriods(a, b []RepeatPeriod) bool {
 	return true
 }
 
-func hasWarning(ws []Warning, code string) bool {
-	for _, w := range ws {
-		if w.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
 // No orders: the rate is null with empty_denominator, never 0 or NaN; the
 // lists are empty, not nil.
 func TestRepeatEmpty(t *testing.T) {
