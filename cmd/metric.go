@@ -201,6 +201,9 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	amounts := false
 	for i, j := range jobs {
 		n := j.metric.NeedsOf(j.settings)
+		if n.AmountRows && in.Amount == "" {
+			n.AmountRows, n.AllEvents = false, true // no amounts to find the rows by
+		}
 		needs[i] = n
 		for _, ref := range n.Refs {
 			kind := eventRef
@@ -216,6 +219,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 		need.Events = append(need.Events, n.Events...)
 		need.AllEvents = need.AllEvents || n.AllEvents
+		need.AmountRows = need.AmountRows || n.AmountRows
 		amt := n.Amounts || (n.AmountsIfGiven && in.Amount != "")
 		if len(n.EventProps) > 0 || amt {
 			for _, p := range n.EventProps {
@@ -232,7 +236,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			detailAll = detailAll || n.AllEvents
 			need.DetailEvents = append(need.DetailEvents, n.Events...)
 		}
-		events = events || len(n.Events) > 0 || n.AllEvents
+		events = events || len(n.Events) > 0 || n.AllEvents || n.AmountRows
 		if n.Answers != nil {
 			if err := needAnswers(&need, in, n.Answers); err != nil {
 				return nil, 0, err
@@ -320,7 +324,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		switch {
 		case j.answers != nil: // its units are answers, of the users --users-where keeps (eventAnswers)
 			j.all, j.segs = run.Answers.Units(jr.By)
-		case len(needs[i].Events) > 0 || needs[i].AllEvents:
+		case len(needs[i].Events) > 0 || needs[i].AllEvents || needs[i].AmountRows:
 			j.all = log.AllUsers()
 		case j.act != nil:
 			j.all = j.act.AllUsers()

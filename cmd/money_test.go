@@ -3,6 +3,8 @@ package cmd
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -139,10 +141,67 @@ func TestMoneyInvoiceLines(t *testing.T) {
 		t.Errorf("by InvoiceNo %v orders, %v customers, %v repeat; by time %v orders, %v customers; want 71, 56, 5; 69, 56",
 			byID["orders"], byID["customers"], byID["repeat_customers"], byTime["orders"], byTime["customers"])
 	}
+	// without --amount the file's one event is the purchase, and the
+	// credit notes are left out with --where
+	noAmount := jsonResult(t, "repeat", "../testdata/online_retail_excerpt.csv", "--user-col", "CustomerID", "--event-name", "purchase", "--order-col", "InvoiceNo", "--where", "InvoiceNo !~ ^C")
+	if noAmount["orders"] != 71.0 || noAmount["customers"] != 56.0 {
+		t.Errorf("without --amount: %v orders, %v customers; want 71, 56", noAmount["orders"], noAmount["customers"])
+	}
 	rev := jsonResult(t, append([]string{"revenue", "--order-col", "InvoiceNo", "--clv", "none"}, args...)...)
 	total := func(k string) float64 { v, _ := get(rev, "total", k).(float64); return v }
 	if total("orders") != 71 || total("customers") != 58 || total("paying_customers") != 56 || math.Abs(total("revenue")-26287.12) > 1e-6 ||
 		math.Abs(total("refunds")-199.13) > 1e-6 || get(rev, "clv", "method") != "none" || get(rev, "clv", "value") != nil {
 		t.Errorf("revenue total %v, clv %v", get(rev, "total"), get(rev, "clv"))
+	}
+}
+
+// In a report, the purchases found by their amounts are all kept with
+// their amounts, whatever the other metrics keep: events named by a funnel
+// (invoice_paid among them) and survey answers with their own details.
+func TestMoneyInReport(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "uptake.yaml")
+	body := `input:
+  amount: amount
+metrics:
+  - name: repeat
+    metric: repeat
+  - name: revenue
+    metric: revenue
+    clv: none
+  - name: paid
+    metric: funnel
+    steps: signup,invoice_paid
+  - name: nps
+    metric: nps
+`
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, false, "report", "--demo", "--config", cfg, "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Result struct {
+			Metrics []struct {
+				Name   string
+				Result map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range rep.Result.Metrics {
+		switch m.Name {
+		case "repeat":
+			if m.Result["orders"] != 485.0 || m.Result["customers"] != 212.0 {
+				t.Errorf("repeat in a report: %v orders, %v customers; want 485, 212", m.Result["orders"], m.Result["customers"])
+			}
+		case "revenue":
+			if get(m.Result, "total", "revenue") != 25055.0 {
+				t.Errorf("revenue in a report: %v", get(m.Result, "total"))
+			}
+		}
 	}
 }

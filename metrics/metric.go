@@ -44,6 +44,10 @@ type Needs struct {
 	// command run without it (repeat: purchases are the rows with an
 	// amount, refunds are not orders).
 	AmountsIfGiven bool
+	// AmountRows keeps every row that carries an --amount (the purchases
+	// found by their amounts), whatever its event, with its details; when
+	// no --amount is given, every row (as AllEvents).
+	AmountRows bool
 	// Activity, when set, asks for per-user active days with this
 	// configuration (the engine fills Loc and ActiveEvents).
 	Activity *ActivityConfig

@@ -23,7 +23,7 @@ func (s *OrderSettings) orderNeeds() Needs {
 	if len(s.OrderEvents) > 0 {
 		n.Events = s.OrderEvents
 	} else {
-		n.AllEvents = true
+		n.AmountRows = true // every row without --amount
 	}
 	if s.OrderCol != "" {
 		n.EventProps = []string{s.OrderCol}
