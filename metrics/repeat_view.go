@@ -104,11 +104,11 @@ func repeatTitle(s *RepeatSettings) string {
 	return fmt.Sprintf("Repeat purchase rate: customers with 2+ orders (by %s)", s.Period)
 }
 
-// orderKeyText says what one order is.
-func orderKeyText(src *orderSource, names []string) string {
-	what := "purchases (events carrying an amount)"
-	if len(names) > 0 {
-		what = strings.Join(names, ", ")
+// orderKeyText says what one order is, and among which rows.
+func orderKeyText(src *orderSource, l *Log) string {
+	what := strings.Join(src.names, ", ")
+	if src.byAmount {
+		what = "the rows carrying an amount (" + strings.Join(src.amountNames(l, l.AllUsers()), ", ") + ")"
 	}
 	if src.col != "" {
 		return fmt.Sprintf("a distinct %s per customer, among %s", src.col, what)
@@ -128,7 +128,7 @@ func repeatView(r *Run, s *RepeatSettings, all Segmented[RepeatResult]) report.D
 			report.Thousands(x.Customers), report.Thousands(x.RepeatCustomers), report.Thousands(x.Orders)))
 	}
 	if src, err := newOrderSource(r, &s.OrderSettings); err == nil {
-		doc.Add("an order is", orderKeyText(&src, src.names))
+		doc.Add("an order is", orderKeyText(&src, r.Log))
 	}
 	title := "Periods (customers with 2+ orders in the period / with 1+)"
 	if s.Mode == "cohort" {

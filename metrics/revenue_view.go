@@ -177,7 +177,7 @@ func revenueView(r *Run, s *RevenueSettings, all Segmented[RevenueResult]) repor
 	doc.Add("ARPU", fmt.Sprintf("%s per %s per %s, over %s", moneyOrDash(t.ARPU), base, s.Period, Plural(t.ARPUPeriods, "complete "+s.Period)))
 	doc.Add("CLV", clvText(x.CLV, s))
 	if src, err := newOrderSource(r, &s.OrderSettings); err == nil {
-		doc.Add("an order is", orderKeyText(&src, src.names))
+		doc.Add("an order is", orderKeyText(&src, r.Log))
 	}
 	doc.Tables = all.Tables("Periods", func(title string, x RevenueResult) report.Table {
 		t := series(revenuePeriodTable(x), "revenue")
