@@ -12,7 +12,7 @@ import (
 
 // OrderSettings are the flags that say what an order is.
 type OrderSettings struct {
-	OrderEvents []string `flag:"order-event" list:"comma" usage:"Event that is a purchase (repeatable or comma-separated; default: every event carrying an --amount)" json:"order_events"`
+	OrderEvents []string `flag:"order-event" list:"comma" usage:"Event that is a purchase (repeatable or comma-separated; default: every row carrying an --amount)" json:"order_events"`
 	OrderCol    string   `flag:"order-col" usage:"Column or property holding the order id: an order is a distinct value per customer (default: a distinct (customer, time))" json:"order_col"`
 }
 

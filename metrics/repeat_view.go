@@ -25,9 +25,9 @@ var RepeatMetric = &Def[RepeatSettings, RepeatResult]{
 		Long: `Repeat purchase rate (docs/metrics.md#repeat): the share of customers who
 placed at least two distinct orders.
 
-Purchases are the --order-event events; by default, with --amount, every event
-carrying an amount, and in a file of one event (--event-name purchase) that
-event. A negative amount is a refund: revenue, never an order. Lines make one
+Purchases are the rows of the --order-event events; by default, with --amount,
+every row carrying an amount, and in a file of one event (--event-name
+purchase) its rows. A negative amount is a refund: revenue, never an order. Lines make one
 order when they share the --order-col value (an invoice number); without it,
 when they share a timestamp, so date-only data counts one order per
 customer-day.

@@ -68,9 +68,9 @@ var RevenueMetric = &Def[RevenueSettings, RevenueResult]{
 		Short: "Revenue, paying customers, orders, ARPU, AOV and CLVs per period",
 		Long: `Revenue per calendar --period and over the range (docs/metrics.md#revenue),
 cash basis: every amount is booked in the period of its row, net of refunds
-(negative amounts). Purchases and orders are as in repeat: the --order-event
-events (default: every event carrying an amount), one order per --order-col
-value or per (customer, time).
+(negative amounts). Purchases and orders are as in repeat: the rows of the
+--order-event events (default: every row carrying an amount), one order per
+--order-col value or per (customer, time).
 
 Per period: revenue, paying customers (1+ order), orders, ARPU = revenue /
 paying customers (--arpu-basis active: / active users), AOV = order value /
@@ -87,7 +87,7 @@ rate's.`,
 		Example: `  uptake revenue --demo --amount amount
   uptake revenue --demo --amount amount --clv formula --lifetime 12 --by plan
   uptake revenue --demo --amount amount --gross-margin 0.7 --discount-rate 0.01 --clv-ci
-  uptake revenue invoices.csv --amount 'Quantity*UnitPrice' --order-col InvoiceNo --where 'InvoiceNo !~ ^C'
+  uptake revenue invoices.csv --event-name purchase --amount 'Quantity*UnitPrice' --order-col InvoiceNo --where 'InvoiceNo !~ ^C'
   uptake revenue --demo --amount amount --format json | jq '.result.total'`,
 		ActiveEvents: true,
 		FlagUsage:    map[string]string{"week-start": "First day of a week (monday: ISO weeks)"},
