@@ -13,4 +13,5 @@ var Registry = []Metric{
 	NPSMetric,
 	CSATMetric,
 	CESMetric,
+	TrialMetric,
 }
