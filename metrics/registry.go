@@ -14,4 +14,5 @@ var Registry = []Metric{
 	CSATMetric,
 	CESMetric,
 	TrialMetric,
+	ReferralMetric,
 }
