@@ -15,4 +15,5 @@ var Registry = []Metric{
 	CESMetric,
 	TrialMetric,
 	ReferralMetric,
+	TicketsMetric,
 }
