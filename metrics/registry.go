@@ -16,4 +16,5 @@ var Registry = []Metric{
 	TrialMetric,
 	ReferralMetric,
 	TicketsMetric,
+	CACMetric,
 }
