@@ -13,4 +13,8 @@ var Registry = []Metric{
 	NPSMetric,
 	CSATMetric,
 	CESMetric,
+	TrialMetric,
+	ReferralMetric,
+	TicketsMetric,
+	CACMetric,
 }
