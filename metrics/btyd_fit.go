@@ -87,6 +87,11 @@ func fitMLE(obj objective, starts [][]float64, n float64, sub objective) (mleRes
 		}
 	}
 	best.se = standardErrors(obj, best.phi, n)
+	for _, v := range best.se {
+		if math.IsNaN(v) {
+			best.converged = false
+		}
+	}
 	return best, nil
 }
 
