@@ -365,8 +365,10 @@ func (m BGNBD) ExpectedTransactions(t float64) float64 {
 // (including a = 1, where the two factors are 0/0) and for large x (where
 // the 2F1 above overflows): Euler's transformation turns the bracket into
 // 1 − (1−z)^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), whose series has
-// bounded terms and whose a−1 factor divides out exactly. NaN for an
-// unusable summary or t < 0.
+// bounded terms and whose a−1 factor divides out exactly. For horizons
+// beyond 2,000 times α+T, or parameters that overflow the series, it is
+// the equivalent integral over the posterior of the dropout probability
+// (posteriorExpected). NaN for an unusable summary or t < 0.
 func (m BGNBD) ConditionalExpected(c RFM, t float64) float64 {
 	if c.check() != "" || !(t >= 0) || math.IsInf(t, 1) {
 		return math.NaN()
@@ -374,10 +376,14 @@ func (m BGNBD) ConditionalExpected(c RFM, t float64) float64 {
 	if t == 0 {
 		return 0
 	}
-	cc := m.A + m.B + c.X - 1
-	v := aliveExpected(m.A-1, m.A+m.B-1-m.R, cc, t/(m.Alpha+c.T))
+	// The series needs about 37·(1+k) terms for k = t/(α+T); past 2,000
+	// the posterior integral (770 terms) is quicker. Extreme parameters (a
+	// fit that ran off) can also overflow the series.
+	v := math.NaN()
+	if k := t / (m.Alpha + c.T); k <= seriesMaxK {
+		v = aliveExpected(m.A-1, m.A+m.B-1-m.R, m.A+m.B+c.X-1, k)
+	}
 	if !(v >= 0) || math.IsInf(v, 1) {
-		// Extreme parameters (a fit that ran off) can overflow the series.
 		v = posteriorExpected(m, c, t)
 	}
 	if c.X == 0 {
@@ -437,9 +443,13 @@ func aliveExpected(eps, p, c, k float64) float64 {
 	return first - math.Exp(eps*lz)*btydSeries(p, eps, c, z)
 }
 
-// seriesMaxTerms bounds the series; 1−z = 1/(1+t/(α+T)) above about 1e-6
-// (a horizon under a million times α+T) converges well within it.
-const seriesMaxTerms = 20_000_000
+// seriesMaxK is the largest t/(α+T) given to the series (1 − z above
+// 1/2001), and seriesMaxTerms bounds its terms: a few times what such z
+// need, for parameters whose terms rise before they fall.
+const (
+	seriesMaxK     = 2000
+	seriesMaxTerms = 1_000_000
+)
 
 // btydSeries returns S = Σ_{n≥1} uₙ, u₁ = p·z, u_{n+1} = uₙ·(p+n)(ε+n)z/((c+n)(n+1)),
 // for 0 ≤ z < 1, ε > −1 and c > −1. The terms behave like n^(p+ε−c−1)·zⁿ,

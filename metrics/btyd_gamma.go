@@ -166,9 +166,11 @@ func (g GammaGamma) MeanValue() float64 {
 //
 // a weighted average of their own mean and the population's, leaning on
 // their own the more transactions they have. For X = 0 it is MeanValue.
-// NaN for an unusable summary, or when Q ≤ 1 makes the result undefined.
+// NaN for an unusable summary, for a customer with X > 0 whose Monetary is
+// not positive (the model has no place for them: FitGammaGamma leaves
+// them out), or when Q ≤ 1 makes the result undefined.
 func (g GammaGamma) ConditionalExpectedValue(c RFM) float64 {
-	if c.check() != "" {
+	if c.check() != "" || (c.X > 0 && !(c.Monetary > 0)) {
 		return math.NaN()
 	}
 	if c.X == 0 {

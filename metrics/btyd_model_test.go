@@ -178,7 +178,8 @@ func TestGammaGamma(t *testing.T) {
 	// p(γ + m·x)/(px + q − 1) = 6.25 · (15.44 + 44.69) / (12.5 + 2.74).
 	within(t, "E[M | x=2, m=22.345]", g.ConditionalExpectedValue(RFM{X: 2, Tx: 30, T: 39, Monetary: 22.345}), 375.8125/15.24, 1e-12)
 	within(t, "E[M | x=0]", g.ConditionalExpectedValue(RFM{T: 39}), 6.25*15.44/2.74, 1e-12)
-	for _, v := range []float64{g.ConditionalExpectedValue(RFM{X: -1}), GammaGamma{P: 1, Q: 0.9, Gamma: 1}.MeanValue()} {
+	for _, v := range []float64{g.ConditionalExpectedValue(RFM{X: -1}), g.ConditionalExpectedValue(RFM{X: 1, Tx: 1, T: 2, Monetary: -5}),
+		GammaGamma{P: 1, Q: 0.9, Gamma: 1}.MeanValue()} {
 		if !math.IsNaN(v) {
 			t.Errorf("got %v, want NaN", v)
 		}
