@@ -87,6 +87,22 @@ var csvCases = map[string]csvCase{
 		values: func(r map[string]any) []any { return []any{get(r, "csat", "value")} }},
 	"ces": {rows: func(map[string]any) int { return 1 }, column: "mean",
 		values: func(r map[string]any) []any { return []any{r["mean"]} }},
+	"trial": {rows: func(r map[string]any) int { return 1 + len(list(r, "periods")) },
+		column: "converted", values: func(r map[string]any) []any {
+			return append([]any{get(r, "rate", "numerator")}, numerators(list(r, "periods"), "rate")...)
+		}},
+	"referral": {args: []string{"--referred-prop", "signup_source", "--referred-value", "referral"},
+		rows:   func(r map[string]any) int { return 1 + len(list(r, "periods")) },
+		column: "numerator", values: func(r map[string]any) []any {
+			return append([]any{get(r, "rate", "numerator")}, numerators(list(r, "periods"), "rate")...)
+		}},
+	"tickets": {rows: func(map[string]any) int { return 1 }, column: "tickets",
+		values: func(r map[string]any) []any { return []any{r["tickets"]} }},
+	"cac": {args: []string{"--activation-event", "report_created", "--spend", "25000"},
+		rows:   func(r map[string]any) int { return 1 + len(list(r, "cohorts")) },
+		column: "activated", values: func(r map[string]any) []any {
+			return append([]any{get(r, "activation", "numerator")}, numerators(list(r, "cohorts"), "activation")...)
+		}},
 }
 
 // Every metric's CSV is one tidy table that loses nothing the JSON has:
@@ -201,6 +217,15 @@ func checkCSV(t *testing.T, tc csvCase, args []string, by, cohort bool) {
 			t.Errorf("%v: row %d: %s = %q, JSON %q", args, j+1, tc.column, got, want)
 		}
 	}
+}
+
+// numerators are the numerator of proportion key of every object in l.
+func numerators(l []any, key string) []any {
+	out := make([]any, len(l))
+	for i, x := range l {
+		out[i] = get(x.(map[string]any), key, "numerator")
+	}
+	return out
 }
 
 // list is r[key] as a list (nil when absent).

@@ -247,8 +247,10 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
 			return nil, 0, err
 		}
-		if by := j.report.By; by != "" && !slices.Contains(need.UserProps, by) {
-			need.UserProps = append(need.UserProps, by)
+		for _, p := range append(slices.Clone(n.UserProps), j.report.By) {
+			if p != "" && !slices.Contains(need.UserProps, p) {
+				need.UserProps = append(need.UserProps, p)
+			}
 		}
 		if n.Activity != nil {
 			cfg := *n.Activity
@@ -309,7 +311,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	for i, j := range jobs {
 		jr := j.report
 		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
-			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount}
+			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount, UserProps: d.UserProps}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers
 		}

@@ -37,6 +37,10 @@ type Needs struct {
 	// EventProps are properties whose values the Log keeps per event of
 	// Events (or of every event, with AllEvents): Log.Prop.
 	EventProps []string
+	// UserProps are properties read once per user: each user's first-seen
+	// value (of the earliest event that carries one), as --by reads them
+	// (Run.UserProps).
+	UserProps []string
 	// Amounts keeps each such event's --amount (Log.Amount); the command
 	// then needs --amount.
 	Amounts bool
@@ -82,6 +86,9 @@ type Run struct {
 	AsOf     string   // as_of in RFC 3339, in Loc
 	UserIDs  []string // each user index's id, for per-user rows
 	Amount   string   // --amount as given, for metrics with Needs.Amounts
+	// UserProps are, by Needs.UserProps name (and the --by field), each
+	// user's first-seen value ("" when the user has none).
+	UserProps map[string][]string
 }
 
 // UserID is user u's id.

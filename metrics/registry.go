@@ -13,6 +13,10 @@ var Registry = []Metric{
 	NPSMetric,
 	CSATMetric,
 	CESMetric,
+	TrialMetric,
+	ReferralMetric,
+	TicketsMetric,
+	CACMetric,
 	RepeatMetric,
 	RevenueMetric,
 }
