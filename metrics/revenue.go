@@ -50,7 +50,7 @@ type RevenueResult struct {
 	ARPUBasis string          `json:"arpu_basis"`
 	Total     RevenueTotal    `json:"total"`
 	Periods   []RevenuePeriod `json:"periods"`
-	CLV       CLV             `json:"clv"`
+	CLV       FormulaCLV      `json:"clv"`
 	Warnings  []Warning       `json:"-"`
 }
 

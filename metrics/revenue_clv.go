@@ -41,10 +41,10 @@ type CLVCohort struct {
 	Status    string   `json:"status"`
 }
 
-// CLV is a customer lifetime value: Value = ARPU × GrossMargin ×
+// FormulaCLV is revenue's customer lifetime value: Value = ARPU × GrossMargin ×
 // LifetimePeriods for the formula and churn methods, the mean cumulative
 // revenue per customer (× GrossMargin) for the cohort method.
-type CLV struct {
+type FormulaCLV struct {
 	Method          string       `json:"method"`
 	Value           *float64     `json:"value"`
 	LifetimePeriods *float64     `json:"lifetime_periods"`
@@ -121,9 +121,9 @@ func (c *clvAcc) add(u int32, scan *orderScan, pi *periodIndex) {
 }
 
 // result is the CLV, from the ARPU per period of the same read.
-func (c *clvAcc) result(users []int32, arpu *float64, rp revenueParams) CLV {
+func (c *clvAcc) result(users []int32, arpu *float64, rp revenueParams) FormulaCLV {
 	p := c.p
-	out := CLV{Method: p.method}
+	out := FormulaCLV{Method: p.method}
 	if p.method == "none" {
 		return out
 	}
@@ -146,7 +146,7 @@ func (c *clvAcc) result(users []int32, arpu *float64, rp revenueParams) CLV {
 // the complete periods (pooled), d the discount rate; the lifetime
 // (1+d)/(d+c) is capped at the max lifetime when one is given. Zero churn
 // has no lifetime without a cap.
-func (c *clvAcc) churnCLV(out *CLV, users []int32, arpu *float64, rp revenueParams) {
+func (c *clvAcc) churnCLV(out *FormulaCLV, users []int32, arpu *float64, rp revenueParams) {
 	p := c.p
 	out.ARPU, out.DiscountRate = arpu, Ptr(p.discount)
 	a, basis := c.act, "paying"
@@ -216,7 +216,7 @@ func (c *clvAcc) churnCLV(out *CLV, users []int32, arpu *float64, rp revenuePara
 // cohortCLV is the mean revenue per customer over the first horizon
 // periods of their first-order cohort, over the cohorts whose horizon is
 // complete, with a t-interval.
-func (c *clvAcc) cohortCLV(out *CLV) {
+func (c *clvAcc) cohortCLV(out *FormulaCLV) {
 	p := c.p
 	out.HorizonPeriods, out.LifetimePeriods = &p.horizon, Ptr(float64(p.horizon))
 	out.Cohorts = []CLVCohort{}

@@ -209,7 +209,7 @@ func revenueView(r *Run, s *RevenueSettings, all Segmented[RevenueResult]) repor
 }
 
 // clvText is the CLV in one line, with how it was found.
-func clvText(c CLV, s *RevenueSettings) string {
+func clvText(c FormulaCLV, s *RevenueSettings) string {
 	switch c.Method {
 	case "none":
 		return "not computed (--clv none)"
