@@ -81,6 +81,12 @@ var csvCases = map[string]csvCase{
 			out := append(field(list(r, "periods"), "revenue"), get(r, "total", "revenue"))
 			return append(out, field(list(get(r, "clv").(map[string]any), "cohorts"), "revenue")...)
 		}},
+	// the total row, then a row per holdout week
+	"clv": {args: []string{"--amount", "amount", "--calibration-end", "2024-05-31", "--holdout-end", "2024-07-29"},
+		rows:   func(r map[string]any) int { return 1 + len(list(get(r, "holdout").(map[string]any), "periods")) },
+		column: "actual", values: func(r map[string]any) []any {
+			return append([]any{get(r, "holdout", "repeat_transactions")}, field(list(get(r, "holdout").(map[string]any), "periods"), "actual")...)
+		}},
 	"nps": {rows: func(map[string]any) int { return 1 }, column: "nps",
 		values: func(r map[string]any) []any { return []any{r["nps"]} }},
 	"csat": {rows: func(map[string]any) int { return 1 }, column: "csat",

@@ -67,6 +67,10 @@ func newMetricCmd(ios *IOStreams, m metrics.Metric) (*cobra.Command, *MetricOpti
 	}
 	opts.Input.add(cmd)
 	opts.Report.add(cmd, info.ActiveEvents)
+	if a := info.UsersOutAlias; a != "" {
+		cmd.Flags().StringVar(&opts.Report.UsersOut, a, "", "The same as --users-out: the per-"+strings.TrimSuffix(a, "s-out")+" rows to `file`")
+		cmd.MarkFlagsMutuallyExclusive("users-out", a)
+	}
 	checkValues := bindSettings(cmd, opts.Settings, info.FlagUsage)
 	for _, group := range info.Exclusive {
 		cmd.MarkFlagsMutuallyExclusive(group...)

@@ -402,6 +402,10 @@ func (m BGNBD) ConditionalExpected(c RFM, t float64) float64 {
 func posteriorExpected(m BGNBD, c RFM, t float64) float64 {
 	s, k := m.R+c.X, t/(m.Alpha+c.T)
 	lb := mathext.Lbeta(m.A, m.B+c.X)
+	// The integrand tends to f0 = s·k as p → 0. It is integrated less f0,
+	// which the posterior's total mass of 1 adds back exactly: a posterior
+	// with a tiny a piles nearly all its mass closer to 0 than any node.
+	f0 := s * k
 	const step = 1.0 / 64
 	sum := 0.0
 	for i := -6 * 64; i <= 6*64; i++ {
@@ -413,10 +417,10 @@ func posteriorExpected(m BGNBD, c RFM, t float64) float64 {
 		if p == 0 || q == 0 || w == 0 {
 			continue
 		}
-		f := -math.Expm1(-s*math.Log1p(p*k)) / p
+		f := -math.Expm1(-s*math.Log1p(p*k))/p - f0
 		sum += w * f * math.Exp((m.A-1)*math.Log(p)+(m.B+c.X-1)*math.Log(q)-lb)
 	}
-	return sum * step
+	return f0 + sum*step
 }
 
 // aliveExpected returns, for k = t/(α+T) > 0, z = k/(1+k), ε = a−1,

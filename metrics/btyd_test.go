@@ -389,3 +389,28 @@ func TestCDNOWGammaGamma(t *testing.T) {
 		}
 	}
 }
+
+// A fit that ran off towards no dropout (a → 0, b → ∞: subscription-like
+// data) must still predict: with the dropout posterior piled up at 0, a
+// customer's expectation is (r+x)/(α+T)·t. The posterior integral used to
+// miss that mass and return ~0 when the series gave up (huge b).
+func TestConditionalExpectedWithoutDropout(t *testing.T) {
+	c := RFM{X: 6, Tx: 180.0 / 7, T: 202.0 / 7}
+	noDropout := (1.77 + 6) / (19.633 + c.T) * 52
+	for _, a := range []float64{1e-9, 1e-6, 1e-3, 0.1, 0.793} {
+		for _, b := range []float64{2.4, 1000, 687486.078} {
+			m := BGNBD{R: 1.77, Alpha: 19.633, A: a, B: b}
+			post := posteriorExpected(m, c, 52)
+			if series := aliveExpected(m.A-1, m.A+m.B-1-m.R, m.A+m.B+c.X-1, 52/(m.Alpha+c.T)); !math.IsNaN(series) && math.Abs(series-post) > 1e-9*series {
+				t.Errorf("a %g b %g: series %v, posterior integral %v", a, b, series, post)
+			}
+			got := m.ConditionalExpected(c, 52)
+			if a <= 1e-3 && b >= 1000 && math.Abs(got-noDropout) > 1e-3*noDropout {
+				t.Errorf("a %g b %g: E[Y(52)] = %v, want ≈ %v (no dropout)", a, b, got, noDropout)
+			}
+			if !(got > 0 && got <= noDropout*(1+1e-12)) {
+				t.Errorf("a %g b %g: E[Y(52)] = %v, outside (0, %v]", a, b, got, noDropout)
+			}
+		}
+	}
+}

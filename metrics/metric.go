@@ -26,6 +26,9 @@ type Info struct {
 	FlagUsage map[string]string
 	// Exclusive are groups of flags of which at most one may be given.
 	Exclusive [][]string
+	// UsersOutAlias is another name of --users-out for this metric
+	// (clv's --customers-out).
+	UsersOutAlias string
 }
 
 // Needs is what a metric reads.

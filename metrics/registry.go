@@ -19,4 +19,5 @@ var Registry = []Metric{
 	CACMetric,
 	RepeatMetric,
 	RevenueMetric,
+	CLVMetric,
 }

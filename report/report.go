@@ -212,14 +212,18 @@ func Thousands(n int64) string {
 
 // MoneyText writes an amount with two decimals and comma separators:
 // 1234567.891 → "1,234,567.89".
-func MoneyText(f float64) string {
+func MoneyText(f float64) string { return FloatText(f, 2) }
+
+// FloatText writes f with the given decimals (at least 1) and comma
+// separators: FloatText(2089.44, 1) → "2,089.4".
+func FloatText(f float64, decimals int) string {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return "–"
 	}
-	s := strconv.FormatFloat(math.Abs(f), 'f', 2, 64)
+	s := strconv.FormatFloat(math.Abs(f), 'f', max(decimals, 1), 64)
 	whole, frac, _ := strings.Cut(s, ".")
 	var b strings.Builder
-	if f < 0 && s != "0.00" {
+	if f < 0 && strings.Trim(s, "0.") != "" {
 		b.WriteByte('-')
 	}
 	for i, c := range whole {

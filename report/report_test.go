@@ -89,3 +89,15 @@ func TestWriteJSONEmptyWarnings(t *testing.T) {
 		t.Errorf("warnings not []:\n%s", b.String())
 	}
 }
+
+func TestFloatText(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		d    int
+		want string
+	}{{2089.44, 1, "2,089.4"}, {-0.04, 1, "0.0"}, {-1234.5, 1, "-1,234.5"}, {1653.39, 0, "1,653.4"}, {1e6, 3, "1,000,000.000"}} {
+		if got := FloatText(tt.f, tt.d); got != tt.want {
+			t.Errorf("FloatText(%v, %d) = %q, want %q", tt.f, tt.d, got, tt.want)
+		}
+	}
+}
