@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -24,6 +25,8 @@ type CLVSettings struct {
 	TimeUnit       string   `flag:"time-unit" enum:"week,day" usage:"Unit of recency, age and the models' rates" json:"time_unit"`
 	Horizon        Duration `flag:"horizon" usage:"Forecast horizon from --calibration-end for each customer's expected purchases and CLV" json:"horizon"`
 	DiscountRate   float64  `flag:"discount-rate" usage:"Monthly discount rate of the CLV forecast (0.01 a month is about 12.7% a year)" json:"discount_rate"`
+
+	cache *clvCache // the fits of this job's sets of users (runCLV)
 }
 
 // CLVResult is clv's result.
@@ -268,13 +271,80 @@ func (s *CLVSettings) horizonOf(unitDays float64) CLVHorizon {
 	return CLVHorizon{Periods: k, Length: units / float64(k), Discount: s.DiscountRate}
 }
 
+// clvPrediction is one customer's forecast (nil: not available).
+type clvPrediction struct {
+	pAlive, transactions, spend, clv *float64
+}
+
+// clvRun is the models fitted on a set of customers, with every
+// customer's forecast: Compute sums them, Users lists them.
+type clvRun struct {
+	d     *clvData
+	f     clvFit
+	preds []clvPrediction
+	err   error
+}
+
+// clvCache keeps the last runs by their set of units, so that --users-out
+// (Users over the units Compute counted) fits nothing twice.
+type clvCache struct {
+	mu   sync.Mutex
+	runs map[clvKey]*clvRun
+}
+
+type clvKey struct {
+	first *int32
+	n     int
+}
+
+// runCLV fits the models on users and forecasts each customer, once per
+// set of users.
+func runCLV(r *Run, s *CLVSettings, users []int32) *clvRun {
+	key := clvKey{n: len(users)}
+	if len(users) > 0 {
+		key.first = &users[0]
+	}
+	s.cache.mu.Lock()
+	defer s.cache.mu.Unlock()
+	if x, ok := s.cache.runs[key]; ok {
+		return x
+	}
+	x := &clvRun{}
+	if s.cache.runs == nil {
+		s.cache.runs = map[clvKey]*clvRun{}
+	}
+	s.cache.runs[key] = x
+	if x.d, x.err = summarize(r, s, users); x.err != nil || len(x.d.customers) == 0 {
+		return x
+	}
+	x.f = fitCLV(x.d)
+	if !x.f.bgOK {
+		return x
+	}
+	unit, _ := x.d.split.UnitDays()
+	h := s.horizonOf(unit)
+	value := x.f.ggOK && x.f.gg.Q > 1
+	x.preds = make([]clvPrediction, len(x.d.customers))
+	for i, c := range x.d.customers {
+		p := &x.preds[i]
+		p.pAlive = Ptr(x.f.bg.PAlive(c.RFM))
+		p.transactions = Ptr(x.f.bg.ConditionalExpected(c.RFM, h.Length*float64(h.Periods)))
+		if value {
+			p.spend = Ptr(x.f.gg.ConditionalExpectedValue(c.RFM))
+			p.clv = Ptr(CLV(x.f.bg, x.f.gg, c.RFM, h))
+		}
+	}
+	return x
+}
+
 func computeCLV(r *Run, s *CLVSettings, users []int32) CLVResult {
 	res := CLVResult{TimeUnit: s.TimeUnit}
-	d, err := summarize(r, s, users)
-	if err != nil { // Prepare checked the settings and the amounts
-		res.warnings = append(res.warnings, Warning{Code: "not_computed", Message: err.Error()})
+	x := runCLV(r, s, users)
+	if x.err != nil { // Prepare checked the settings and the amounts
+		res.warnings = append(res.warnings, Warning{Code: "not_computed", Message: x.err.Error()})
 		return res
 	}
+	d, f := x.d, x.f
 	cal := NewCalendar(Day, "monday", r.Loc)
 	res.CalibrationEnd = dayLabel(cal, d.split.CalibrationEnd)
 	res.Excluded = d.excluded
@@ -295,7 +365,6 @@ func computeCLV(r *Run, s *CLVSettings, users []int32) CLVResult {
 		res.warnings = append(res.warnings, Warning{Code: "no_customers", Message: "no customer's first purchase falls in the calibration period"})
 		return res
 	}
-	f := fitCLV(d)
 	res.warnings = append(res.warnings, f.warns...)
 	if f.bgOK {
 		res.BGNBD = &CLVBGNBD{R: f.bg.R, Alpha: f.bg.Alpha, A: f.bg.A, B: f.bg.B, LogLik: f.bg.LogLik, Iterations: f.bg.Iterations, Converged: f.bg.Converged}
@@ -316,19 +385,13 @@ func computeCLV(r *Run, s *CLVSettings, users []int32) CLVResult {
 		res.HoldoutEnd = &s.HoldoutEnd
 		res.Holdout = clvHoldoutOf(f.bg, d, cal)
 	}
-	unit, _ := d.split.UnitDays()
-	h := s.horizonOf(unit)
 	fc := &CLVForecast{HorizonSeconds: int64(s.Horizon.D / time.Second)}
 	var clvSum float64
 	clvOK := f.ggOK && f.gg.Q > 1
-	for _, c := range d.customers {
-		fc.ExpectedTransactions += f.bg.ConditionalExpected(c.RFM, h.Length*float64(h.Periods))
-		fc.ExpectedAlive += f.bg.PAlive(c.RFM)
-		if clvOK {
-			if v := CLV(f.bg, f.gg, c.RFM, h); !math.IsNaN(v) {
-				clvSum += v
-			}
-		}
+	for _, p := range x.preds {
+		fc.ExpectedTransactions += value(p.transactions)
+		fc.ExpectedAlive += value(p.pAlive)
+		clvSum += value(p.clv)
 	}
 	if clvOK {
 		fc.CLVTotal = Ptr(clvSum)
@@ -336,6 +399,14 @@ func computeCLV(r *Run, s *CLVSettings, users []int32) CLVResult {
 	}
 	res.Forecast = fc
 	return res
+}
+
+// value is *v, or 0 for nil.
+func value(v *float64) float64 {
+	if v == nil {
+		return 0
+	}
+	return *v
 }
 
 // clvHoldoutOf compares the BG/NBD's predictions with the holdout.

@@ -41,7 +41,7 @@ discounted monthly with --discount-rate. --users-out FILE (or
 		UsersOutAlias: "customers-out",
 	},
 	Defaults: func() CLVSettings {
-		return CLVSettings{TimeUnit: "week", Horizon: Duration{Text: "52w", D: 364 * 24 * time.Hour}}
+		return CLVSettings{TimeUnit: "week", Horizon: Duration{Text: "52w", D: 364 * 24 * time.Hour}, cache: &clvCache{}}
 	},
 	Check: func(s *CLVSettings) error {
 		for _, d := range []struct{ flag, v string }{{"--calibration-end", s.CalibrationEnd}, {"--holdout-end", s.HoldoutEnd}} {
@@ -210,29 +210,21 @@ func clvUsers(r *Run, s *CLVSettings, users []int32) report.Table {
 	if users == nil {
 		return t
 	}
-	d, err := summarize(r, s, users)
-	if err != nil || len(d.customers) == 0 {
+	x := runCLV(r, s, users)
+	if x.err != nil {
 		return t
 	}
-	f := fitCLV(d)
-	unit, _ := d.split.UnitDays()
-	h := s.horizonOf(unit)
 	cal := NewCalendar(Day, "monday", r.Loc)
-	for _, c := range d.customers {
-		var pAlive, exp, spend, clv *float64
-		if f.bgOK {
-			pAlive = Ptr(f.bg.PAlive(c.RFM))
-			exp = Ptr(f.bg.ConditionalExpected(c.RFM, h.Length*float64(h.Periods)))
-			if f.ggOK && f.gg.Q > 1 {
-				spend = Ptr(f.gg.ConditionalExpectedValue(c.RFM))
-				clv = Ptr(CLV(f.bg, f.gg, c.RFM, h))
-			}
+	for i, c := range x.d.customers {
+		var p clvPrediction
+		if x.preds != nil {
+			p = x.preds[i]
 		}
 		var monetary *float64
 		if c.X > 0 {
 			monetary = Ptr(c.Monetary)
 		}
-		t.Rows = append(t.Rows, []any{r.UserID(c.user), dayLabel(cal, c.First), int64(c.X), c.Tx, c.T, monetary, int64(c.Holdout), pAlive, exp, spend, clv})
+		t.Rows = append(t.Rows, []any{r.UserID(c.user), dayLabel(cal, c.First), int64(c.X), c.Tx, c.T, monetary, int64(c.Holdout), p.pAlive, p.transactions, p.spend, p.clv})
 	}
 	return t
 }
