@@ -27,9 +27,9 @@ func compareJSON(t *testing.T, args ...string) map[string]any {
 	return env
 }
 
-// at is the value at a dotted path of v (list items by number), and
+// jsonAt is the value at a dotted path of v (list items by number), and
 // whether every step was there.
-func at(v any, path string) (any, bool) {
+func jsonAt(v any, path string) (any, bool) {
 	for _, k := range strings.Split(path, ".") {
 		switch c := v.(type) {
 		case map[string]any:
@@ -56,7 +56,7 @@ func at(v any, path string) (any, bool) {
 func want(t *testing.T, env map[string]any, figures map[string]any) {
 	t.Helper()
 	for path, w := range figures {
-		got, ok := at(env, path)
+		got, ok := jsonAt(env, path)
 		if !ok {
 			t.Errorf(".%s: missing", path)
 			continue
@@ -110,7 +110,7 @@ func TestCompareVariants(t *testing.T) {
 		"result.decision": "winner", "result.winner": "guided", "result.required_n_per_arm": nil, "result.horizon": "fixed",
 		"result.excluded.multi_variant": 1, "result.excluded.no_variant": 1, "result.excluded.censored": 1,
 	})
-	if got, _ := at(env, "result.decision_reason"); !strings.Contains(got.(string), "guided beats control") {
+	if got, _ := jsonAt(env, "result.decision_reason"); !strings.Contains(got.(string), "guided beats control") {
 		t.Errorf("decision_reason %q", got)
 	}
 	codes := map[string]bool{}
@@ -130,7 +130,7 @@ func TestCompareJSONPaths(t *testing.T) {
 		"comparisons.0.variant", "comparisons.0.diff.value", "comparisons.0.diff.ci.low", "comparisons.0.lift.value", "comparisons.0.lift.ci.high",
 		"comparisons.0.test", "comparisons.0.statistic", "comparisons.0.p_value", "comparisons.0.p_adjusted",
 		"srm.chi2", "srm.p_value", "srm.passed", "decision", "required_n_per_arm", "design"} {
-		if _, ok := at(env["result"], p); !ok {
+		if _, ok := jsonAt(env["result"], p); !ok {
 			t.Errorf(".result.%s missing", p)
 		}
 	}
@@ -156,7 +156,7 @@ func TestCompareObservational(t *testing.T) {
 		"result.comparisons.0.diff.value": 0.5, "result.srm": nil, "result.decision": "no_significant_difference",
 		"result.excluded.group_censored": 1, "result.excluded.censored": 1,
 	})
-	if got, _ := at(env, "result.notes.0"); !strings.Contains(got.(string), "association, not an effect") {
+	if got, _ := jsonAt(env, "result.notes.0"); !strings.Contains(got.(string), "association, not an effect") {
 		t.Errorf("notes %v", got)
 	}
 	env = compareJSON(t, append(base, "--group", "plan = pro")...)
@@ -201,7 +201,7 @@ func TestCompareCounts(t *testing.T) {
 
 func mustNum(t *testing.T, env map[string]any, path string) float64 {
 	t.Helper()
-	v, _ := at(env, path)
+	v, _ := jsonAt(env, path)
 	f, ok := v.(float64)
 	if !ok {
 		t.Fatalf(".%s = %v, not a number", path, v)
@@ -339,7 +339,7 @@ func TestCompareConfigItem(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
-	item, _ := at(rep, "result.metrics.0")
+	item, _ := jsonAt(rep, "result.metrics.0")
 	own := compareJSON(t, "--demo", "--metric", "onboarding", "--steps", "onboarding_started,onboarding_completed",
 		"--variant-prop", "onboarding_variant", "--mde", "5pp")
 	for _, k := range []string{"params", "result"} {
@@ -386,7 +386,7 @@ func TestCompareMatchesMetricBySegment(t *testing.T) {
 		for i, seg := range []string{"control", "guided"} {
 			figures := map[string]any{}
 			for _, f := range []struct{ own, cmp string }{{tt.x, "x"}, {tt.n, "n"}} {
-				v, ok := at(metric, fmt.Sprintf("result.segments.%d.%s", i, f.own))
+				v, ok := jsonAt(metric, fmt.Sprintf("result.segments.%d.%s", i, f.own))
 				if !ok {
 					t.Fatalf("%v: no %s", tt.metric, f.own)
 				}

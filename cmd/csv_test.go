@@ -66,12 +66,49 @@ var csvCases = map[string]csvCase{
 		}},
 	"engagement": {args: []string{"--from", "2024-06-01"}, rows: func(r map[string]any) int { return len(list(r, "days")) },
 		column: "dau", values: func(r map[string]any) []any { return field(list(r, "days"), "dau") }},
+	// a row per period (per first-order cohort), then the range's
+	"repeat": {args: []string{"--amount", "amount", "--mode", "cohort"},
+		rows:   func(r map[string]any) int { return len(list(r, "periods")) + 1 },
+		column: "customers", values: func(r map[string]any) []any {
+			return append(field(list(r, "periods"), "customers"), r["customers"])
+		}},
+	// a row per period, the total, a row per cohort of the cohort CLV
+	"revenue": {args: []string{"--amount", "amount", "--clv", "cohort", "--horizon", "2"},
+		rows: func(r map[string]any) int {
+			return len(list(r, "periods")) + 1 + len(list(get(r, "clv").(map[string]any), "cohorts"))
+		},
+		column: "revenue", values: func(r map[string]any) []any {
+			out := append(field(list(r, "periods"), "revenue"), get(r, "total", "revenue"))
+			return append(out, field(list(get(r, "clv").(map[string]any), "cohorts"), "revenue")...)
+		}},
+	// the total row, then a row per holdout week
+	"clv": {args: []string{"--amount", "amount", "--calibration-end", "2024-05-31", "--holdout-end", "2024-07-29"},
+		rows:   func(r map[string]any) int { return 1 + len(list(get(r, "holdout").(map[string]any), "periods")) },
+		column: "actual", values: func(r map[string]any) []any {
+			return append([]any{get(r, "holdout", "repeat_transactions")}, field(list(get(r, "holdout").(map[string]any), "periods"), "actual")...)
+		}},
 	"nps": {rows: func(map[string]any) int { return 1 }, column: "nps",
 		values: func(r map[string]any) []any { return []any{r["nps"]} }},
 	"csat": {rows: func(map[string]any) int { return 1 }, column: "csat",
 		values: func(r map[string]any) []any { return []any{get(r, "csat", "value")} }},
 	"ces": {rows: func(map[string]any) int { return 1 }, column: "mean",
 		values: func(r map[string]any) []any { return []any{r["mean"]} }},
+	"trial": {rows: func(r map[string]any) int { return 1 + len(list(r, "periods")) },
+		column: "converted", values: func(r map[string]any) []any {
+			return append([]any{get(r, "rate", "numerator")}, numerators(list(r, "periods"), "rate")...)
+		}},
+	"referral": {args: []string{"--referred-prop", "signup_source", "--referred-value", "referral"},
+		rows:   func(r map[string]any) int { return 1 + len(list(r, "periods")) },
+		column: "numerator", values: func(r map[string]any) []any {
+			return append([]any{get(r, "rate", "numerator")}, numerators(list(r, "periods"), "rate")...)
+		}},
+	"tickets": {rows: func(map[string]any) int { return 1 }, column: "tickets",
+		values: func(r map[string]any) []any { return []any{r["tickets"]} }},
+	"cac": {args: []string{"--activation-event", "report_created", "--spend", "25000"},
+		rows:   func(r map[string]any) int { return 1 + len(list(r, "cohorts")) },
+		column: "activated", values: func(r map[string]any) []any {
+			return append([]any{get(r, "activation", "numerator")}, numerators(list(r, "cohorts"), "activation")...)
+		}},
 }
 
 // Every metric's CSV is one tidy table that loses nothing the JSON has:
@@ -186,6 +223,15 @@ func checkCSV(t *testing.T, tc csvCase, args []string, by, cohort bool) {
 			t.Errorf("%v: row %d: %s = %q, JSON %q", args, j+1, tc.column, got, want)
 		}
 	}
+}
+
+// numerators are the numerator of proportion key of every object in l.
+func numerators(l []any, key string) []any {
+	out := make([]any, len(l))
+	for i, x := range l {
+		out[i] = get(x.(map[string]any), key, "numerator")
+	}
+	return out
 }
 
 // list is r[key] as a list (nil when absent).

@@ -467,7 +467,7 @@ func (f *InputFlags) needAmount(metric string) error {
 // ignoring it.
 func (f *InputFlags) noAmount(command string) error {
 	if f.Amount != "" {
-		return usageErrorf("--amount: %s reads no amounts (revenue and clv do)", command)
+		return usageErrorf("--amount: %s reads no amounts (revenue, repeat and clv do)", command)
 	}
 	return nil
 }

@@ -67,6 +67,10 @@ func newMetricCmd(ios *IOStreams, m metrics.Metric) (*cobra.Command, *MetricOpti
 	}
 	opts.Input.add(cmd)
 	opts.Report.add(cmd, info.ActiveEvents)
+	if a := info.UsersOutAlias; a != "" {
+		cmd.Flags().StringVar(&opts.Report.UsersOut, a, "", "The same as --users-out: the per-"+strings.TrimSuffix(a, "s-out")+" rows to `file`")
+		cmd.MarkFlagsMutuallyExclusive("users-out", a)
+	}
 	checkValues := bindSettings(cmd, opts.Settings, info.FlagUsage)
 	for _, group := range info.Exclusive {
 		cmd.MarkFlagsMutuallyExclusive(group...)
@@ -201,6 +205,9 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	amounts := false
 	for i, j := range jobs {
 		n := j.metric.NeedsOf(j.settings)
+		if n.AmountRows && in.Amount == "" {
+			n.AmountRows, n.AllEvents = false, true // no amounts to find the rows by
+		}
 		needs[i] = n
 		for _, ref := range n.Refs {
 			kind := eventRef
@@ -216,13 +223,15 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 		need.Events = append(need.Events, n.Events...)
 		need.AllEvents = need.AllEvents || n.AllEvents
-		if len(n.EventProps) > 0 || n.Amounts {
+		need.AmountRows = need.AmountRows || n.AmountRows
+		amt := n.Amounts || (n.AmountsIfGiven && in.Amount != "")
+		if len(n.EventProps) > 0 || amt {
 			for _, p := range n.EventProps {
 				if !slices.Contains(need.EventProps, p) {
 					need.EventProps = append(need.EventProps, p)
 				}
 			}
-			if n.Amounts {
+			if amt {
 				if err := in.needAmount(j.metric.About().Name); err != nil {
 					return nil, 0, err
 				}
@@ -231,7 +240,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			detailAll = detailAll || n.AllEvents
 			need.DetailEvents = append(need.DetailEvents, n.Events...)
 		}
-		events = events || len(n.Events) > 0 || n.AllEvents
+		events = events || len(n.Events) > 0 || n.AllEvents || n.AmountRows
 		if n.Answers != nil {
 			if err := needAnswers(&need, in, n.Answers); err != nil {
 				return nil, 0, err
@@ -242,7 +251,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
 			return nil, 0, err
 		}
-		for _, p := range append([]string{j.report.By}, n.UserProps...) {
+		for _, p := range append(slices.Clone(n.UserProps), j.report.By) {
 			if p != "" && !slices.Contains(need.UserProps, p) {
 				need.UserProps = append(need.UserProps, p)
 			}
@@ -306,15 +315,9 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	for i, j := range jobs {
 		jr := j.report
 		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
-			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount}
+			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount, UserProps: d.UserProps, MixedProps: d.UserPropsMixed}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers
-		}
-		if ps := needs[i].UserProps; len(ps) > 0 {
-			run.UserProps = map[string]metrics.UserValues{}
-			for _, p := range ps {
-				run.UserProps[p] = metrics.UserValues{Values: d.UserProps[p], Mixed: d.UserPropsMixed[p]}
-			}
 		}
 		if err := j.metric.PrepareRun(run, j.settings); err != nil {
 			if ue := (*metrics.UsageError)(nil); errors.As(err, &ue) {
@@ -327,7 +330,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		switch {
 		case j.answers != nil: // its units are answers, of the users --users-where keeps (eventAnswers)
 			j.all, j.segs = run.Answers.Units(jr.By)
-		case len(needs[i].Events) > 0 || needs[i].AllEvents:
+		case len(needs[i].Events) > 0 || needs[i].AllEvents || needs[i].AmountRows:
 			j.all = log.AllUsers()
 		case j.act != nil:
 			j.all = j.act.AllUsers()

@@ -57,7 +57,7 @@ func (f *InputFlags) selectEvents(flag string, names []string) error {
 // what d was read from, to list the names of the whole input when filters
 // hid them (the input is read again only then, and only when it can be).
 func (f *InputFlags) checkNames(d *ingest.Dataset, ins []ingest.Input, opts ingest.Options, args []string) error {
-	missing := missingNames(d, f.refs, opts.Where, opts.Selectors)
+	missing := missingNames(d, f.refs, opts.Where, opts.Selectors, opts.Amount)
 	if len(missing) == 0 {
 		return nil
 	}
@@ -97,9 +97,10 @@ func (f *InputFlags) checkNames(d *ingest.Dataset, ins []ingest.Input, opts inge
 }
 
 // missingNames are the --where fields no row carried, then the refs d
-// lacks, in the order given, each once. An event selector is missing its
+// lacks (an --amount field no row read held), in the order given, each
+// once. An event selector is missing its
 // event, or a field no row of it carried, or else any row that matches.
-func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter, sels []ingest.Selector) []nameRef {
+func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter, sels []ingest.Selector, amount *ingest.Amount) []nameRef {
 	var all []nameRef
 	for _, w := range where {
 		if !w.Seen() {
@@ -134,6 +135,10 @@ func missingNames(d *ingest.Dataset, refs []nameRef, where []ingest.Filter, sels
 		case eventRef:
 			found = slices.Contains(d.Names, r.name)
 		case propertyRef:
+			if r.flag == "--amount" {
+				found = amount != nil && amount.Seen(r.name)
+				break
+			}
 			// a property read per kept event cannot be judged without
 			// any: their event is missing, and reported as such
 			vals, perEvent := d.EventProps[r.name]

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 
@@ -31,6 +32,10 @@ func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check fun
 			enumFlag(cmd, &p.Value, name, p.Value, strings.Split(f.Tag.Get("enum"), ","), help)
 			fl := fs.Lookup(name)
 			fl.Value = givenValue{fl.Value, &p.Given}
+		case metrics.FileSetting:
+			lv := &lateValue{Value: &fileValue{to: p}, flag: "--" + name}
+			late = append(late, lv)
+			fs.Var(lv, name, help)
 		case pflag.Value:
 			lv := &lateValue{Value: p, flag: "--" + name}
 			late = append(late, lv)
@@ -97,6 +102,30 @@ func (v *lateValue) Set(s string) error {
 	}
 	return nil
 }
+
+// fileValue is a setting that names a file (metrics.FileSetting): the
+// flag reads the file, since metrics do no I/O, and the setting parses its
+// bytes. A file that cannot be read or parsed is a bad flag value, as a bad
+// --config is: a usage error naming file:line.
+type fileValue struct {
+	to   metrics.FileSetting
+	path string
+}
+
+func (f *fileValue) Set(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := f.to.SetFile(path, data); err != nil {
+		return err
+	}
+	f.path = path
+	return nil
+}
+
+func (f *fileValue) String() string { return f.path }
+func (f *fileValue) Type() string   { return "file" }
 
 // givenValue is a flag that marks its Choice given once set.
 type givenValue struct {

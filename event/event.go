@@ -27,6 +27,9 @@ type Need struct {
 	// Amounts keeps, per kept event with details (DetailEvents), the
 	// --amount the row carries (NaN when it has none).
 	Amounts bool
+	// AmountRows keeps, besides the events named, every row that carries
+	// an --amount, with its details (purchases found by their amounts).
+	AmountRows bool
 	// DetailEvents, when set, limits EventProps and EventSources to kept
 	// events of these names (survey answers among the events other metrics
 	// keep): the rest cost no memory for them.

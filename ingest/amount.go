@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 )
 
 // Amount is --amount: the money (or any quantity) a row carries, read from
@@ -14,6 +15,20 @@ type Amount struct {
 	Expr   string   // as given
 	Fields []string // one or two
 	Factor float64  // a constant factor (1 when none)
+	// seen, per field, is set once a row read holds a value of it (the
+	// parse workers set it; Seen reads it after the read)
+	seen []*atomic.Bool
+}
+
+// Seen reports whether some row read held a value of field, one of
+// Fields: a field no row holds is a misspelled name.
+func (a *Amount) Seen(field string) bool {
+	for i, f := range a.Fields {
+		if f == field && i < len(a.seen) && a.seen[i].Load() {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseAmount reads an --amount expression.
@@ -36,6 +51,7 @@ func ParseAmount(expr string) (*Amount, error) {
 			continue
 		}
 		a.Fields = append(a.Fields, p)
+		a.seen = append(a.seen, new(atomic.Bool))
 	}
 	if len(a.Fields) == 0 {
 		return nil, fmt.Errorf("--amount %q: name a field (a column or property); a number alone is not an amount", expr)
@@ -48,9 +64,11 @@ func ParseAmount(expr string) (*Amount, error) {
 // the values are not an amount.
 func (a *Amount) value(vals [][]byte) (v float64, ok bool, msg string) {
 	empty := 0
-	for _, b := range vals {
+	for i, b := range vals {
 		if len(b) == 0 {
 			empty++
+		} else if i < len(a.seen) && !a.seen[i].Load() {
+			a.seen[i].Store(true)
 		}
 	}
 	if empty == len(vals) {

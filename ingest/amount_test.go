@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -156,5 +157,47 @@ func TestReadAmountsWithUsersTable(t *testing.T) {
 	}
 	if got := strings.Join(d.UserProps["channel"], ","); got != "web,web" {
 		t.Errorf("channel per user %s, want web,web", got)
+	}
+}
+
+// Need.AmountRows keeps every row carrying an amount, whatever its event,
+// with its details (even when other events limit which rows have
+// details), and no row without one unless its event is kept; Amount.Seen
+// says which fields some row held.
+func TestReadAmountRows(t *testing.T) {
+	csv := "user_id,event,timestamp,amount,order\n" +
+		"u1,signup,2024-03-01T09:00:00Z,,\n" +
+		"u1,purchase,2024-03-01T10:00:00Z,12,o1\n" +
+		"u1,page,2024-03-01T11:00:00Z,,\n" +
+		"u2,invoice,2024-03-02T10:00:00Z,-4,o2\n" +
+		"u2,answer,2024-03-02T11:00:00Z,,\n"
+	for _, tt := range []struct {
+		name   string
+		need   Need
+		events int
+		detail []int32
+	}{
+		{"amount rows", Need{Amounts: true, AmountRows: true, EventProps: []string{"order"}}, 2, nil},
+		// answer keeps its details for a survey; the purchases keep theirs
+		{"beside detailed answers", Need{Amounts: true, AmountRows: true, EventProps: []string{"order"}, Events: []string{"answer"}, DetailEvents: []string{"answer"}}, 3, []int32{0, 1, 2}},
+	} {
+		a, _ := ParseAmount("amount")
+		if a.Seen("amount") {
+			t.Fatal("seen before any row")
+		}
+		d, err := readText(t, "rows.csv", csv, Options{Amount: a, Need: tt.need})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.Events) != tt.events || len(d.Amounts) != tt.events || d.Amounts[0] != 12 || d.Amounts[1] != -4 ||
+			d.EventProps["order"][0] != "o1" || d.EventProps["order"][1] != "o2" {
+			t.Errorf("%s: %d events, amounts %v, orders %v", tt.name, len(d.Events), d.Amounts, d.EventProps["order"])
+		}
+		if tt.detail != nil && !slices.Equal(d.EventDetail, tt.detail) {
+			t.Errorf("%s: details %v, want %v", tt.name, d.EventDetail, tt.detail)
+		}
+		if !a.Seen("amount") || a.Seen("order") {
+			t.Errorf("%s: seen amount %v, order %v", tt.name, a.Seen("amount"), a.Seen("order"))
+		}
 	}
 }

@@ -50,6 +50,8 @@ type consumer struct {
 	amounts   []float64 // Need.Amounts: per kept event with details
 	// amountSlot is the index of the amount among a row's props, or -1
 	amountSlot int
+	// amountRows: Need.AmountRows with amounts read
+	amountRows bool
 	internal   map[string]bool
 	// identity stitching: anonymous id → the user it is linked to
 	links    map[string]*link
@@ -127,6 +129,7 @@ func newConsumer(opts Options) *consumer {
 	c.userProps = make([][]userProp, len(c.opts.Need.UserProps)+perRow)
 	c.amountSlot = -1
 	if opts.Amount != nil && opts.Need.Amounts {
+		c.amountRows = opts.Need.AmountRows
 		c.amountSlot = len(opts.Need.EventProps) + len(c.userProps)
 	}
 	return c
@@ -409,7 +412,7 @@ func (c *consumer) internString(b []byte) string {
 func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []byte, fs *FileStats) {
 	c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
 	if c.detailSet != nil {
-		if !c.hasDetail[eid] {
+		if !c.hasDetail[eid] && !(c.amountRows && len(amt) == 8) {
 			c.detail = append(c.detail, -1)
 			return
 		}
@@ -506,9 +509,11 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			}
 			c.userProps[j] = up
 		}
-		if c.keep[eid] {
+		if c.keep[eid] || c.amountRows {
 			ep, amt := c.eventProps(b, r)
-			c.keepEvent(r, uid, eid, ep, amt, fs)
+			if c.keep[eid] || len(amt) == 8 {
+				c.keepEvent(r, uid, eid, ep, amt, fs)
+			}
 		}
 	}
 	if len(c.sinkBuf) > 0 {

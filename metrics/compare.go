@@ -303,13 +303,13 @@ func comparePrepare(r *Run, s *CompareSettings) error {
 	users := len(r.UserIDs)
 	switch b, ok, err := s.GroupBehaviour(); {
 	case s.VariantProp != "":
-		g, err := variantGroups(s.VariantProp, r.UserProps[s.VariantProp], s.Control, users)
+		g, err := variantGroups(s.VariantProp, r.UserValues(s.VariantProp), s.Control, users)
 		if err != nil {
 			return err
 		}
 		s.plan = g
 	case s.filter != nil:
-		s.plan = propertyGroups(s.Group, r.UserProps[s.filterField], s.filter, users)
+		s.plan = propertyGroups(s.Group, r.UserValues(s.filterField), s.filter, users)
 	case ok && err == nil:
 		s.plan = behaviourGroups(r.Log, b, r.Range)
 	}

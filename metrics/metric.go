@@ -29,6 +29,9 @@ type Info struct {
 	// CompareFlags are the flags of compare that the metric's Outcome
 	// reads besides its own settings ("offset": retention's offset).
 	CompareFlags []string
+	// UsersOutAlias is another name of --users-out for this metric
+	// (clv's --customers-out).
+	UsersOutAlias string
 }
 
 // Needs is what a metric reads.
@@ -40,16 +43,25 @@ type Needs struct {
 	// EventProps are properties whose values the Log keeps per event of
 	// Events (or of every event, with AllEvents): Log.Prop.
 	EventProps []string
+	// UserProps are properties read once per user: each user's first-seen
+	// value (of the earliest event that carries one), as --by reads them
+	// (Run.UserProps), and whether the user's rows carried several
+	// (Run.MixedProps).
+	UserProps []string
 	// Amounts keeps each such event's --amount (Log.Amount); the command
 	// then needs --amount.
 	Amounts bool
+	// AmountsIfGiven keeps them when --amount is given, and lets the
+	// command run without it (repeat: purchases are the rows with an
+	// amount, refunds are not orders).
+	AmountsIfGiven bool
+	// AmountRows keeps every row that carries an --amount (the purchases
+	// found by their amounts), whatever its event, with its details; when
+	// no --amount is given, every row (as AllEvents).
+	AmountRows bool
 	// Activity, when set, asks for per-user active days with this
 	// configuration (the engine fills Loc and ActiveEvents).
 	Activity *ActivityConfig
-	// UserProps are user properties the metric reads: each user's first
-	// seen value, as --by reads it, and whether the user was seen with
-	// several (Run.UserProps).
-	UserProps []string
 	// Refs are the event and property names the settings give, by flag:
 	// each must be in the input (docs/formats.md#bad-input).
 	Refs []Ref
@@ -81,8 +93,12 @@ type Run struct {
 	AsOf     string   // as_of in RFC 3339, in Loc
 	UserIDs  []string // each user index's id, for per-user rows
 	Amount   string   // --amount as given, for metrics with Needs.Amounts
-	// UserProps are the user properties of Needs.UserProps.
-	UserProps map[string]UserValues
+	// UserProps are, by Needs.UserProps name (and the --by field), each
+	// user's first-seen value ("" when the user has none).
+	UserProps map[string][]string
+	// MixedProps are, by the same names, whether each user's rows carried
+	// more than one value (nil for a users table's properties).
+	MixedProps map[string][]bool
 }
 
 // UserValues are one user property's values: per user the first seen
@@ -90,6 +106,11 @@ type Run struct {
 type UserValues struct {
 	Values []string
 	Mixed  []bool
+}
+
+// UserValues are user property name's values in the run.
+func (r *Run) UserValues(name string) UserValues {
+	return UserValues{Values: r.UserProps[name], Mixed: r.MixedProps[name]}
 }
 
 // UserID is user u's id.

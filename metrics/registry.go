@@ -13,4 +13,11 @@ var Registry = []Metric{
 	NPSMetric,
 	CSATMetric,
 	CESMetric,
+	TrialMetric,
+	ReferralMetric,
+	TicketsMetric,
+	CACMetric,
+	RepeatMetric,
+	RevenueMetric,
+	CLVMetric,
 }

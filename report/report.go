@@ -90,6 +90,7 @@ const (
 	Duration      // seconds (float64 or *float64): 2h05m for people
 	Time          // time.Time
 	Points        // float64: 1 decimal for people (NPS points)
+	Money         // float64: 12,345.67 for people (amounts, in the data's currency)
 )
 
 // Column is one column of a Table.
@@ -207,6 +208,31 @@ func Thousands(n int64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// MoneyText writes an amount with two decimals and comma separators:
+// 1234567.891 → "1,234,567.89".
+func MoneyText(f float64) string { return FloatText(f, 2) }
+
+// FloatText writes f with the given decimals (at least 1) and comma
+// separators: FloatText(2089.44, 1) → "2,089.4".
+func FloatText(f float64, decimals int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(math.Abs(f), 'f', max(decimals, 1), 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if f < 0 && strings.Trim(s, "0.") != "" {
+		b.WriteByte('-')
+	}
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String() + "." + frac
 }
 
 // Pct formats a fraction as a percentage with one decimal.

@@ -18,6 +18,11 @@ func TestHumanFormats(t *testing.T) {
 			t.Errorf("HumanDuration(%v) = %q, want %q", s, got, want)
 		}
 	}
+	for f, want := range map[float64]string{0: "0.00", 12.5: "12.50", 1234567.891: "1,234,567.89", -1234.5: "-1,234.50", -0.001: "0.00", 999.999: "1,000.00", math.Inf(1): "–", 1e20: "100,000,000,000,000,000,000.00"} {
+		if got := MoneyText(f); got != want {
+			t.Errorf("MoneyText(%v) = %q, want %q", f, got, want)
+		}
+	}
 	if got := Pct(0.75); got != "75.0%" {
 		t.Errorf("Pct(0.75) = %q", got)
 	}
@@ -82,5 +87,17 @@ func TestWriteJSONEmptyWarnings(t *testing.T) {
 	}
 	if !bytes.Contains(b.Bytes(), []byte(`"warnings": []`)) {
 		t.Errorf("warnings not []:\n%s", b.String())
+	}
+}
+
+func TestFloatText(t *testing.T) {
+	for _, tt := range []struct {
+		f    float64
+		d    int
+		want string
+	}{{2089.44, 1, "2,089.4"}, {-0.04, 1, "0.0"}, {-1234.5, 1, "-1,234.5"}, {1653.39, 0, "1,653.4"}, {1e6, 3, "1,000,000.000"}} {
+		if got := FloatText(tt.f, tt.d); got != tt.want {
+			t.Errorf("FloatText(%v, %d) = %q, want %q", tt.f, tt.d, got, tt.want)
+		}
 	}
 }

@@ -158,7 +158,7 @@ func (c Chart) tick(v, step float64) string {
 	if c.Unit == Percent {
 		s += "%"
 	}
-	if c.Unit == Int || c.Unit == Float {
+	if c.Unit == Int || c.Unit == Float || c.Unit == Money {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) >= 1000 {
 			return Thousands(int64(f))
 		}

@@ -186,6 +186,8 @@ func humanCell(v any, k Kind, o Options) string {
 			return Thousands(int64(math.Round(x)))
 		case Points:
 			return strconv.FormatFloat(x, 'f', 1, 64)
+		case Money:
+			return MoneyText(x)
 		}
 		return strconv.FormatFloat(x, 'f', 2, 64)
 	}
