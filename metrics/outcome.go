@@ -197,3 +197,23 @@ func npsOutcome(r *Run, _ *NPSSettings, _ OutcomeOptions, units []int32) (Outcom
 	}
 	return out, nil
 }
+
+// trialOutcome: a user's first trial in range, with a complete window,
+// converted to paid (1) or not (0).
+func trialOutcomes(r *Run, s *TrialSettings, _ OutcomeOptions, users []int32) (Outcome, error) {
+	if s.PerTrial {
+		return Outcome{}, &UsageError{fmt.Errorf("--per-trial counts a user once per trial; compare counts each user once: leave it out")}
+	}
+	p := trialParams(r, s)
+	out := Outcome{Kind: OutcomeProportion, What: fmt.Sprintf("trial-to-paid: %s within %s of %s", s.PaidEvent, s.Within.Text, s.TrialEvent)}
+	p.each = func(o trialOutcome) {
+		switch o.status {
+		case "converted", "not_converted":
+			out.Units = append(out.Units, UnitOutcome{Unit: o.user, User: o.user, Value: boolValue(o.status == "converted"), At: o.start, Done: p.Window.End(o.start)})
+		case "censored":
+			out.Censored = append(out.Censored, o.user)
+		}
+	}
+	Trial(r.Log, users, p)
+	return out, nil
+}

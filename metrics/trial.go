@@ -198,6 +198,7 @@ different rates, so never mix them in one rate (split them with --where or
 		return Trial(r.Log, users, trialParams(r, s))
 	},
 	Users:    trialUsers,
+	Outcome:  trialOutcomes,
 	Warnings: func(t TrialResult) []Warning { return t.Warnings },
 	Params: func(_ *Run, s *TrialSettings) any {
 		tt := s.TrialType
