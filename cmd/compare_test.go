@@ -106,7 +106,9 @@ func TestCompareVariants(t *testing.T) {
 		"result.comparisons.0.diff.ci.method": "newcombe",
 		"result.comparisons.0.lift.value":     1.3333333333333335, "result.comparisons.0.lift.ci.low": 0.1263162573377301, "result.comparisons.0.lift.ci.high": 3.8338505361837347,
 		"result.comparisons.0.lift.ci.method": "katz_log",
-		"result.srm.chi2":                     0, "result.srm.p_value": 1, "result.srm.passed": true,
+		// the check counts the users assigned, l01 (censored) too: 21 and 20
+		"result.srm.basis": "assigned users", "result.srm.counts.0": 21, "result.srm.counts.1": 20,
+		"result.srm.chi2": 1.0 / 41, "result.srm.p_value": 0.8758960579229409, "result.srm.passed": true,
 		"result.decision": "winner", "result.winner": "guided", "result.required_n_per_arm": nil, "result.horizon": "fixed",
 		"result.excluded.multi_variant": 1, "result.excluded.no_variant": 1, "result.excluded.censored": 1,
 	})

@@ -428,6 +428,7 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 			}
 		}
 	}
+	p.Assigned = s.assigned(r, units)
 	res := CompareArms(arms, p)
 	res.Metric, res.Outcome, res.Groups, res.Excluded = s.inner.About().Name, s.outcome.What, s.plan.label, ex
 	if p.CUPED {
@@ -435,6 +436,31 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 	}
 	res.Warnings = append(res.Warnings, excludedWarnings(ex, s)...)
 	return res
+}
+
+// assigned are the users of each group among units' users: for metrics
+// of users, units themselves; for metrics of answers, every user of the
+// read (a respondent is not the only one assigned).
+func (s *CompareSettings) assigned(r *Run, units []int32) []int64 {
+	if s.plan.design != DesignRandomized {
+		return nil
+	}
+	out := make([]int64, len(s.plan.names))
+	count := func(u int32) {
+		if a := s.plan.of[u]; a >= 0 {
+			out[a]++
+		}
+	}
+	if r.Answers != nil {
+		for u := range s.plan.of {
+			count(int32(u))
+		}
+		return out
+	}
+	for _, u := range units {
+		count(u)
+	}
+	return out
 }
 
 // excludedWarnings say who is in no group.

@@ -59,17 +59,20 @@ func (a *Arm) add(kind string, u UnitOutcome, keep bool, cov float64, withCov bo
 
 // CompareParams are a comparison's settings.
 type CompareParams struct {
-	Kind          string // OutcomeProportion, OutcomeMean or OutcomeNPS
-	Design        string
-	Level         float64 // --conf: every interval's level
-	Alpha         float64
-	Test          string // two-proportion test: z, z-unpooled, fisher
-	DiffCI        string // newcombe, wald
-	Adjust        string // holm, bonferroni, none
-	MDE           *MDE
-	Power         float64
-	BaselineRate  float64   // 0: the control's observed rate
-	Weights       []float64 // the intended split (nil: equal)
+	Kind         string // OutcomeProportion, OutcomeMean or OutcomeNPS
+	Design       string
+	Level        float64 // --conf: every interval's level
+	Alpha        float64
+	Test         string // two-proportion test: z, z-unpooled, fisher
+	DiffCI       string // newcombe, wald
+	Adjust       string // holm, bonferroni, none
+	MDE          *MDE
+	Power        float64
+	BaselineRate float64   // 0: the control's observed rate
+	Weights      []float64 // the intended split (nil: equal)
+	// Assigned are the users assigned to each arm, whom the sample-ratio
+	// check counts (nil: the arms' n, as with --counts).
+	Assigned      []int64
 	Sequential    bool
 	CUPED         bool
 	CUPEDWindow   string         // as given, for the output
@@ -89,7 +92,7 @@ type CompareResult struct {
 	Control         string          `json:"control"`
 	Variants        []VariantStat   `json:"variants"`
 	Comparisons     []ArmComparison `json:"comparisons"`
-	SRM             *SRM            `json:"srm"`
+	SRM             *SRMCheckResult `json:"srm"`
 	Decision        string          `json:"decision"`
 	DecisionReason  string          `json:"decision_reason"`
 	Winner          *string         `json:"winner"`
@@ -361,9 +364,21 @@ func sequential(a, b Arm, p CompareParams, c *Comparison) (*SequentialSummary, b
 	return &SequentialSummary{Looks: len(looks), Tau: math.Sqrt(tau2), MDE: mde.String()}, true
 }
 
+// SRMCheckResult is the sample-ratio check and what it counted.
+type SRMCheckResult struct {
+	SRM
+	// Basis: "assigned users" (each group's users, whatever the metric
+	// counts of them) or "n" (--counts).
+	Basis  string  `json:"basis"`
+	Counts []int64 `json:"counts"`
+}
+
 // srmOf is the sample-ratio check of a randomized comparison (nil for an
-// observational one).
-func srmOf(arms []Arm, p CompareParams, ws []Warning) (*SRM, []Warning) {
+// observational one), on the users assigned to each group. The metric's
+// n may then split differently when the variant changes who enters the
+// metric (onboarding starters, survey respondents): a second check of the
+// n against the assigned split warns of it.
+func srmOf(arms []Arm, p CompareParams, ws []Warning) (*SRMCheckResult, []Warning) {
 	if p.Design != DesignRandomized {
 		return nil, ws
 	}
@@ -371,11 +386,43 @@ func srmOf(arms []Arm, p CompareParams, ws []Warning) (*SRM, []Warning) {
 	for i, a := range arms {
 		ns[i] = a.N
 	}
-	s, err := SRMCheck(ns, p.Weights)
+	res := &SRMCheckResult{Basis: "n", Counts: ns}
+	if p.Assigned != nil {
+		res.Basis, res.Counts = "assigned users", p.Assigned
+	}
+	s, err := SRMCheck(res.Counts, p.Weights)
 	if err != nil {
 		return nil, append(ws, Warning{Code: "no_srm_check", Message: err.Error()})
 	}
-	return &s, ws
+	res.SRM = s
+	if !s.Passed {
+		ws = append(ws, Warning{Code: WarnSampleRatio, Message: fmt.Sprintf("the groups' %s (%s) do not match the intended split (χ² = %.4g, p = %.3g): find out why before reading any result",
+			res.Basis, joinInts(res.Counts), *s.Chi2, *s.PValue)})
+	}
+	if p.Assigned == nil || slices.Contains(p.Assigned, 0) {
+		return res, ws
+	}
+	weights := make([]float64, len(arms))
+	for i, a := range p.Assigned {
+		weights[i] = float64(a)
+	}
+	if d, err := SRMCheck(ns, weights); err == nil && !d.Passed {
+		var shares []string
+		for i, a := range arms {
+			shares = append(shares, fmt.Sprintf("%s %s", a.Name, report3(float64(a.N)/float64(p.Assigned[i]))))
+		}
+		ws = append(ws, Warning{Code: "uneven_entry", Message: fmt.Sprintf("the metric counts a different share of each group's users (%s; p = %.3g): the variant changes who enters the metric, so the rates compare different people",
+			strings.Join(shares, ", "), *d.PValue)})
+	}
+	return res, ws
+}
+
+func joinInts(ns []int64) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.FormatInt(n, 10)
+	}
+	return strings.Join(parts, "/")
 }
 
 // planning is the sample size per arm for --mde on a rate.

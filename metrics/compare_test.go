@@ -360,3 +360,23 @@ func TestCompareFigurePaths(t *testing.T) {
 		t.Errorf("a typo: %v", err)
 	}
 }
+
+// The sample-ratio check counts the users assigned; a metric that counts
+// a different share of each group (the variant changes who enters it) is
+// warned of, not taken for a broken assignment.
+func TestCompareAssignedSRM(t *testing.T) {
+	arms := []Arm{{Name: "a", N: 300, X: 30}, {Name: "b", N: 400, X: 40}}
+	res := CompareArms(arms, CompareParams{Kind: OutcomeProportion, Design: DesignRandomized, Level: 0.95, Alpha: 0.05, Assigned: []int64{1000, 1000}})
+	codes := map[string]bool{}
+	for _, w := range res.Warnings {
+		codes[w.Code] = true
+	}
+	if !res.SRM.Passed || res.SRM.Basis != "assigned users" || *res.SRM.Chi2 != 0 || !codes["uneven_entry"] || codes[WarnSampleRatio] {
+		t.Errorf("srm %+v, warnings %v", res.SRM, res.Warnings)
+	}
+	// V10: 5000/5400 assigned fails, whatever the n
+	res = CompareArms(arms, CompareParams{Kind: OutcomeProportion, Design: DesignRandomized, Level: 0.95, Alpha: 0.05, Assigned: []int64{5000, 5400}})
+	if res.SRM.Passed || math.Abs(*res.SRM.Chi2-15.3846153846154) > 1e-9 || res.Decision != DecisionInconclusive {
+		t.Errorf("V10: %+v %s", res.SRM, res.Decision)
+	}
+}

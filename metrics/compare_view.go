@@ -54,7 +54,7 @@ func CompareDoc(c CompareResult, level float64) report.Doc {
 		if !srm.Passed {
 			verdict = "FAILED: the groups' sizes do not match the intended split"
 		}
-		doc.Add("sample ratio", fmt.Sprintf("%s (χ² = %.3g, p = %s)", verdict, *srm.Chi2, pText(srm.PValue)))
+		doc.Add("sample ratio", fmt.Sprintf("%s (%s %s: χ² = %.3g, p = %s)", verdict, srm.Basis, joinInts(srm.Counts), *srm.Chi2, pText(srm.PValue)))
 	}
 	if pl := c.Planning; pl != nil {
 		line := fmt.Sprintf("%s per group to detect %s → %s (MDE %s, α %g, power %g)", report.Thousands(*c.RequiredNPerArm),
