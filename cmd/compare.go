@@ -128,19 +128,7 @@ func runCompare(opts *CompareOptions) error {
 	if err := def.Validate(s); err != nil {
 		return &usageError{err}
 	}
-	j := &job{metric: def, settings: s, report: r}
-	d, asOf, err := evaluate(opts.IO, &opts.Input, r, opts.Args, []*job{j})
-	if err != nil {
-		return err
-	}
-	env, err := j.envelope(&loaded{data: d, asOf: asOf}, &opts.Input)
-	if err != nil {
-		return err
-	}
-	if err := j.writeUsers(opts.IO); err != nil {
-		return err
-	}
-	return r.Out.write(opts.IO, env, j.result.Doc, r.loc)
+	return runJob(opts.IO, &opts.Input, r, opts.Args, &job{metric: def, settings: s, report: r})
 }
 
 // groupFilter reads --group as a property filter when it is not a

@@ -141,19 +141,24 @@ func runMetric(opts *MetricOptions) error {
 	if err := r.resolve(); err != nil {
 		return err
 	}
-	j := &job{metric: opts.Metric, settings: opts.Settings, report: r}
-	d, asOf, err := evaluate(opts.IO, &opts.Input, r, opts.Args, []*job{j})
+	return runJob(opts.IO, &opts.Input, r, opts.Args, &job{metric: opts.Metric, settings: opts.Settings, report: r})
+}
+
+// runJob computes one job (a metric command's, or compare's) and writes its
+// per-user rows and its output.
+func runJob(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, j *job) error {
+	d, asOf, err := evaluate(ios, in, r, args, []*job{j})
 	if err != nil {
 		return err
 	}
-	env, err := j.envelope(&loaded{data: d, asOf: asOf}, &opts.Input)
+	env, err := j.envelope(&loaded{data: d, asOf: asOf}, in)
 	if err != nil {
 		return err
 	}
-	if err := j.writeUsers(opts.IO); err != nil {
+	if err := j.writeUsers(ios); err != nil {
 		return err
 	}
-	return r.Out.write(opts.IO, env, j.result.Doc, r.loc)
+	return r.Out.write(ios, env, j.result.Doc, r.loc)
 }
 
 // writeUsers writes the job's per-user rows to its --users-out file, if

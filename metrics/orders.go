@@ -244,6 +244,39 @@ func newPeriodIndex(cal Calendar) *periodIndex {
 
 func (p *periodIndex) of(t int64) int { return p.cal.DayPeriod(p.day.index(t)) }
 
+// periodTally keeps an accumulator per period index, made on first use,
+// and knows which periods start inside the reporting range.
+type periodTally[A any] struct {
+	accs    map[int]*A
+	inRange map[int]bool
+	cal     Calendar
+	rng     Range
+}
+
+func newPeriodTally[A any](cal Calendar, rng Range) *periodTally[A] {
+	return &periodTally[A]{accs: map[int]*A{}, inRange: map[int]bool{}, cal: cal, rng: rng}
+}
+
+// get is period k's accumulator.
+func (t *periodTally[A]) get(k int) *A {
+	a := t.accs[k]
+	if a == nil {
+		a = new(A)
+		t.accs[k] = a
+	}
+	return a
+}
+
+// listed reports whether period k starts inside the reporting range.
+func (t *periodTally[A]) listed(k int) bool {
+	v, ok := t.inRange[k]
+	if !ok {
+		v = t.rng.Contains(unixNS(t.cal.PeriodStart(k)))
+		t.inRange[k] = v
+	}
+	return v
+}
+
 // listed are the periods lo..hi whose start is in the reporting range,
 // each with its status: complete when it has ended by as_of.
 func listedPeriodsOf(cal Calendar, r Range, lo, hi int) (ks []int, complete []bool) {

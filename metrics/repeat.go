@@ -74,24 +74,8 @@ func repeatRate(l *Log, users []int32, p repeatParams) RepeatResult {
 	}
 	scan := newOrderScan(l, p.src)
 	pi := newPeriodIndex(p.cal)
-	accs := map[int]*repeatAcc{}
-	get := func(k int) *repeatAcc {
-		a := accs[k]
-		if a == nil {
-			a = &repeatAcc{}
-			accs[k] = a
-		}
-		return a
-	}
-	inRange := map[int]bool{}
-	listed := func(k int) bool {
-		v, ok := inRange[k]
-		if !ok {
-			v = p.rng.Contains(unixNS(p.cal.PeriodStart(k)))
-			inRange[k] = v
-		}
-		return v
-	}
+	tally := newPeriodTally[repeatAcc](p.cal, p.rng)
+	accs, get, listed := tally.accs, tally.get, tally.listed
 	var x int64
 	for _, u := range users {
 		scan.scan(u)

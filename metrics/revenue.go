@@ -91,24 +91,8 @@ func revenueOf(l *Log, users []int32, p revenueParams) RevenueResult {
 	}
 	scan := newOrderScan(l, p.src)
 	pi := newPeriodIndex(p.cal)
-	accs := map[int]*revenueAcc{}
-	get := func(k int) *revenueAcc {
-		a := accs[k]
-		if a == nil {
-			a = &revenueAcc{}
-			accs[k] = a
-		}
-		return a
-	}
-	inRange := map[int]bool{}
-	listed := func(k int) bool {
-		v, ok := inRange[k]
-		if !ok {
-			v = p.rng.Contains(unixNS(p.cal.PeriodStart(k)))
-			inRange[k] = v
-		}
-		return v
-	}
+	tally := newPeriodTally[revenueAcc](p.cal, p.rng)
+	accs, get, listed := tally.accs, tally.get, tally.listed
 	clv := newCLVAcc(p.clv, p.cal, p.rng)
 	var tot RevenueTotal
 	var ks []int
