@@ -10,13 +10,19 @@ import (
 // for midnight UTC). First-seen is each user's earliest row.
 func logOf(t *testing.T, rows ...string) *Log {
 	t.Helper()
-	var users, names []string
+	users, names, events, first, _ := parseRows(t, rows, 3)
+	return NewLog(users, names, events, first)
+}
+
+// parseRows reads rows "user event time [more…]" of 3 to max fields into
+// a Log's inputs: users and names in order of first appearance, each
+// user's earliest time, and each row's fields after the third.
+func parseRows(t *testing.T, rows []string, max int) (users, names []string, events []Event, first []int64, more [][]string) {
+	t.Helper()
 	uid, nid := map[string]int32{}, map[string]int32{}
-	var events []Event
-	var first []int64
 	for _, r := range rows {
 		f := strings.Fields(r)
-		if len(f) != 3 {
+		if len(f) < 3 || len(f) > max {
 			t.Fatalf("row %q", r)
 		}
 		ts := mustTime(t, f[2])
@@ -35,8 +41,9 @@ func logOf(t *testing.T, rows ...string) *Log {
 			names = append(names, f[1])
 		}
 		events = append(events, Event{Time: ts, User: u, Name: n})
+		more = append(more, f[3:])
 	}
-	return NewLog(users, names, events, first)
+	return users, names, events, first, more
 }
 
 func mustTime(t *testing.T, s string) int64 {

@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -15,42 +14,19 @@ import (
 // order of first appearance, as actOf gives them.
 func detailLog(t *testing.T, rows ...string) *Log {
 	t.Helper()
-	var users, names []string
-	uid, nid := map[string]int32{}, map[string]int32{}
-	var events []Event
-	var first []int64
+	users, names, events, first, more := parseRows(t, rows, 5)
 	det := &Details{Props: map[string][]string{"order": nil}}
-	for _, r := range rows {
-		f := strings.Fields(r)
-		if len(f) < 3 || len(f) > 5 {
-			t.Fatalf("row %q", r)
-		}
-		ts := mustTime(t, f[2])
-		u, ok := uid[f[0]]
-		if !ok {
-			u = int32(len(users))
-			uid[f[0]] = u
-			users = append(users, f[0])
-			first = append(first, ts)
-		}
-		first[u] = min(first[u], ts)
-		n, ok := nid[f[1]]
-		if !ok {
-			n = int32(len(names))
-			nid[f[1]] = n
-			names = append(names, f[1])
-		}
-		events = append(events, Event{Time: ts, User: u, Name: n})
+	for i, f := range more {
 		amt, order := math.NaN(), ""
-		if len(f) > 3 && f[3] != "-" {
-			v, err := strconv.ParseFloat(f[3], 64)
+		if len(f) > 0 && f[0] != "-" {
+			v, err := strconv.ParseFloat(f[0], 64)
 			if err != nil {
-				t.Fatalf("row %q: %v", r, err)
+				t.Fatalf("row %q: %v", rows[i], err)
 			}
 			amt = v
 		}
-		if len(f) > 4 {
-			order = f[4]
+		if len(f) > 1 {
+			order = f[1]
 		}
 		det.Amounts = append(det.Amounts, amt)
 		det.Props["order"] = append(det.Props["order"], order)
