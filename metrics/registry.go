@@ -10,6 +10,7 @@ var Registry = []Metric{
 	ChurnMetric,
 	LifecycleMetric,
 	EngagementMetric,
+	TrendsMetric,
 	NPSMetric,
 	CSATMetric,
 	CESMetric,
