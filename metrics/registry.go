@@ -11,6 +11,7 @@ var Registry = []Metric{
 	LifecycleMetric,
 	EngagementMetric,
 	TrendsMetric,
+	AdoptionMetric,
 	NPSMetric,
 	CSATMetric,
 	CESMetric,

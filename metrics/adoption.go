@@ -1,0 +1,361 @@
+package metrics
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ---------------------------------------------------------------------------
+// Feature adoption (docs/metrics.md#adoption)
+
+// AdoptionSettings are the adoption command's flags and config keys.
+type AdoptionSettings struct {
+	FeatureEvents []string `flag:"feature-event" list:"comma" usage:"Feature events (repeat, or comma-separated; selectors allowed): one feature each, or with --feature-prop the events whose values are the features" json:"feature_events"`
+	FeatureProp   string   `flag:"feature-prop" usage:"One feature per value of this property on the feature events (default event with it: feature_used)" json:"feature_prop"`
+	Period        string   `flag:"period" enum:"day,week,month" usage:"Calendar period in --tz" json:"period"`
+	WeekSettings
+	Denominator string   `flag:"adoption-denominator" enum:"active,all" usage:"Adopters of users active in the period, or of all users first seen by its end" json:"adoption_denominator"`
+	Retained    Duration `flag:"retained-adoption" usage:"Nw: of a period's first-time users of a feature, the share who use it again in week N after their first use (week 1 = days 7-13)" json:"retained_adoption"`
+}
+
+// defaultFeatureEvent is the feature event --feature-prop reads by default.
+const defaultFeatureEvent = "feature_used"
+
+// events are the feature events.
+func (s *AdoptionSettings) events() []string {
+	if len(s.FeatureEvents) == 0 && s.FeatureProp != "" {
+		return []string{defaultFeatureEvent}
+	}
+	return s.FeatureEvents
+}
+
+// week is --retained-adoption's N, or 0 without it.
+func (s *AdoptionSettings) week() int { return int(s.Retained.D / (7 * 24 * time.Hour)) }
+
+// AdoptionRetention is retained adoption: of the first-time users of a
+// feature (their first use ever fell in the period or range), those whose
+// week N after it is complete at as_of (the rest are censored), and the
+// share of them who used the feature in that week.
+type AdoptionRetention struct {
+	Week      int        `json:"week"`
+	FirstTime int64      `json:"first_time"`
+	Censored  int64      `json:"censored"`
+	Rate      Proportion `json:"rate"`
+}
+
+// AdoptionFeature is a feature's adopters and adoption rate.
+type AdoptionFeature struct {
+	Feature  string             `json:"feature"`
+	Adopters int64              `json:"adopters"`
+	Rate     Proportion         `json:"rate"`
+	Retained *AdoptionRetention `json:"retained_adoption"`
+}
+
+// AdoptionPeriod is one period: its active users, the users known by its
+// end, and each feature's adoption.
+type AdoptionPeriod struct {
+	Period   string            `json:"period"`
+	Active   int64             `json:"active"`
+	Known    int64             `json:"known"`
+	Complete bool              `json:"complete"`
+	Features []AdoptionFeature `json:"features"`
+}
+
+// AdoptionResult is adoption over the whole range and per period.
+type AdoptionResult struct {
+	Denominator string            `json:"denominator"`
+	Active      int64             `json:"active"`
+	Known       int64             `json:"known"`
+	Features    []AdoptionFeature `json:"features"`
+	Periods     []AdoptionPeriod  `json:"periods"`
+	Warnings    []Warning         `json:"-"`
+	periods     []reportPeriod
+}
+
+// adoptionUser is one user's use of one feature, as the figures count it.
+type adoptionUser struct {
+	user     int32
+	feature  string
+	firstUse int64
+	first    string // the first use's period
+	periods  int    // listed periods the user counts as an adopter in
+	retained int8   // 1, 0, or -1: not counted (censored, out of range, or no --retained-adoption)
+}
+
+// featureSet maps feature events to features: by name id without
+// --feature-prop, by the property's value with it.
+type featureSet struct {
+	names   []string        // the features, in output order
+	byID    map[int32]int32 // feature event name id → feature (no prop)
+	isEvent map[int32]bool  // feature event name ids (prop)
+	byValue map[string]int32
+	prop    string
+	noValue int64 // feature events without a value (prop)
+}
+
+// feature is the feature of the i-th event of a user's events (ds their
+// details), or -1.
+func (fs *featureSet) feature(l *Log, name int32, ds []int32, i int) int32 {
+	if fs.prop == "" {
+		if f, ok := fs.byID[name]; ok {
+			return f
+		}
+		return -1
+	}
+	if !fs.isEvent[name] || ds == nil {
+		return -1
+	}
+	if f, ok := fs.byValue[l.Prop(fs.prop, ds[i])]; ok {
+		return f
+	}
+	return -1
+}
+
+// features finds the features: the feature events as given, or every value
+// of the property on them, most events first (over every user, so that
+// segments list the same features).
+func features(l *Log, s *AdoptionSettings) *featureSet {
+	fs := &featureSet{byID: map[int32]int32{}, isEvent: map[int32]bool{}, byValue: map[string]int32{}, prop: s.FeatureProp}
+	if s.FeatureProp == "" {
+		for i, e := range s.events() {
+			fs.names = append(fs.names, e)
+			if id := l.NameID(e); id >= 0 {
+				fs.byID[id] = int32(i)
+			}
+		}
+		return fs
+	}
+	for _, e := range s.events() {
+		if id := l.NameID(e); id >= 0 {
+			fs.isEvent[id] = true
+		}
+	}
+	count := map[string]int64{}
+	for u := range l.Users {
+		_, names := l.Events(int32(u))
+		ds := l.Details(int32(u))
+		for i, n := range names {
+			if !fs.isEvent[n] || ds == nil {
+				continue
+			}
+			if v := l.Prop(s.FeatureProp, ds[i]); v != "" {
+				count[v]++
+			} else {
+				fs.noValue++
+			}
+		}
+	}
+	for v := range count {
+		fs.names = append(fs.names, v)
+	}
+	slices.SortFunc(fs.names, func(a, b string) int {
+		if c := cmp.Compare(count[b], count[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	for i, v := range fs.names {
+		fs.byValue[v] = int32(i)
+	}
+	return fs
+}
+
+// adoptionPeriods are the periods adoption lists, from the period of the
+// read's first event.
+func adoptionPeriods(r *Run, s *AdoptionSettings) (Calendar, []reportPeriod) {
+	cal := s.Calendar(s.Period, r.Loc)
+	var first int64
+	ok := false
+	for _, t := range r.Log.FirstSeen {
+		if !ok || t < first {
+			first, ok = t, true
+		}
+	}
+	lo := 0
+	if ok {
+		lo = cal.Index(first)
+	}
+	return cal, reportPeriods(cal, r.Range, r.Since, lo, ok)
+}
+
+// Adoption computes adoption over users; each, when set, sees every user's
+// use of every feature they used (in user, then feature order).
+func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser)) AdoptionResult {
+	cal, ps := adoptionPeriods(r, s)
+	fs := features(r.Log, s)
+	res := AdoptionResult{Denominator: s.Denominator, Features: []AdoptionFeature{}, Periods: []AdoptionPeriod{}, Warnings: []Warning{}, periods: ps}
+	nf, np := len(fs.names), len(ps)
+	lo := 0
+	if np > 0 {
+		lo = ps[0].index
+	}
+	N := s.week()
+	week := int64(7 * 24 * time.Hour)
+	active := make([]int64, np)
+	known := make([]int64, np+1) // differences, then running sums
+	actStamp := make([]int32, np)
+	cells := np * nf
+	adopters := make([]int64, cells)
+	stamp := make([]int32, cells)
+	rangeAdopters := make([]int64, nf)
+	firstTime, censored, eligible, retained := make([]int64, cells), make([]int64, cells), make([]int64, cells), make([]int64, cells)
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	for i := range actStamp {
+		actStamp[i] = -1
+	}
+	// per user, per feature
+	firstUse := make([]int64, nf)
+	used := make([]bool, nf)
+	ret := make([]bool, nf)
+	inPeriods := make([]int, nf)
+	var touched []int32
+	var notActive int64
+	zd := zoneDays{loc: cal.loc()}
+	period := func(t int64) int { return cal.DayPeriod(zd.day(t)) - lo }
+	for _, u := range users {
+		// active periods, and the whole range's active and known users
+		if r.Activity != nil && int(u) < r.Activity.Users {
+			days, _ := r.Activity.ActiveDays(int(u))
+			any := false
+			for _, d := range days {
+				if j := cal.DayPeriod(d) - lo; j >= 0 && j < np && actStamp[j] != u {
+					actStamp[j] = u
+					active[j]++
+					any = true
+				}
+			}
+			if any {
+				res.Active++
+			}
+		}
+		if int(u) < len(r.Log.FirstSeen) {
+			if j := cal.Index(r.Log.FirstSeen[u]) - lo; j < np {
+				known[max(j, 0)]++
+			}
+		}
+		// feature uses, in time order
+		times, names := r.Log.Events(u)
+		ds := r.Log.Details(u)
+		touched = touched[:0]
+		for i, t := range times {
+			f := fs.feature(r.Log, names[i], ds, i)
+			if f < 0 {
+				continue
+			}
+			if !used[f] {
+				used[f], firstUse[f], ret[f], inPeriods[f] = true, t, false, 0
+				touched = append(touched, f)
+			} else if N > 0 && t >= addNS(firstUse[f], int64(N)*week) && t < addNS(firstUse[f], int64(N+1)*week) {
+				ret[f] = true
+			}
+			j := period(t)
+			if j < 0 || j >= np {
+				continue
+			}
+			c := j*nf + int(f)
+			if stamp[c] == u {
+				continue
+			}
+			stamp[c] = u
+			if s.Denominator == "active" && actStamp[j] != u {
+				notActive++ // not in the denominator: left out of the numerator too
+				continue
+			}
+			adopters[c]++
+			if inPeriods[f] == 0 {
+				rangeAdopters[f]++
+			}
+			inPeriods[f]++
+		}
+		slices.Sort(touched)
+		for _, f := range touched {
+			used[f] = false
+			o := adoptionUser{user: u, feature: fs.names[f], firstUse: firstUse[f], first: cal.Label(cal.Start(firstUse[f])), periods: inPeriods[f], retained: -1}
+			if j := period(firstUse[f]); N > 0 && j >= 0 && j < np {
+				c := j*nf + int(f)
+				firstTime[c]++
+				if !r.Range.Complete(addNS(firstUse[f], int64(N+1)*week)) {
+					censored[c]++
+				} else {
+					eligible[c]++
+					o.retained = 0
+					if ret[f] {
+						retained[c]++
+						o.retained = 1
+					}
+				}
+			}
+			if each != nil {
+				each(o)
+			}
+		}
+	}
+	for j := 1; j < np; j++ {
+		known[j] += known[j-1]
+	}
+	if np > 0 {
+		res.Known = known[np-1]
+	}
+	denom := func(j int) int64 {
+		if s.Denominator == "all" {
+			return known[j]
+		}
+		return active[j]
+	}
+	retention := func(ft, cens, el, rt int64) *AdoptionRetention {
+		if N == 0 {
+			return nil
+		}
+		return &AdoptionRetention{Week: N, FirstTime: ft, Censored: cens, Rate: NewProportion(rt, el, r.Level)}
+	}
+	small := 0
+	var totCensored int64
+	for f, name := range fs.names {
+		var ft, cens, el, rt int64
+		for j := 0; j < np; j++ {
+			c := j*nf + f
+			ft, cens, el, rt = ft+firstTime[c], cens+censored[c], el+eligible[c], rt+retained[c]
+		}
+		totCensored += cens
+		n := res.Active
+		if s.Denominator == "all" {
+			n = res.Known
+		}
+		res.Features = append(res.Features, AdoptionFeature{Feature: name, Adopters: rangeAdopters[f], Rate: NewProportion(rangeAdopters[f], n, r.Level), Retained: retention(ft, cens, el, rt)})
+	}
+	for j, p := range ps {
+		ap := AdoptionPeriod{Period: p.label, Active: active[j], Known: known[j], Complete: p.complete, Features: []AdoptionFeature{}}
+		if n := denom(j); n > 0 && n < 30 && p.complete {
+			small++
+		}
+		for f, name := range fs.names {
+			c := j*nf + f
+			ap.Features = append(ap.Features, AdoptionFeature{Feature: name, Adopters: adopters[c], Rate: NewProportion(adopters[c], denom(j), r.Level),
+				Retained: retention(firstTime[c], censored[c], eligible[c], retained[c])})
+		}
+		res.Periods = append(res.Periods, ap)
+	}
+	if np == 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "no_periods", Message: "no period starts inside the reporting range before as_of"})
+	}
+	if fs.prop != "" && fs.noValue > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "feature_events_without_value", Message: fmt.Sprintf("%d feature events have no %s value and are no feature's", fs.noValue, fs.prop)})
+	}
+	if notActive > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "adopters_not_active", Message: fmt.Sprintf("%d uses of a feature (by user and period) came from users not active in the period (--active-event leaves the feature events out) and are not counted", notActive)})
+	}
+	if small > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "small_sample", Message: fmt.Sprintf("complete periods with fewer than 30 users in the denominator: %d", small)})
+	}
+	if totCensored > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("first-time users whose week %d is not over at as_of, left out of retained adoption: %d", N, totCensored)})
+	}
+	if N > 0 && r.Since != nil {
+		res.Warnings = append(res.Warnings, Warning{Code: "warm_up", Message: "history before --since is missing, so a first use is the first since --since"})
+	}
+	return res
+}
