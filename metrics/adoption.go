@@ -84,82 +84,102 @@ type adoptionUser struct {
 	retained int8   // 1, 0, or -1: not counted (censored, out of range, or no --retained-adoption)
 }
 
-// featureSet maps feature events to features: by name id without
-// --feature-prop, by the property's value with it.
+// featureSet is the features and, parallel to the Log's events (user by
+// user, as Log.Events lists them), each event's feature or -1, so that
+// each Compute walks them in order.
 type featureSet struct {
-	names   []string        // the features, in output order
-	byID    map[int32]int32 // feature event name id → feature (no prop)
-	isEvent map[int32]bool  // feature event name ids (prop)
-	byValue map[string]int32
-	prop    string
-	noValue int64 // feature events without a value (prop)
+	names   []string // the features, in output order
+	of      []int32
+	noValue int64 // feature events without a value (--feature-prop)
 }
 
-// feature is the feature of the i-th event of a user's events (ds their
-// details), or -1.
-func (fs *featureSet) feature(l *Log, name int32, ds []int32, i int) int32 {
-	if fs.prop == "" {
-		if f, ok := fs.byID[name]; ok {
-			return f
-		}
-		return -1
-	}
-	if !fs.isEvent[name] || ds == nil {
-		return -1
-	}
-	if f, ok := fs.byValue[l.Prop(fs.prop, ds[i])]; ok {
-		return f
-	}
-	return -1
-}
-
-// features finds the features: the feature events as given, or every value
-// of the property on them, most events first (over every user, so that
-// segments list the same features).
+// features finds the features over every user (so that segments list the
+// same): the feature events as given, or every value of the property on
+// them, most events first (then by value).
 func features(l *Log, s *AdoptionSettings) *featureSet {
-	fs := &featureSet{byID: map[int32]int32{}, isEvent: map[int32]bool{}, byValue: map[string]int32{}, prop: s.FeatureProp}
+	fs := &featureSet{of: make([]int32, len(l.names))}
+	ids := map[int32]int32{} // feature event name id → feature, or -1 with a property
+	for i, e := range s.events() {
+		if id := l.NameID(e); id >= 0 {
+			ids[id] = int32(i)
+			if s.FeatureProp != "" {
+				ids[id] = -1
+			}
+		}
+	}
 	if s.FeatureProp == "" {
-		for i, e := range s.events() {
-			fs.names = append(fs.names, e)
-			if id := l.NameID(e); id >= 0 {
-				fs.byID[id] = int32(i)
+		fs.names = s.events()
+		for k, n := range l.names {
+			fs.of[k] = -1
+			if f, ok := ids[n]; ok {
+				fs.of[k] = f
 			}
 		}
 		return fs
 	}
-	for _, e := range s.events() {
-		if id := l.NameID(e); id >= 0 {
-			fs.isEvent[id] = true
+	vals := l.props[s.FeatureProp] // by details index
+	byValue := map[string]int32{}
+	var count []int64
+	last, lastF := "", int32(-1) // most values repeat the one before
+	for k, n := range l.names {
+		fs.of[k] = -1
+		if _, ok := ids[n]; !ok || l.det == nil {
+			continue
 		}
-	}
-	count := map[string]int64{}
-	for u := range l.Users {
-		_, names := l.Events(int32(u))
-		ds := l.Details(int32(u))
-		for i, n := range names {
-			if !fs.isEvent[n] || ds == nil {
-				continue
-			}
-			if v := l.Prop(s.FeatureProp, ds[i]); v != "" {
-				count[v]++
-			} else {
-				fs.noValue++
-			}
+		d := l.det[k]
+		v := ""
+		if d >= 0 && int(d) < len(vals) {
+			v = vals[d]
 		}
+		if v == "" {
+			fs.noValue++
+			continue
+		}
+		f := lastF
+		if v != last || f < 0 {
+			var ok bool
+			if f, ok = byValue[v]; !ok {
+				f = int32(len(fs.names))
+				byValue[v] = f
+				fs.names = append(fs.names, v)
+				count = append(count, 0)
+			}
+			last, lastF = v, f
+		}
+		fs.of[k] = f
+		count[f]++
 	}
-	for v := range count {
-		fs.names = append(fs.names, v)
+	// most events first: renumber
+	order := make([]int32, len(fs.names))
+	for i := range order {
+		order[i] = int32(i)
 	}
-	slices.SortFunc(fs.names, func(a, b string) int {
+	slices.SortFunc(order, func(a, b int32) int {
 		if c := cmp.Compare(count[b], count[a]); c != 0 {
 			return c
 		}
-		return cmp.Compare(a, b)
+		return cmp.Compare(fs.names[a], fs.names[b])
 	})
-	for i, v := range fs.names {
-		fs.byValue[v] = int32(i)
+	rank := make([]int32, len(order))
+	names := make([]string, len(order))
+	for r, f := range order {
+		rank[f], names[r] = int32(r), fs.names[f]
+	}
+	fs.names = names
+	for k, f := range fs.of {
+		if f >= 0 {
+			fs.of[k] = rank[f]
+		}
 	}
 	return fs
+}
+
+// featuresOf is the run's features, prepared once, or found now.
+func featuresOf(r *Run, s *AdoptionSettings) *featureSet {
+	if fs, ok := r.Prepared.(*featureSet); ok {
+		return fs
+	}
+	return features(r.Log, s)
 }
 
 // adoptionPeriods are the periods adoption lists, from the period of the
@@ -184,7 +204,7 @@ func adoptionPeriods(r *Run, s *AdoptionSettings) (Calendar, []reportPeriod) {
 // use of every feature they used (in user, then feature order).
 func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser)) AdoptionResult {
 	cal, ps := adoptionPeriods(r, s)
-	fs := features(r.Log, s)
+	fs := featuresOf(r, s)
 	res := AdoptionResult{Denominator: s.Denominator, Features: []AdoptionFeature{}, Periods: []AdoptionPeriod{}, Warnings: []Warning{}, periods: ps}
 	nf, np := len(fs.names), len(ps)
 	lo := 0
@@ -238,11 +258,11 @@ func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser
 			}
 		}
 		// feature uses, in time order
-		times, names := r.Log.Events(u)
-		ds := r.Log.Details(u)
+		times, _ := r.Log.Events(u)
+		feats := fs.of[r.Log.start[u]:r.Log.start[u+1]]
 		touched = touched[:0]
 		for i, t := range times {
-			f := fs.feature(r.Log, names[i], ds, i)
+			f := feats[i]
 			if f < 0 {
 				continue
 			}
@@ -342,8 +362,8 @@ func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser
 	if np == 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "no_periods", Message: "no period starts inside the reporting range before as_of"})
 	}
-	if fs.prop != "" && fs.noValue > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "feature_events_without_value", Message: fmt.Sprintf("%d feature events have no %s value and are no feature's", fs.noValue, fs.prop)})
+	if s.FeatureProp != "" && fs.noValue > 0 {
+		res.Warnings = append(res.Warnings, Warning{Code: "feature_events_without_value", Message: fmt.Sprintf("%d feature events have no %s value and are no feature's", fs.noValue, s.FeatureProp)})
 	}
 	if notActive > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "adopters_not_active", Message: fmt.Sprintf("%d uses of a feature (by user and period) came from users not active in the period (--active-event leaves the feature events out) and are not counted", notActive)})

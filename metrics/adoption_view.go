@@ -65,6 +65,10 @@ censored: left out of the share and counted.`,
 		}
 		return n
 	},
+	Prepare: func(r *Run, s *AdoptionSettings) error {
+		r.Prepared = features(r.Log, s)
+		return nil
+	},
 	Compute: func(r *Run, s *AdoptionSettings, users []int32) AdoptionResult {
 		return Adoption(r, s, users, nil)
 	},

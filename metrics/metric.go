@@ -98,6 +98,9 @@ type Run struct {
 	AsOf     string   // as_of in RFC 3339, in Loc
 	UserIDs  []string // each user index's id, for per-user rows
 	Amount   string   // --amount as given, for metrics with Needs.Amounts
+	// Prepared is what the metric's Prepare derived once for every Compute
+	// (read-only after it).
+	Prepared any
 }
 
 // UserID is user u's id.
