@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/uptake-dev/uptake/report"
 )
@@ -24,14 +25,14 @@ func trendsView(r *Run, s *TrendsSettings, all Segmented[TrendsResult]) report.D
 	if len(s.Events) == 0 {
 		doc.Add("events", fmt.Sprintf("the top %d by count in the range (internal events left out)", s.Top))
 	} else {
-		doc.Add("events", "as given")
+		doc.Add("events", strings.Join(s.Events, ", "))
 	}
 	if ps := x.periods; len(ps) > 0 {
 		doc.Add("periods", fmt.Sprintf("%s, %s to %s", Plural(len(ps), s.Period), ps[0].label, ps[len(ps)-1].label))
 	} else {
 		doc.Add("periods", "none: no period starts inside the reporting range before as_of")
 	}
-	doc.Tables = all.Tables("Events", trendsTotals)
+	doc.Tables = all.Tables("Events", func(title string, x TrendsResult) report.Table { return trendsTotals(title, s.Period, x) })
 	doc.Tables = append(doc.Tables, trendsGrid(fmt.Sprintf("Events per %s", s.Period), x, func(p TrendPoint) int64 { return p.Events }),
 		trendsGrid(fmt.Sprintf("Users per %s", s.Period), x, func(p TrendPoint) int64 { return p.Users }))
 	doc.Charts = []report.Chart{
@@ -51,10 +52,10 @@ func trendsView(r *Run, s *TrendsSettings, all Segmented[TrendsResult]) report.D
 }
 
 // trendsTotals are each event's events and users over the range, with a
-// sparkline of its events per period.
-func trendsTotals(title string, x TrendsResult) report.Table {
+// sparkline of its events per period (the last one incomplete, often).
+func trendsTotals(title, period string, x TrendsResult) report.Table {
 	t := report.Table{Title: title, Fit: report.Fit{Keep: 3}, Columns: []report.Column{{Key: "event"}, {Key: "events", Kind: report.Int},
-		{Key: "users", Kind: report.Int}, {Key: "trend", Header: "events per period"}}}
+		{Key: "users", Kind: report.Int}, {Key: "trend", Header: "events per " + period}}}
 	np := len(x.periods)
 	for e, ev := range x.Events {
 		vals := make([]float64, np)
