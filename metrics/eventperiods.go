@@ -23,14 +23,16 @@ type EventPeriods struct {
 	big      []bigEntry // entries whose name id does not fit a packed entry
 	bigBy    map[int32][]bigEntry
 	zone     zoneDays
-	lastDay  int32 // the last day's period, cached: most events repeat it
-	lastPer  int32
-	hasLast  bool
-	lo, hi   int32 // the span of periods with any event
-	any      bool
-	warmed   uint64
-	mu       sync.Mutex
-	tops     map[[2]int32][]int32 // cached TopNames by span
+	// the last event's local day lasts over [dayLo, dayHi) and lies in
+	// period lastPer: most events repeat it
+	dayLo, dayHi int64
+	lastDay      int32
+	lastPer      int32
+	lo, hi       int32 // the span of periods with any event
+	any          bool
+	warmed       uint64
+	mu           sync.Mutex
+	tops         map[[2]int32][]int32 // cached TopNames by span
 	// the batches Events hands to the goroutine that counts them
 	work     chan []Event // a nil batch ends the goroutine
 	free     chan []Event
@@ -179,9 +181,12 @@ func (p *EventPeriods) Event(user, name int32, t int64) {
 	for int(user) >= len(p.users) {
 		p.users = append(p.users, userPeriods{})
 	}
-	d := p.zone.day(t)
-	if !p.hasLast || d != p.lastDay {
-		p.lastDay, p.lastPer, p.hasLast = d, int32(p.cal.DayPeriod(d)), true
+	if t < p.dayLo || t >= p.dayHi {
+		var d int32
+		d, p.dayLo, p.dayHi = p.zone.span(t)
+		if d != p.lastDay || !p.any {
+			p.lastDay, p.lastPer = d, int32(p.cal.DayPeriod(d))
+		}
 	}
 	per := p.lastPer
 	switch {
@@ -240,17 +245,13 @@ func (p *EventPeriods) Finish() {
 // Span is the range of periods with any event of the read.
 func (p *EventPeriods) Span() (lo, hi int, ok bool) { return int(p.lo), int(p.hi), p.any }
 
-// Each calls fn for each of user u's entries: a period, a name id and the
-// events counted (entries of the same period and name may repeat).
-func (p *EventPeriods) Each(u int32, fn func(period, name int32, count int64)) {
+// entries are user u's packed entries (entries of the same period and name
+// may repeat; names past maxName are in bigBy).
+func (p *EventPeriods) entries(u int32) []uint64 {
 	if int(u) < len(p.users) {
-		for _, e := range p.users[u].e {
-			fn(unpackEntry(e))
-		}
+		return p.users[u].e
 	}
-	for _, b := range p.bigBy[u] { // names past maxName: a pathological input only
-		fn(b.period, b.name, b.count)
-	}
+	return nil
 }
 
 // TopNames are the n non-internal names with the most events in periods
@@ -263,12 +264,17 @@ func (p *EventPeriods) TopNames(n int, lo, hi int) []int32 {
 		return top[:min(n, len(top))]
 	}
 	counts := make([]int64, len(p.Names))
-	for u := range p.users {
-		p.Each(int32(u), func(per, name int32, c int64) {
-			if int(per) >= lo && int(per) <= hi {
+	for _, u := range p.users {
+		for _, x := range u.e {
+			if per, name, c := unpackEntry(x); int(per) >= lo && int(per) <= hi {
 				counts[name] += c
 			}
-		})
+		}
+	}
+	for _, b := range p.big {
+		if int(b.period) >= lo && int(b.period) <= hi {
+			counts[b.name] += b.count
+		}
 	}
 	var ids []int32
 	for id, c := range counts {
@@ -303,6 +309,13 @@ type zoneDays struct {
 const nsDay = 86400 * int64(time.Second)
 
 func (z *zoneDays) day(t int64) int32 {
+	d, _, _ := z.span(t)
+	return d
+}
+
+// span is t's local day, and the instants [lo, hi) around t over which the
+// local day and the zone's offset stay the same.
+func (z *zoneDays) span(t int64) (day int32, lo, hi int64) {
 	if !z.valid || t < z.lo || t >= z.hi {
 		lt := time.Unix(0, t).In(z.loc)
 		_, off := lt.Zone()
@@ -315,7 +328,8 @@ func (z *zoneDays) day(t int64) int32 {
 			z.hi = unixNS(e)
 		}
 	}
-	// floor((t + off) / day) without overflow near the ends of int64
+	// floor((t + off) / day) without overflow near the ends of int64; r
+	// ends as t's local time of day
 	q, r := t/nsDay, t%nsDay
 	if r < 0 {
 		q, r = q-1, r+nsDay
@@ -323,9 +337,16 @@ func (z *zoneDays) day(t int64) int32 {
 	r += z.off * int64(time.Second)
 	switch {
 	case r >= nsDay:
-		q++
+		q, r = q+1, r-nsDay
 	case r < 0:
-		q--
+		q, r = q-1, r+nsDay
 	}
-	return int32(q)
+	lo, hi = z.lo, z.hi
+	if s := t - r; s <= t { // not wrapped round
+		lo = max(lo, s)
+		if e := s + nsDay; e > s {
+			hi = min(hi, e)
+		}
+	}
+	return int32(q), lo, hi
 }

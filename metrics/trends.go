@@ -151,33 +151,40 @@ func Trends(r *Run, s *TrendsSettings, users []int32, each func(u int32, period,
 	if each != nil {
 		own = make([]int64, cells)
 	}
+	add := func(u int32, per, name int32, c int64) {
+		j := int(per) - lo
+		if j < 0 || j >= np || int(name) >= len(slot) || slot[name] < 0 {
+			return
+		}
+		e := slot[name]
+		cell := j*k + int(e)
+		events[cell] += c
+		totE[e] += c
+		if stamp[cell] != u {
+			stamp[cell] = u
+			usersN[cell]++
+			if each != nil {
+				mine = append(mine, cell)
+				own[cell] = 0
+			}
+		}
+		if seen[e] != u {
+			seen[e] = u
+			totU[e]++
+		}
+		if each != nil {
+			own[cell] += c
+		}
+	}
 	for _, u := range users {
 		mine = mine[:0]
-		ep.Each(u, func(per, name int32, c int64) {
-			j := int(per) - lo
-			if j < 0 || j >= np || int(name) >= len(slot) || slot[name] < 0 {
-				return
-			}
-			e := slot[name]
-			cell := j*k + int(e)
-			events[cell] += c
-			totE[e] += c
-			if stamp[cell] != u {
-				stamp[cell] = u
-				usersN[cell]++
-				if each != nil {
-					mine = append(mine, cell)
-					own[cell] = 0
-				}
-			}
-			if seen[e] != u {
-				seen[e] = u
-				totU[e]++
-			}
-			if each != nil {
-				own[cell] += c
-			}
-		})
+		for _, x := range ep.entries(u) {
+			per, name, c := unpackEntry(x)
+			add(u, per, name, c)
+		}
+		for _, b := range ep.bigBy[u] { // names past maxName: a pathological input only
+			add(u, b.period, b.name, b.count)
+		}
 		if each != nil && len(mine) > 0 {
 			slices.Sort(mine)
 			for _, cell := range mine {
