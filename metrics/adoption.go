@@ -332,7 +332,7 @@ func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser
 		}
 		return &AdoptionRetention{Week: N, FirstTime: ft, Censored: cens, Rate: NewProportion(rt, el, r.Level)}
 	}
-	small := 0
+	small, empty := 0, 0 // periods
 	var totCensored int64
 	for f, name := range fs.names {
 		var ft, cens, el, rt int64
@@ -349,7 +349,10 @@ func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser
 	}
 	for j, p := range ps {
 		ap := AdoptionPeriod{Period: p.label, Active: active[j], Known: known[j], Complete: p.complete, Features: []AdoptionFeature{}}
-		if n := denom(j); n > 0 && n < 30 && p.complete {
+		switch n := denom(j); {
+		case n == 0:
+			empty++
+		case n < 30 && p.complete:
 			small++
 		}
 		for f, name := range fs.names {
@@ -367,6 +370,16 @@ func Adoption(r *Run, s *AdoptionSettings, users []int32, each func(adoptionUser
 	}
 	if notActive > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "adopters_not_active", Message: fmt.Sprintf("%d uses of a feature (by user and period) came from users not active in the period (--active-event leaves the feature events out) and are not counted", notActive)})
+	}
+	rangeN := res.Active
+	if s.Denominator == "all" {
+		rangeN = res.Known
+	}
+	switch {
+	case np > 0 && rangeN == 0:
+		res.Warnings = append(res.Warnings, Warning{Code: "empty_denominator", Message: "no user is in the denominator over the range: every rate is null"})
+	case empty > 0:
+		res.Warnings = append(res.Warnings, Warning{Code: "empty_denominator", Message: fmt.Sprintf("periods with no users in the denominator, whose rates are null: %d", empty)})
 	}
 	if small > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "small_sample", Message: fmt.Sprintf("complete periods with fewer than 30 users in the denominator: %d", small)})

@@ -129,7 +129,7 @@ func TestAdoptionWorkedExample(t *testing.T) {
 			"2024-04-08 0/1: x 0/0 r1 0/0 of 0-0, y 0/0 r1 0/0 of 0-0",
 			"2024-04-15* 0/1: x 0/0 r1 0/0 of 0-0, y 0/0 r1 0/0 of 0-0",
 			"range 1/1: x 1/1 r1 0/1 of 1-0, y 0/1 r1 0/0 of 0-0",
-		}, []string{"feature_events_without_value", "small_sample"}},
+		}, []string{"feature_events_without_value", "empty_denominator", "small_sample"}}, // 5 weeks c was not active
 		{"in UTC b's x moves to W2", time.UTC, asOf, nil, AdoptionSettings{FeatureProp: "feature", Period: "week", WeekSettings: NewWeeks(), Denominator: "active"}, []int32{0, 1}, []string{
 			"2024-03-04 2/2: x 1/2, y 1/2",
 			"2024-03-11 2/2: x 2/2, y 0/2",
@@ -137,7 +137,7 @@ func TestAdoptionWorkedExample(t *testing.T) {
 			"2024-03-25 0/2: x 0/0, y 0/0",
 			"2024-04-01* 0/2: x 0/0, y 0/0",
 			"range 2/2: x 2/2, y 1/2",
-		}, []string{"feature_events_without_value", "small_sample"}},
+		}, []string{"feature_events_without_value", "empty_denominator", "small_sample"}},
 		{"of all users known by the period's end", la, asOf, nil, AdoptionSettings{FeatureProp: "feature", Period: "week", WeekSettings: NewWeeks(), Denominator: "all"}, all, []string{
 			"2024-03-04 3/3: x 2/3, y 1/3",
 			"2024-03-11 3/5: x 1/5, y 0/5",
@@ -153,7 +153,7 @@ func TestAdoptionWorkedExample(t *testing.T) {
 			"2024-03-25 0/5: x 0/0, y 0/0",
 			"2024-04-01* 1/5: x 1/1, y 0/1",
 			"range 4/5: x 3/4, y 1/4",
-		}, []string{"feature_events_without_value", "adopters_not_active", "small_sample"}},
+		}, []string{"feature_events_without_value", "adopters_not_active", "empty_denominator", "small_sample"}},
 		{"events as features, a segment, months", la, asOf, nil, AdoptionSettings{FeatureEvents: []string{"export", "feature_used"}, Period: "month", WeekSettings: NewWeeks(), Denominator: "active"}, []int32{2, 4}, []string{
 			"2024-03 2/2: export 1/2, feature_used 1/2",
 			"2024-04* 1/2: export 0/1, feature_used 1/1",
@@ -196,4 +196,22 @@ func TestAdoptionUserRows(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("rows %q, want %q", got, want)
 	}
+}
+
+// A range with nobody in the denominator says so once; periods with nobody
+// say how many they are.
+func TestAdoptionEmptyDenominator(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	r := adoptionRun(t, la, "2024-04-03T00:00:00-07:00", []string{"nothing"}, adoptionExample...)
+	s := AdoptionSettings{FeatureProp: "feature", Period: "week", WeekSettings: NewWeeks(), Denominator: "active"}
+	got := Adoption(r, &s, []int32{0, 1, 2, 3, 4}, nil)
+	for _, w := range got.Warnings {
+		if w.Code == "empty_denominator" && w.Message == "no user is in the denominator over the range: every rate is null" {
+			if f := got.Features[0]; f.Rate.Value != nil || got.Periods[0].Features[0].Rate.Value != nil {
+				t.Errorf("rates %+v, want null", f.Rate)
+			}
+			return
+		}
+	}
+	t.Errorf("warnings %v lack empty_denominator for the range", got.Warnings)
 }
