@@ -117,55 +117,64 @@ func features(l *Log, s *AdoptionSettings) *featureSet {
 		}
 		return fs
 	}
+	// each value's feature, in the order of the values (sequential: the
+	// Log's events reach them in no order), then each feature event's
 	vals := l.props[s.FeatureProp] // by details index
+	byDet := make([]int32, len(vals))
 	byValue := map[string]int32{}
-	var count []int64
+	var values []string
 	last, lastF := "", int32(-1) // most values repeat the one before
+	for d, v := range vals {
+		switch {
+		case v == "":
+			byDet[d] = -1
+			continue
+		case v != last || lastF < 0:
+			f, ok := byValue[v]
+			if !ok {
+				f = int32(len(values))
+				byValue[v] = f
+				values = append(values, v)
+			}
+			last, lastF = v, f
+		}
+		byDet[d] = lastF
+	}
+	count := make([]int64, len(values))
 	for k, n := range l.names {
 		fs.of[k] = -1
 		if _, ok := ids[n]; !ok || l.det == nil {
 			continue
 		}
-		d := l.det[k]
-		v := ""
-		if d >= 0 && int(d) < len(vals) {
-			v = vals[d]
+		f := int32(-1)
+		if d := l.det[k]; d >= 0 && int(d) < len(byDet) {
+			f = byDet[d]
 		}
-		if v == "" {
+		if f < 0 {
 			fs.noValue++
 			continue
-		}
-		f := lastF
-		if v != last || f < 0 {
-			var ok bool
-			if f, ok = byValue[v]; !ok {
-				f = int32(len(fs.names))
-				byValue[v] = f
-				fs.names = append(fs.names, v)
-				count = append(count, 0)
-			}
-			last, lastF = v, f
 		}
 		fs.of[k] = f
 		count[f]++
 	}
-	// most events first: renumber
-	order := make([]int32, len(fs.names))
-	for i := range order {
-		order[i] = int32(i)
+	// the values of feature events, most events first
+	var order []int32
+	for f, c := range count {
+		if c > 0 {
+			order = append(order, int32(f))
+		}
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		if c := cmp.Compare(count[b], count[a]); c != 0 {
 			return c
 		}
-		return cmp.Compare(fs.names[a], fs.names[b])
+		return cmp.Compare(values[a], values[b])
 	})
-	rank := make([]int32, len(order))
-	names := make([]string, len(order))
+	rank := make([]int32, len(values))
 	for r, f := range order {
-		rank[f], names[r] = int32(r), fs.names[f]
+		rank[f] = int32(r)
+		fs.names = append(fs.names, values[f])
 	}
-	fs.names = names
 	for k, f := range fs.of {
 		if f >= 0 {
 			fs.of[k] = rank[f]

@@ -215,3 +215,15 @@ func TestAdoptionEmptyDenominator(t *testing.T) {
 	}
 	t.Errorf("warnings %v lack empty_denominator for the range", got.Warnings)
 }
+
+// A property value carried only by events that are not feature events
+// (details the Log keeps for another metric) is no feature.
+func TestAdoptionValuesOfFeatureEventsOnly(t *testing.T) {
+	r := adoptionRun(t, time.UTC, "2024-03-08T00:00:00Z", nil,
+		"a feature_used 2024-03-04T10:00:00Z x", "a export 2024-03-04T11:00:00Z z", "b feature_used 2024-03-05T10:00:00Z x",
+		"b feature_used 2024-03-05T11:00:00Z w", "b feature_used 2024-03-06T11:00:00Z w")
+	fs := features(r.Log, &AdoptionSettings{FeatureProp: "feature"})
+	if !slices.Equal(fs.names, []string{"w", "x"}) { // 2 events each: by value
+		t.Errorf("features %q, want w, x", fs.names)
+	}
+}
