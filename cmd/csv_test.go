@@ -87,6 +87,24 @@ var csvCases = map[string]csvCase{
 		column: "actual", values: func(r map[string]any) []any {
 			return append([]any{get(r, "holdout", "repeat_transactions")}, field(list(get(r, "holdout").(map[string]any), "periods"), "actual")...)
 		}},
+	"trends": {args: []string{"--period", "week"}, rows: func(r map[string]any) int { return len(list(r, "series")) },
+		column: "users", values: func(r map[string]any) []any { return field(list(r, "series"), "users") }},
+	// a row per period and feature, then the range's per feature
+	"adoption": {args: []string{"--feature-prop", "feature", "--retained-adoption", "1w"},
+		rows: func(r map[string]any) int {
+			n := len(list(r, "features"))
+			for _, p := range list(r, "periods") {
+				n += len(list(p.(map[string]any), "features"))
+			}
+			return n
+		},
+		column: "adopters", values: func(r map[string]any) []any {
+			var out []any
+			for _, p := range list(r, "periods") {
+				out = append(out, field(list(p.(map[string]any), "features"), "adopters")...)
+			}
+			return append(out, field(list(r, "features"), "adopters")...)
+		}},
 	"nps": {rows: func(map[string]any) int { return 1 }, column: "nps",
 		values: func(r map[string]any) []any { return []any{r["nps"]} }},
 	"csat": {rows: func(map[string]any) int { return 1 }, column: "csat",

@@ -186,8 +186,9 @@ type job struct {
 	report   *ReportFlags // resolved
 	result   metrics.Result
 	act      *metrics.Activity
-	answers  *answerRead  // with Needs.Answers
-	users    report.Table // the per-user rows, with --users-out
+	sum      metrics.Summary // with Needs.Summary
+	answers  *answerRead     // with Needs.Answers
+	users    report.Table    // the per-user rows, with --users-out
 	run      *metrics.Run
 	all      []int32 // the units the overall figures count
 	segs     []metrics.Segment
@@ -204,6 +205,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	var need ingest.Need
 	var sinks event.Tee
 	acts := map[string]*metrics.Activity{}
+	sums := map[string]metrics.Summary{}
 	needs := make([]metrics.Needs, len(jobs))
 	events := false    // some job keeps events in a Log
 	detailAll := false // some job reads details of every event
@@ -272,6 +274,16 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 				sinks = append(sinks, j.act)
 			}
 		}
+		if n.Summary != nil {
+			key := n.Summary.Key + " in " + j.report.loc.String()
+			if shared, ok := sums[key]; ok {
+				j.sum = shared
+			} else {
+				j.sum = n.Summary.New(j.report.loc)
+				sums[key] = j.sum
+				sinks = append(sinks, j.sum)
+			}
+		}
 	}
 	if detailAll {
 		need.DetailEvents = nil // every kept event's
@@ -299,6 +311,9 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	for _, a := range acts {
 		finish = append(finish, a.Finish)
 	}
+	for _, s := range sums {
+		finish = append(finish, s.Finish)
+	}
 	finished := goParallel(finish)
 	defer finished()
 	var log *metrics.Log
@@ -319,7 +334,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	}
 	for i, j := range jobs {
 		jr := j.report
-		run := &metrics.Run{Log: log, Activity: j.act, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
+		run := &metrics.Run{Log: log, Activity: j.act, Summary: j.sum, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
 			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount, UserProps: d.UserProps, MixedProps: d.UserPropsMixed}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers

@@ -356,8 +356,8 @@ func (c *dayCache) index(t int64) int32 {
 	}
 	lt := time.Unix(0, t).In(c.loc)
 	y, m, dd := lt.Date()
-	s := time.Date(y, m, dd, 0, 0, 0, 0, c.loc)
+	s := midnight(y, m, dd, c.loc)
 	c.day = int32(civilDays(s))
-	c.start, c.end, c.valid = unixNS(s), unixNS(time.Date(y, m, dd+1, 0, 0, 0, 0, c.loc)), true
+	c.start, c.end, c.valid = unixNS(s), unixNS(midnight(y, m, dd+1, c.loc)), true
 	return c.day
 }

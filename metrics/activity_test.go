@@ -105,3 +105,37 @@ func TestActivityStartPeriodsZone(t *testing.T) {
 		}
 	}
 }
+
+// Where daylight saving skips midnight (São Paulo, 2018-11-04: 00:00 →
+// 01:00) the day starts at 01:00 and is labelled with its own date; it
+// was labelled 2018-11-03, the day before, and numbered as that day.
+func TestSkippedMidnight(t *testing.T) {
+	sp, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noon := time.Date(2018, 11, 4, 12, 0, 0, 0, sp).UnixNano()
+	day := Calendar{Period: Day, Loc: sp}
+	s := day.Start(noon)
+	if got := day.Label(s); got != "2018-11-04" {
+		t.Errorf("label %s, want 2018-11-04", got)
+	}
+	if want := time.Date(2018, 11, 4, 3, 0, 0, 0, time.UTC); !s.Equal(want) {
+		t.Errorf("start %s, want %s (01:00 local)", s, want)
+	}
+	if h := day.Next(s).Sub(s); h != 23*time.Hour {
+		t.Errorf("2018-11-04 lasts %s, want 23h", h)
+	}
+	prev := day.Index(time.Date(2018, 11, 3, 12, 0, 0, 0, sp).UnixNano())
+	if k := day.Index(noon); k != prev+1 || !day.PeriodStart(k).Equal(s) {
+		t.Errorf("index %d after %d, start %s", k, prev, day.PeriodStart(k))
+	}
+	dc := dayCache{loc: sp}
+	if d := dc.index(noon); int(d) != prev+1 {
+		t.Errorf("dayCache %d, want %d", d, prev+1)
+	}
+	week := Calendar{Period: Week, Loc: sp, WeekStart: time.Sunday} // the week of Sunday 11-04
+	if got := week.Label(week.Start(noon)); got != "2018-11-04" {
+		t.Errorf("week label %s", got)
+	}
+}

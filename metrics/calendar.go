@@ -30,12 +30,12 @@ func (c Calendar) Start(t int64) time.Time {
 	y, m, d := lt.Date()
 	switch c.Period {
 	case Month:
-		return time.Date(y, m, 1, 0, 0, 0, 0, c.loc())
+		return midnight(y, m, 1, c.loc())
 	case Week:
 		back := (int(lt.Weekday()) - int(c.WeekStart) + 7) % 7
-		return time.Date(y, m, d-back, 0, 0, 0, 0, c.loc())
+		return midnight(y, m, d-back, c.loc())
 	}
-	return time.Date(y, m, d, 0, 0, 0, 0, c.loc())
+	return midnight(y, m, d, c.loc())
 }
 
 // Next returns the start of the period after the one starting at s.
@@ -43,11 +43,11 @@ func (c Calendar) Next(s time.Time) time.Time {
 	y, m, d := s.Date()
 	switch c.Period {
 	case Month:
-		return time.Date(y, m+1, 1, 0, 0, 0, 0, c.loc())
+		return midnight(y, m+1, 1, c.loc())
 	case Week:
-		return time.Date(y, m, d+7, 0, 0, 0, 0, c.loc())
+		return midnight(y, m, d+7, c.loc())
 	}
-	return time.Date(y, m, d+1, 0, 0, 0, 0, c.loc())
+	return midnight(y, m, d+1, c.loc())
 }
 
 // Index numbers periods: consecutive periods have consecutive indexes
@@ -117,7 +117,7 @@ func (c Calendar) DayPeriod(day int32) int {
 func (c Calendar) PeriodStart(k int) time.Time {
 	switch c.Period {
 	case Month:
-		return time.Date(floorDiv(k, 12), time.Month(k-12*floorDiv(k, 12)+1), 1, 0, 0, 0, 0, c.loc())
+		return midnight(floorDiv(k, 12), time.Month(k-12*floorDiv(k, 12)+1), 1, c.loc())
 	case Week:
 		// week starts are the days ≡ r (mod 7): 1970-01-01 was a Thursday
 		r := (int(c.WeekStart) - 4 + 7) % 7
@@ -129,7 +129,22 @@ func (c Calendar) PeriodStart(k int) time.Time {
 // dayStart is the start of local day number d (days since 1970-01-01) in loc.
 func dayStart(d int, loc *time.Location) time.Time {
 	y, m, dd := civilFromDays(d)
-	return time.Date(y, m, dd, 0, 0, 0, 0, loc)
+	return midnight(y, m, dd, loc)
+}
+
+// midnight is the start of local date y-m-d in loc (out-of-range days and
+// months normalised, as time.Date does). Where a daylight-saving change
+// skips midnight (America/Sao_Paulo on 2018-11-04, 00:00 → 01:00), time.Date
+// returns an instant of the day before; the day starts at the change.
+func midnight(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	wy, wm, wd := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Date()
+	if ty, tm, td := t.Date(); ty != wy || tm != wm || td != wd {
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end
+		}
+	}
+	return t
 }
 
 // monthStartDay is the day number of the first day of the month k months

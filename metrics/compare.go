@@ -481,9 +481,9 @@ func excludedWarnings(ex CompareExcluded, s *CompareSettings) []Warning {
 	return ws
 }
 
-// maxCount bounds a group of --counts, far above any count of users and
+// maxGroupCount bounds a group of --counts, far above any count of users and
 // far below where sums of counts overflow.
-const maxCount = 1e12
+const maxGroupCount = 1e12
 
 // ParseCounts reads the calculator's groups, NAME=x/n,... (the first is
 // the control unless control names another).
@@ -500,8 +500,8 @@ func ParseCounts(s, control string) ([]Arm, error) {
 			return nil, fmt.Errorf("--counts %q: want NAME=x/n for each group, such as control=480/12000,guided=560/11800", item)
 		case x < 0 || n < 0 || x > n:
 			return nil, fmt.Errorf("--counts %q: want 0 ≤ x ≤ n", item)
-		case n > maxCount:
-			return nil, fmt.Errorf("--counts %q: n above %d is no count of users", item, int64(maxCount))
+		case n > maxGroupCount:
+			return nil, fmt.Errorf("--counts %q: n above %d is no count of users", item, int64(maxGroupCount))
 		case slices.ContainsFunc(arms, func(a Arm) bool { return a.Name == name }):
 			return nil, fmt.Errorf("--counts: the group %q is given twice", name)
 		}

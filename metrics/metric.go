@@ -3,6 +3,7 @@ package metrics
 import (
 	"time"
 
+	"github.com/uptake-dev/uptake/event"
 	"github.com/uptake-dev/uptake/report"
 )
 
@@ -65,11 +66,33 @@ type Needs struct {
 	// Refs are the event and property names the settings give, by flag:
 	// each must be in the input (docs/formats.md#bad-input).
 	Refs []Ref
+	// Summary, when set, asks for the metric's own summary of the read
+	// (Run.Summary): a sink fed every event, which keeps only what the
+	// metric counts, so the events need not be kept.
+	Summary *SummaryNeed
 	// Answers, when set, asks for survey answers (Run.Answers): the metric
 	// then counts answers, not users. They come from answer events of the
 	// event read, or, when the source names no event, from survey files
 	// (and then only metrics that read the same files can share the run).
 	Answers *AnswerSource
+}
+
+// Summary is a metric's own digest of the read: an event.Sink fed every
+// event that survives filters and dedup (from one goroutine, in input
+// order), then Finish once, before any Compute; after that it is read-only
+// (the jobs that share it compute side by side).
+type Summary interface {
+	event.Sink
+	Finish()
+}
+
+// SummaryNeed asks for a Summary.
+type SummaryNeed struct {
+	// Key identifies what New builds, with the reporting zone: jobs whose
+	// keys are equal share one summary (read once).
+	Key string
+	// New returns an empty summary whose local times are in loc (--tz).
+	New func(loc *time.Location) Summary
 }
 
 // Ref is an event or property name a flag gives.
@@ -85,6 +108,7 @@ type Run struct {
 	Log      *Log      // the events Needs asked for, per user
 	Activity *Activity // per-user activity, when Needs.Activity was set
 	Answers  *Answers  // survey answers, when Needs.Answers was set
+	Summary  Summary   // the metric's own summary, when Needs.Summary was set
 	Loc      *time.Location
 	Range    Range
 	Level    float64  // --conf
@@ -93,6 +117,9 @@ type Run struct {
 	AsOf     string   // as_of in RFC 3339, in Loc
 	UserIDs  []string // each user index's id, for per-user rows
 	Amount   string   // --amount as given, for metrics with Needs.Amounts
+	// Prepared is what the metric's Prepare derived once for every Compute
+	// (read-only after it).
+	Prepared any
 	// UserProps are, by Needs.UserProps name (and the --by field), each
 	// user's first-seen value ("" when the user has none).
 	UserProps map[string][]string

@@ -10,6 +10,8 @@ var Registry = []Metric{
 	ChurnMetric,
 	LifecycleMetric,
 	EngagementMetric,
+	TrendsMetric,
+	AdoptionMetric,
 	NPSMetric,
 	CSATMetric,
 	CESMetric,

@@ -106,9 +106,22 @@ func spark(t Table, c, width int) string {
 	k := t.Columns[c].Kind
 	label := fmt.Sprintf("%s %s…%s, %s to %s: ", header(t.Columns[c]), first, last, humanCell(lo, k, Options{}), humanCell(hi, k, Options{}))
 	room := max(width-runewidth.StringWidth(label), 10)
-	per := (len(vals) + room - 1) / room // rows per character
+	return label + Sparkline(vals, room)
+}
+
+// Sparkline draws vals (NaN: a blank) as one line of at most width
+// characters, low to high as ▁ to █; values are averaged in buckets when
+// there are more than the line holds.
+func Sparkline(vals []float64, width int) string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		if !math.IsNaN(v) {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	width = max(width, 1)
+	per := (len(vals) + width - 1) / width // values per character
 	var b strings.Builder
-	b.WriteString(label)
 	for i := 0; i < len(vals); i += per {
 		sum, n := 0.0, 0
 		for _, v := range vals[i:min(i+per, len(vals))] {

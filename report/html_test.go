@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -280,5 +281,54 @@ func TestWriteHTMLDoc(t *testing.T) {
 	}
 	if strings.Contains(page, "<nav") || strings.Contains(page, "<h2>") {
 		t.Error("a single document has no table of contents or section heading")
+	}
+}
+
+// Ten lines: the legend wraps onto a second row inside the chart (the
+// plot grows by the row), and lines past the palette's six colours take
+// them again dashed, their keys dashed strokes.
+func TestLineSVGManySeries(t *testing.T) {
+	c := Chart{Kind: LineChart, Title: "Events", Unit: Int, Labels: []string{"a", "b"}}
+	for i := 0; i < 10; i++ {
+		c.Series = append(c.Series, Series{Name: fmt.Sprintf("step_%d", i), Values: []float64{float64(i), 1}})
+	}
+	got := c.SVG()
+	if !strings.Contains(got, `viewBox="0 0 720 276"`) {
+		t.Errorf("want a chart 16 units taller for the second legend row:\n%.200s", got)
+	}
+	keys := regexp.MustCompile(`<text x="([\d.]+)" y="([\d.]+)"[^>]*>step_\d</text>`).FindAllStringSubmatch(got, -1)
+	rows := map[string]int{}
+	for _, k := range keys {
+		x, _ := strconv.ParseFloat(k[1], 64)
+		if x+6*charW > chartWidth-padRight {
+			t.Errorf("legend key at x %s runs past the chart", k[1])
+		}
+		rows[k[2]]++
+	}
+	if len(keys) != 10 || len(rows) != 2 {
+		t.Errorf("%d legend keys in rows %v, want 10 in 2 rows", len(keys), rows)
+	}
+	if n := strings.Count(got, `stroke-dasharray="7 4"`); n != 2*4 { // 4 dashed lines and their keys
+		t.Errorf("%d dashed strokes, want 8:\n%s", n, got)
+	}
+	if n := strings.Count(got, "<rect "); n != 6 {
+		t.Errorf("%d solid keys, want 6", n)
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	for _, tt := range []struct {
+		vals  []float64
+		width int
+		want  string
+	}{
+		{[]float64{0, 7, 3.5, math.NaN()}, 10, "▁█▄ "},
+		{[]float64{2, 2}, 10, "▅▅"},
+		{[]float64{0, 0, 7, 7, 1}, 2, "▃▅"}, // buckets of 3 and 2: means 2.33 and 4, of 0 to 7
+		{nil, 10, ""},
+	} {
+		if got := Sparkline(tt.vals, tt.width); got != tt.want {
+			t.Errorf("Sparkline(%v, %d) = %q, want %q", tt.vals, tt.width, got, tt.want)
+		}
 	}
 }

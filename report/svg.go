@@ -186,16 +186,36 @@ func (c Chart) domain(lo, hi float64) (float64, float64) {
 	return lo, hi
 }
 
-// legend names the series in a row above the plot.
+// legend names the series above the plot, in rows that wrap at the
+// chart's right edge; a dashed line's key is a dashed stroke.
 func (c Chart) legend(s *svg, x float64) {
 	if len(c.Series) < 2 {
 		return
 	}
+	xs, rows := c.legendAt(x)
 	for i, se := range c.Series {
-		s.el(`<rect x="%s" y="8" width="10" height="10" fill="%s"/>`, num(x), c.colour(i))
-		s.text(x+14, 17, "start", "lbl", se.Name)
-		x += 14 + float64(utf8.RuneCountInString(cut(se.Name, maxLabel)))*charW + 16
+		y := 8 + float64(16*rows[i])
+		if d := c.dash(i); d != "" {
+			s.el(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="%s" stroke-width="2"%s/>`, num(xs[i]), num(y+5), num(xs[i]+10), num(y+5), c.colour(i), d)
+		} else {
+			s.el(`<rect x="%s" y="%s" width="10" height="10" fill="%s"/>`, num(xs[i]), num(y), c.colour(i))
+		}
+		s.text(xs[i]+14, y+9, "start", "lbl", se.Name)
 	}
+}
+
+// legendAt places the legend's keys from x: each key's x and row.
+func (c Chart) legendAt(x float64) (xs []float64, rows []int) {
+	x0, row := x, 0
+	for _, se := range c.Series {
+		w := 14 + float64(utf8.RuneCountInString(cut(se.Name, maxLabel)))*charW
+		if x > x0 && x+w > chartWidth-padRight {
+			x, row = x0, row+1
+		}
+		xs, rows = append(xs, x), append(rows, row)
+		x += w + 16
+	}
+	return xs, rows
 }
 
 // legendRoom is the room above the plot the legend takes.
@@ -203,7 +223,29 @@ func (c Chart) legendRoom() float64 {
 	if len(c.Series) < 2 {
 		return 8
 	}
-	return padTop
+	_, rows := c.legendAt(axisWidth)
+	return padTop + float64(16*rows[len(rows)-1])
+}
+
+// dash is the stroke-dasharray attribute of line series j: once the
+// palette's colours are used up, lines take them again dashed, then dotted.
+func (c Chart) dash(j int) string {
+	if c.Kind != LineChart || c.Series[j].Tone != ToneDefault {
+		return ""
+	}
+	k := 0
+	for _, se := range c.Series[:j] {
+		if se.Tone == ToneDefault {
+			k++
+		}
+	}
+	switch (k / len(palette)) % 3 {
+	case 1:
+		return ` stroke-dasharray="7 4"`
+	case 2:
+		return ` stroke-dasharray="2 3"`
+	}
+	return ""
 }
 
 // yAxis draws the grid lines and value labels of a vertical scale.
@@ -352,7 +394,7 @@ func (c Chart) hbars(s *svg) float64 {
 // Low and High where a series has them, and a dot per value when there is
 // room.
 func (c Chart) lines(s *svg) float64 {
-	const h = 260.0
+	h := 260 + max(0, c.legendRoom()-padTop)
 	x0, x1, y0, y1 := float64(axisWidth), float64(chartWidth-padRight), c.legendRoom(), h-padBottom
 	var all [][]float64
 	for _, se := range c.Series {
@@ -393,7 +435,7 @@ func (c Chart) lines(s *svg) float64 {
 				}
 				d.WriteString(cmd + num(xs(i)) + " " + num(k.at(se.Values[i])))
 			}
-			s.el(`<path d="%s" fill="none" stroke="%s" stroke-width="2"/>`, d.String(), colour)
+			s.el(`<path d="%s" fill="none" stroke="%s" stroke-width="2"%s/>`, d.String(), colour, c.dash(j))
 		}
 		if n <= 60 {
 			for i, v := range se.Values {
