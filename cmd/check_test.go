@@ -105,7 +105,7 @@ func TestCheckDemoPasses(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil || code != ExitOK || !got.Result.Passed {
 		t.Fatalf("exit %d, %v: %s", code, err, errOut)
 	}
-	if len(got.Result.Checks) != 6 {
+	if len(got.Result.Checks) != 7 {
 		t.Errorf("%d checks", len(got.Result.Checks))
 	}
 }

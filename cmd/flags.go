@@ -77,6 +77,9 @@ type InputFlags struct {
 	Quiet       bool
 	// AllowMissing turns names missing from the input into warnings.
 	AllowMissing bool
+	// amountFromConfig: --amount came from a config's input: section,
+	// which serves every metric, so a metric that reads none ignores it.
+	amountFromConfig bool
 	// A users table (cmd/users.go): --users, --users-join, --user-key,
 	// --users-where.
 	Users      string

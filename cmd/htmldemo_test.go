@@ -19,8 +19,8 @@ func TestReportHTML(t *testing.T) {
 		t.Error("the demo report's HTML differs between two runs")
 	}
 	sections := strings.Split(page, "<section ")[1:]
-	if len(sections) != 11 {
-		t.Fatalf("%d sections, want the demo config's 11", len(sections))
+	if len(sections) != 20 {
+		t.Fatalf("%d sections, want the demo config's 20", len(sections))
 	}
 	for _, s := range sections {
 		if !strings.Contains(s, "<svg ") {

@@ -129,7 +129,9 @@ func (opts *MetricOptions) fromConfig(cmd *cobra.Command) error {
 			input = append(input, s)
 		}
 	}
+	amountGiven := cmd.Flags().Changed("amount")
 	apply(cmd.Flags(), input, errs, "input")
+	opts.Input.amountFromConfig = !amountGiven && opts.Input.Amount != ""
 	if len(opts.Args) == 0 && !opts.Input.Demo {
 		opts.Args = cfg.files
 	}
@@ -288,7 +290,8 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	if detailAll {
 		need.DetailEvents = nil // every kept event's
 	}
-	if !amounts && len(jobs) == 1 {
+	if !amounts && len(jobs) == 1 && !in.amountFromConfig {
+		// a config's input: amount serves the metrics that read amounts
 		if err := in.noAmount(jobs[0].metric.About().Name); err != nil {
 			return nil, 0, err
 		}
