@@ -120,8 +120,8 @@ var csvCases = map[string]csvCase{
 		column: "numerator", values: func(r map[string]any) []any {
 			return append([]any{get(r, "rate", "numerator")}, numerators(list(r, "periods"), "rate")...)
 		}},
-	"tickets": {rows: func(map[string]any) int { return 1 }, column: "tickets",
-		values: func(r map[string]any) []any { return []any{r["tickets"]} }},
+	"tickets": {rows: func(r map[string]any) int { return 1 + len(list(r, "cohorts")) }, column: "tickets",
+		values: func(r map[string]any) []any { return append([]any{r["tickets"]}, field(list(r, "cohorts"), "tickets")...) }},
 	"cac": {args: []string{"--activation-event", "report_created", "--spend", "25000"},
 		rows:   func(r map[string]any) int { return 1 + len(list(r, "cohorts")) },
 		column: "activated", values: func(r map[string]any) []any {

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/uptake-dev/uptake/report"
@@ -18,6 +20,7 @@ type TicketsSettings struct {
 	StartEvent  string `flag:"start-event" usage:"Event that starts onboarding (each user's first counts)" json:"start_event"`
 	TicketCol   string `flag:"ticket-col" usage:"Property holding the ticket id: events that share one are one ticket (default: every event is a ticket)" json:"ticket_col"`
 	WindowSettings
+	CohortSettings
 }
 
 // TicketsResult is tickets per 100 onboarding users and the share with one.
@@ -28,7 +31,21 @@ type TicketsResult struct {
 	PctUsersWithTicket Proportion      `json:"pct_users_with_ticket"`
 	Started            int64           `json:"started"` // started in range: users and censored
 	Excluded           TicketsExcluded `json:"excluded"`
-	Warnings           []Warning       `json:"-"`
+	// Cohorts are the same figures per onboarding-start cohort, with
+	// --cohort-period.
+	Cohorts  []TicketsCohort `json:"cohorts"`
+	Warnings []Warning       `json:"-"`
+}
+
+// TicketsCohort is one onboarding-start cohort's figures.
+type TicketsCohort struct {
+	Cohort             string     `json:"cohort"`
+	Users              int64      `json:"users"`
+	Tickets            int64      `json:"tickets"`
+	TicketsPer100Users *float64   `json:"tickets_per_100_users"`
+	PctUsersWithTicket Proportion `json:"pct_users_with_ticket"`
+	Censored           int64      `json:"censored"`
+	Status             string     `json:"status"` // complete, or incomplete when some users are censored
 }
 
 // TicketsExcluded counts what the figures leave out.
@@ -154,7 +171,7 @@ counts the rest).`,
 		FlagUsage: map[string]string{"within": "Onboarding window after the start event (7d, 14d; the end is included)"},
 	},
 	Defaults: func() TicketsSettings {
-		return TicketsSettings{TicketEvent: "support_ticket_created", StartEvent: "onboarding_started", WindowSettings: NewWindow(Days(14))}
+		return TicketsSettings{TicketEvent: "support_ticket_created", StartEvent: "onboarding_started", WindowSettings: NewWindow(Days(14)), CohortSettings: NewCohorts()}
 	},
 	Check: func(s *TicketsSettings) error {
 		if s.TicketEvent == "" || s.StartEvent == "" {
@@ -172,7 +189,10 @@ counts the rest).`,
 		return n
 	},
 	Compute: func(r *Run, s *TicketsSettings, users []int32) TicketsResult {
-		return Tickets(r.Log, users, ticketsParams(r, s))
+		p := ticketsParams(r, s)
+		res := Tickets(r.Log, users, p)
+		res.Cohorts = ticketCohorts(r.Log, users, p, s.Calendar(r.Loc))
+		return res
 	},
 	Users:    ticketsUsers,
 	Warnings: func(x TicketsResult) []Warning { return x.Warnings },
@@ -183,8 +203,16 @@ counts the rest).`,
 		}{s, "exclude"}
 	},
 	View: ticketsView,
-	Rows: func(_ *Run, _ *TicketsSettings, x TicketsResult) report.Table {
-		return report.Table{Columns: ticketsCols, Rows: [][]any{ticketsRow(x)}}
+	Rows: func(_ *Run, s *TicketsSettings, x TicketsResult) report.Table {
+		if s.CohortPeriod == "" {
+			return report.Table{Columns: ticketsCols, Rows: [][]any{ticketsRow(x)}}
+		}
+		t := report.Table{Columns: append(append([]report.Column{{Key: "cohort"}}, ticketsCols...), report.Column{Key: "status"}),
+			Rows: [][]any{append(append([]any{"(all)"}, ticketsRow(x)...), nil)}}
+		for _, c := range x.Cohorts {
+			t.Rows = append(t.Rows, append(append([]any{c.Cohort}, ticketCohortRow(c)...), c.Status))
+		}
+		return t
 	},
 	Headline: func(_ *Run, s *TicketsSettings, all Segmented[TicketsResult]) string {
 		x := all.Overall
@@ -196,6 +224,34 @@ counts the rest).`,
 func ticketsParams(r *Run, s *TicketsSettings) TicketsParams {
 	return TicketsParams{TicketEvent: s.TicketEvent, StartEvent: s.StartEvent, TicketCol: s.TicketCol, Window: s.Window(r.Loc),
 		Range: r.Range, Level: r.Level}
+}
+
+// ticketCohorts are the figures per cohort of onboarding start (none
+// without a calendar): Tickets over each cohort's users.
+func ticketCohorts(l *Log, users []int32, p TicketsParams, cal *Calendar) []TicketsCohort {
+	out := []TicketsCohort{}
+	if cal == nil {
+		return out
+	}
+	startID := l.NameID(p.StartEvent)
+	groups := map[int][]int32{}
+	for _, u := range users {
+		ts, ns := l.Events(u)
+		if start, i := firstOf(ts, ns, startID, 0, 0); i >= 0 && p.Range.Contains(start) {
+			k := cal.Index(start)
+			groups[k] = append(groups[k], u)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(groups)) {
+		x := Tickets(l, groups[k], p)
+		c := TicketsCohort{Cohort: cal.Label(cal.PeriodStart(k)), Users: x.Users, Tickets: x.Tickets, TicketsPer100Users: x.TicketsPer100Users,
+			PctUsersWithTicket: x.PctUsersWithTicket, Censored: x.Excluded.Censored, Status: "complete"}
+		if c.Censored > 0 {
+			c.Status = "incomplete"
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func per100Text(v *float64) string {
@@ -234,6 +290,11 @@ func ticketsRow(x TicketsResult) []any {
 		x.Excluded.Censored, x.Excluded.Duplicates)
 }
 
+// ticketCohortRow is a cohort's row under ticketsCols (no duplicates).
+func ticketCohortRow(c TicketsCohort) []any {
+	return append(append([]any{c.Users, c.Tickets, c.TicketsPer100Users, c.PctUsersWithTicket.Numerator}, CIVals(c.PctUsersWithTicket)...), c.Censored, nil)
+}
+
 func ticketsView(r *Run, s *TicketsSettings, all Segmented[TicketsResult]) report.Doc {
 	x := all.Overall
 	doc := report.Doc{Title: fmt.Sprintf("Support tickets within %s of %s", s.Within.Text, s.StartEvent)}
@@ -253,6 +314,14 @@ func ticketsView(r *Run, s *TicketsSettings, all Segmented[TicketsResult]) repor
 			seg.Rows = append(seg.Rows, append([]any{sr.Name}, row[:len(row)-1]...))
 		}
 		doc.Tables = append(doc.Tables, seg)
+	}
+	if len(x.Cohorts) > 0 {
+		ct := report.Table{Title: "By onboarding-start " + s.CohortPeriod, Columns: append(append([]report.Column{{Key: "cohort"}}, ticketsCols[:len(ticketsCols)-1]...), report.Column{Key: "status"})}
+		for _, c := range x.Cohorts {
+			row := ticketCohortRow(c)
+			ct.Rows = append(ct.Rows, append(append([]any{c.Cohort}, row[:len(row)-1]...), c.Status))
+		}
+		doc.Tables = append(doc.Tables, ct)
 	}
 	doc.Charts = append(doc.Charts, segmentIntervals("Users with a support ticket", all, func(x TicketsResult) Proportion { return x.PctUsersWithTicket }))
 	doc.Notes = append(doc.Notes, fmt.Sprintf("as of %s; the interval is %s Wilson; tickets per 100 users has none", r.AsOf, report.Pct(r.Level)))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 // logProp is logOf with a fourth field per row: the value of property prop
@@ -115,5 +116,33 @@ func TestTicketsEmpty(t *testing.T) {
 	r := Tickets(l, l.AllUsers(), ticketsP(t))
 	if r.Users != 0 || r.TicketsPer100Users != nil || r.PctUsersWithTicket.Value != nil || r.Excluded.Censored != 1 {
 		t.Errorf("%+v", r)
+	}
+}
+
+// --cohort-period: the figures per month of onboarding start, each the
+// Tickets of that month's starters; a cohort with a censored user is
+// incomplete.
+func TestTicketsCohorts(t *testing.T) {
+	l := logOf(t,
+		"a start 2024-01-10", "a ticket 2024-01-11", "a ticket 2024-01-20",
+		"b start 2024-01-31T23:00:00Z", "b ticket 2024-02-01",
+		"c start 2024-02-05",
+		"d start 2024-02-20", "d ticket 2024-02-21", // window ends 03-05, after as_of 03-01
+		"e ticket 2024-02-02", // never started
+	)
+	p := ticketsP(t)
+	cal := NewCalendar(Month, "monday", time.UTC)
+	got := ticketCohorts(l, l.AllUsers(), p, &cal)
+	want := []string{"2024-01 users 2 tickets 3 with 2 censored 0 complete", "2024-02 users 1 tickets 0 with 0 censored 1 incomplete"}
+	if len(got) != len(want) {
+		t.Fatalf("%d cohorts: %+v", len(got), got)
+	}
+	for i, c := range got {
+		if s := fmt.Sprintf("%s users %d tickets %d with %d censored %d %s", c.Cohort, c.Users, c.Tickets, c.PctUsersWithTicket.Numerator, c.Censored, c.Status); s != want[i] {
+			t.Errorf("cohort %d: %s, want %s", i, s, want[i])
+		}
+	}
+	if got := ticketCohorts(l, l.AllUsers(), p, nil); got == nil || len(got) != 0 {
+		t.Errorf("without a calendar: %v, want []", got)
 	}
 }
