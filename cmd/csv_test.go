@@ -104,6 +104,10 @@ var csvCases = map[string]csvCase{
 		}},
 	"tickets": {rows: func(map[string]any) int { return 1 }, column: "tickets",
 		values: func(r map[string]any) []any { return []any{r["tickets"]} }},
+	// a row per behaviour tested
+	"drivers": {args: []string{"--outcome-event", "subscription_started"},
+		rows:   func(r map[string]any) int { return len(list(r, "drivers")) },
+		column: "users_with", values: func(r map[string]any) []any { return field(list(r, "drivers"), "users_with") }},
 	"cac": {args: []string{"--activation-event", "report_created", "--spend", "25000"},
 		rows:   func(r map[string]any) int { return 1 + len(list(r, "cohorts")) },
 		column: "activated", values: func(r map[string]any) []any {

@@ -20,4 +20,5 @@ var Registry = []Metric{
 	RepeatMetric,
 	RevenueMetric,
 	CLVMetric,
+	DriversMetric,
 }
