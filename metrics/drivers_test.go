@@ -362,3 +362,29 @@ func TestDriversNullFindsNothing(t *testing.T) {
 		t.Errorf("seed 101: %d significant", r.Signif)
 	}
 }
+
+// --at-least never panics, and what it accepts is whole numbers ≥ 1,
+// ascending, without repeats, which read back the same.
+func FuzzIntList(f *testing.F) {
+	for _, s := range []string{"1,2,3,5", "5,1, 2,2", "0", "", ",", "-1", "99999999999999999999", " 7 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var l IntList
+		if err := l.Set(s); err != nil {
+			return
+		}
+		if len(l) == 0 {
+			t.Fatalf("%q: an empty list accepted", s)
+		}
+		for i, n := range l {
+			if n < 1 || i > 0 && n <= l[i-1] {
+				t.Fatalf("%q: %v", s, l)
+			}
+		}
+		var again IntList
+		if err := again.Set(l.String()); err != nil || again.String() != l.String() {
+			t.Fatalf("%q: %v reads back as %v (%v)", s, l, again, err)
+		}
+	})
+}

@@ -205,8 +205,8 @@ func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.D
 		doc.Charts = append(doc.Charts, intervalsOf("Conversion by entry cohort", res.Cohorts, cohortConversion))
 	}
 	if t := res.CorrelationTotals; t != nil {
-		doc.Add("correlation", fmt.Sprintf("%s converted, %s dropped off; rows need %s users (min(25, 2%%)): %s events and %s values left out",
-			report.Thousands(t.Success), report.Thousands(t.Failure), num(t.MinUsers), report.Thousands(int64(t.EventsLeft)), report.Thousands(int64(t.ValuesLeft))))
+		doc.Add("correlation", fmt.Sprintf("%s converted, %s dropped off; a row needs %s users (min(25, 2%%)): %s and %s left out",
+			report.Thousands(t.Success), report.Thousands(t.Failure), num(t.MinUsers), Plural(t.EventsLeft, "event"), Plural(t.ValuesLeft, "value")))
 		doc.Tables = append(doc.Tables, correlationTables(res)...)
 		doc.Notes = append(doc.Notes, "Correlation is association, not causation: an event that goes with converting may only mark users who were converting anyway. Test a change before crediting it.")
 	}
