@@ -54,7 +54,7 @@ difference, so the top ones are the surest to go with the outcome.
 
 The outcome is --outcome-event within --within of signup, or (--outcome
 retained) any activity in elapsed period --offset after signup (--period week:
-days 28 to 35 for --offset 4). The signup is each user's --signup-event, or
+days 28 to 34 for --offset 4). The signup is each user's --signup-event, or
 their first event. Users count when their signup is in the reporting range and
 both windows end by --as-of; the others are censored.
 
@@ -65,9 +65,8 @@ outcome event comes inside the behaviour window are left out, and the outcome
 counts after the window (--outcome-in-window exclude, a landmark analysis);
 --outcome-in-window truncate keeps them, counting their behaviours before the
 outcome only, which favours the users without it (they had the whole window to
-act). A behaviour is tested when at least
---min-users users have it and as many do not; a k whose users are the same as a
-smaller k's is not tested again.
+act). A behaviour is tested when at least --min-users users have it and as many
+do not; a k whose users are the same as a smaller k's is not tested again.
 
 This is association, not causation: users bound to convert may simply do more
 of everything. Test a behaviour with an experiment before crediting it.`,
