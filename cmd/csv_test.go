@@ -121,7 +121,13 @@ var csvCases = map[string]csvCase{
 			return append([]any{get(r, "rate", "numerator")}, numerators(list(r, "periods"), "rate")...)
 		}},
 	"tickets": {rows: func(r map[string]any) int { return 1 + len(list(r, "cohorts")) }, column: "tickets",
-		values: func(r map[string]any) []any { return append([]any{r["tickets"]}, field(list(r, "cohorts"), "tickets")...) }},
+		values: func(r map[string]any) []any {
+			return append([]any{r["tickets"]}, field(list(r, "cohorts"), "tickets")...)
+		}},
+	// a row per behaviour tested
+	"drivers": {args: []string{"--outcome-event", "subscription_started"},
+		rows:   func(r map[string]any) int { return len(list(r, "drivers")) },
+		column: "users_with", values: func(r map[string]any) []any { return field(list(r, "drivers"), "users_with") }},
 	"cac": {args: []string{"--activation-event", "report_created", "--spend", "25000"},
 		rows:   func(r map[string]any) int { return 1 + len(list(r, "cohorts")) },
 		column: "activated", values: func(r map[string]any) []any {

@@ -327,6 +327,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		}
 		log = metrics.NewLogDetails(d.Users, d.Names, d.Events, d.FirstSeen, det)
 		d.Events = nil // the log holds them now
+		log.MarkInternal(d.Internal)
 		if len(in.selectors) > 0 {
 			var names []string
 			for _, s := range in.selectors {

@@ -499,7 +499,13 @@ type FunnelParams struct {
 	Range      Range // From/To select attempts by their step-1 time
 	Level      float64
 	Cohorts    *Calendar
-	each       func(stepUser) // when set, sees each user as the steps count them
+	// Correlation adds the events that go with converting or dropping off
+	// (funnel_correlation.go); CorrelationProps the values of these user
+	// properties, read from UserProps.
+	Correlation      bool
+	CorrelationProps []string
+	UserProps        map[string][]string
+	each             func(stepUser) // when set, sees each user as the steps count them
 }
 
 // FunnelResult is a funnel: each user once, at the furthest step of any
@@ -509,7 +515,13 @@ type FunnelResult struct {
 	Conversion Proportion     `json:"conversion"`
 	Excluded   FunnelExcluded `json:"excluded"`
 	Cohorts    []FunnelCohort `json:"cohorts"`
-	Warnings   []Warning      `json:"-"` // in the envelope
+	// Correlation (--correlation) and PropertyCorrelation
+	// (--correlation-props), with the totals they compare; absent unless
+	// asked for.
+	Correlation         *[]CorrelationRow         `json:"correlation,omitempty"`
+	PropertyCorrelation *[]PropertyCorrelationRow `json:"property_correlation,omitempty"`
+	CorrelationTotals   *CorrelationTotals        `json:"correlation_totals,omitempty"`
+	Warnings            []Warning                 `json:"-"` // in the envelope
 }
 
 // FunnelExcluded counts users left out of the funnel.
@@ -534,6 +546,8 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 	var best path
 	// an attempt starts at step 1, or with any order at any step
 	isStart := func(id int32) bool { return id == ids[0] || p.Order == Any && slices.Contains(ids, id) }
+	corr := p.Correlation || len(p.CorrelationProps) > 0
+	var counted []corrUser
 	for _, u := range users {
 		ts, ns := l.Events(u)
 		bestN, attempts, complete := 0, 0, 0
@@ -587,6 +601,13 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 			}
 			continue
 		}
+		if corr {
+			o := corrUser{user: u, from: bestT0, to: p.Window.End(bestT0), converted: bestN == n}
+			if o.converted {
+				o.to = best.times[n-1]
+			}
+			counted = append(counted, o)
+		}
 		row := cohorts.row(bestT0)
 		row.n++
 		if bestN == n {
@@ -623,6 +644,9 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 	}
 	if c := res.Excluded.Exclusions; c > 0 {
 		res.Warnings = append(res.Warnings, Warning{Code: "excluded_attempts", Message: fmt.Sprintf("%d users had every attempt spoiled by an excluded event and drop out of every step", c)})
+	}
+	if corr {
+		correlate(l, &res, p, ids, counted)
 	}
 	return res
 }

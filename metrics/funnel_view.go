@@ -50,6 +50,10 @@ type FunnelSettings struct {
 	Steps    Steps    `flag:"steps" required:"true" usage:"Comma-separated funnel steps" json:"steps"`
 	Order    string   `flag:"order" enum:"ordered,strict,any" usage:"How steps must follow each other" json:"order"`
 	Excludes []string "flag:\"exclude\" usage:\"`E` or E:FROM:TO: an attempt with E between those steps does not count; repeatable\" json:\"-\""
+	// Correlation and CorrelationProps add funnel correlation
+	// (funnel_correlation.go).
+	Correlation      bool     `flag:"correlation" usage:"Add the events that go with converting or with dropping off: odds ratios, Fisher p and Holm-adjusted p (PostHog's correlation)" json:"correlation"`
+	CorrelationProps []string "flag:\"correlation-props\" list:\"comma\" usage:\"The same for the values of these user `properties` (each user's first-seen value)\" json:\"correlation_props\""
 	WindowSettings
 	CohortSettings
 }
@@ -108,11 +112,22 @@ attempt's last reached step, its window end stands in for the missing step. A
 user with no clean attempt drops out of every step.
 
 Time from the previous step is the mean and the median (of an even count, the
-mean of the two middle values) over the users reaching the step.`,
+mean of the two middle values) over the users reaching the step.
+
+--correlation lists the events that go with converting or with dropping off, as
+PostHog's funnel correlation does (docs/metrics.md#funnel-correlation): of the
+users in the funnel, S converted and F dropped off, and s and f of them did the
+event strictly between their entry and their conversion (or the end of their
+window); odds ratio ((s+1)(F−f+1)) / ((S−s+1)(f+1)), "success" above 1. Events
+done by fewer than min(25, 2% of the users) are left out, as are the steps and
+internal events. Each row adds Fisher's exact p and the Holm-adjusted p over
+the list. --correlation-props P,... does the same for the values of user
+properties. They show association, not cause.`,
 		Example: `  uptake funnel --demo --steps signup,onboarding_started,project_created,report_created --within 14d
   uptake funnel shop.csv.gz --steps catalog,cart,payment_done --order strict
   uptake funnel shop.csv.gz --steps catalog,cart,payment_done --exclude main:2:3
-  uptake funnel --demo --steps signup,trial_started,subscription_started --within 30d --format json | jq '.result.steps'`,
+  uptake funnel --demo --steps signup,trial_started,subscription_started --within 30d --format json | jq '.result.steps'
+  uptake funnel --demo --steps signup,subscription_started --within 30d --correlation --correlation-props plan,signup_source`,
 		FlagUsage: map[string]string{"within": "Conversion window from the first step (90s, 30m, 48h, 7d, 2w; the end is included)"},
 	},
 	Defaults: func() FunnelSettings {
@@ -136,9 +151,12 @@ mean of the two middle values) over the users reaching the step.`,
 		for _, e := range ex {
 			excluded = append(excluded, e.Event)
 		}
+		// "the very next event" needs every event, and so does correlation
 		return Needs{Events: slices.Concat(s.Steps.Names, excluded),
-			AllEvents: s.Order == string(Strict), // "the very next event" needs every event
-			Refs:      []Ref{{Flag: "--steps", Names: s.Steps.Names}, {Flag: "--exclude", Names: excluded}}}
+			AllEvents: s.Order == string(Strict) || s.Correlation,
+			UserProps: s.CorrelationProps,
+			Refs: []Ref{{Flag: "--steps", Names: s.Steps.Names}, {Flag: "--exclude", Names: excluded},
+				{Flag: "--correlation-props", Property: true, Names: s.CorrelationProps}}}
 	},
 	Compute: func(r *Run, s *FunnelSettings, users []int32) FunnelResult {
 		return Funnel(r.Log, users, funnelParams(r, s))
@@ -146,6 +164,7 @@ mean of the two middle values) over the users reaching the step.`,
 	Outcome: funnelOutcome,
 	Users: func(r *Run, s *FunnelSettings, users []int32) report.Table {
 		p := funnelParams(r, s)
+		p.Correlation, p.CorrelationProps = false, nil // not per user
 		var us []stepUser
 		p.each = func(o stepUser) { us = append(us, o) }
 		return stepUsersTable(r, s.CohortPeriod != "", Funnel(r.Log, users, p).Steps, us)
@@ -159,13 +178,14 @@ mean of the two middle values) over the users reaching the step.`,
 		}
 		return struct {
 			*FunnelSettings
-			Exclude    []string `json:"exclude"`
-			Incomplete string   `json:"incomplete"`
-		}{s, exclude, "exclude"}
+			CorrelationProps []string `json:"correlation_props"`
+			Exclude          []string `json:"exclude"`
+			Incomplete       string   `json:"incomplete"`
+		}{s, append([]string{}, s.CorrelationProps...), exclude, "exclude"}
 	},
 	View: funnelView,
 	Rows: func(_ *Run, s *FunnelSettings, f FunnelResult) report.Table {
-		return stepRows(s.CohortPeriod != "", f.Steps, f.Cohorts)
+		return correlationRows(stepRows(s.CohortPeriod != "", f.Steps, f.Cohorts), f)
 	},
 }
 
@@ -183,6 +203,12 @@ func funnelView(r *Run, s *FunnelSettings, all Segmented[FunnelResult]) report.D
 		segmentIntervals("Conversion", all, func(f FunnelResult) Proportion { return f.Conversion }))
 	if len(res.Cohorts) > 0 {
 		doc.Charts = append(doc.Charts, intervalsOf("Conversion by entry cohort", res.Cohorts, cohortConversion))
+	}
+	if t := res.CorrelationTotals; t != nil {
+		doc.Add("correlation", fmt.Sprintf("%s converted, %s dropped off; a row needs %s users (min(25, 2%%)): %s and %s left out",
+			report.Thousands(t.Success), report.Thousands(t.Failure), num(t.MinUsers), Plural(t.EventsLeft, "event"), Plural(t.ValuesLeft, "value")))
+		doc.Tables = append(doc.Tables, correlationTables(res)...)
+		doc.Notes = append(doc.Notes, "Correlation is association, not causation: an event that goes with converting may only mark users who were converting anyway. Test a change before crediting it.")
 	}
 	if len(all.Segments) > 0 {
 		t := report.Table{Title: "By " + r.By, Columns: append([]report.Column{{Key: "segment"}, {Key: "entered", Kind: report.Int},
@@ -359,7 +385,8 @@ func stepRows(cohorts bool, steps []StepStat, cs []FunnelCohort) report.Table {
 func funnelParams(r *Run, s *FunnelSettings) FunnelParams {
 	ex, _ := s.exclusions()
 	return FunnelParams{Steps: s.Steps.Names, Window: s.Window(r.Loc), Order: Order(s.Order), Exclusions: ex,
-		Range: r.Range, Level: r.Level, Cohorts: s.Calendar(r.Loc)}
+		Range: r.Range, Level: r.Level, Cohorts: s.Calendar(r.Loc),
+		Correlation: s.Correlation, CorrelationProps: s.CorrelationProps, UserProps: r.UserProps}
 }
 
 func onboardingParams(r *Run, s *OnboardingSettings) OnboardingParams {

@@ -80,8 +80,8 @@ func TestFunnelParams(t *testing.T) {
 		excludes []string
 		want     string
 	}{
-		{nil, `{"steps":["a","b","c"],"order":"ordered","within":"14d","window_mode":"elapsed","cohort_period":"","week_start":"monday","exclude":[],"incomplete":"exclude"}`},
-		{[]string{"x", "y:2:3"}, `{"steps":["a","b","c"],"order":"ordered","within":"14d","window_mode":"elapsed","cohort_period":"","week_start":"monday","exclude":["x:1:3","y:2:3"],"incomplete":"exclude"}`},
+		{nil, `{"steps":["a","b","c"],"order":"ordered","correlation":false,"within":"14d","window_mode":"elapsed","cohort_period":"","week_start":"monday","correlation_props":[],"exclude":[],"incomplete":"exclude"}`},
+		{[]string{"x", "y:2:3"}, `{"steps":["a","b","c"],"order":"ordered","correlation":false,"within":"14d","window_mode":"elapsed","cohort_period":"","week_start":"monday","correlation_props":[],"exclude":["x:1:3","y:2:3"],"incomplete":"exclude"}`},
 	} {
 		b, err := json.Marshal(FunnelMetric.Params(nil, funnelSettings(" a,b, c", tt.excludes...)))
 		if err != nil || string(b) != tt.want {

@@ -20,6 +20,7 @@ type Log struct {
 	FirstSeen []int64
 	start     []int32 // user u's events are [start[u], start[u+1])
 	derived   []bool  // by name id: an event selector's (see MarkDerived)
+	internal  []bool  // by name id: not user activity (see MarkInternal)
 	times     []int64
 	names     []int32
 	det       []int32 // per event, its details' index (see Details), or nil
@@ -150,6 +151,25 @@ func (l *Log) MarkDerived(names []string) {
 	for i, n := range l.Names {
 		l.derived[i] = slices.Contains(names, n)
 	}
+}
+
+// MarkInternal marks the names the reader found not to be user activity
+// (identity calls, engagement pings: docs/formats.md#internal-events).
+func (l *Log) MarkInternal(names []string) {
+	l.internal = make([]bool, len(l.Names))
+	for i, n := range l.Names {
+		l.internal[i] = slices.Contains(names, n)
+	}
+}
+
+// Behaviour reports whether events of name id are something a user did:
+// neither internal (MarkInternal) nor an event selector's copy of a row
+// (MarkDerived), which stands beside the row it came from.
+func (l *Log) Behaviour(id int32) bool {
+	if int(id) < len(l.internal) && l.internal[id] {
+		return false
+	}
+	return int(id) >= len(l.derived) || !l.derived[id]
 }
 
 // Events returns user u's event times and name ids, sorted by time.

@@ -120,7 +120,7 @@ func onboardingOutcome(r *Run, s *OnboardingSettings, _ OutcomeOptions, users []
 // funnelOutcome: a user who entered the funnel converted (1) or not (0).
 func funnelOutcome(r *Run, s *FunnelSettings, _ OutcomeOptions, users []int32) (Outcome, error) {
 	p := funnelParams(r, s)
-	p.Cohorts = nil
+	p.Cohorts, p.Correlation, p.CorrelationProps = nil, false, nil
 	out := Outcome{Kind: OutcomeProportion, What: fmt.Sprintf("funnel conversion (%s, within %s): %s", s.Order, s.Within.Text, strings.Join(s.Steps.Names, " → "))}
 	p.each = stepOutcome(&out, p.Window)
 	Funnel(r.Log, users, p)

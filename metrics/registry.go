@@ -22,4 +22,5 @@ var Registry = []Metric{
 	RepeatMetric,
 	RevenueMetric,
 	CLVMetric,
+	DriversMetric,
 }

@@ -27,6 +27,8 @@ type Fit struct {
 	// Spark over every row.
 	Tail  int
 	Spark int
+	// Head > 0 shows only the first Head rows (the top of a ranking).
+	Head int
 }
 
 // shorten cuts t to fit o (unless o.All) and returns the lines to print
@@ -45,6 +47,10 @@ func shorten(t Table, o Options) (Table, []string, []string) {
 		above = append(above, spark(t, f.Spark, width))
 		below = append(below, fmt.Sprintf("the first %d of %d rows are not shown (--all shows them)", cut, len(t.Rows)))
 		t.Rows = t.Rows[cut:]
+	}
+	if f := t.Fit; f.Head > 0 && len(t.Rows) > f.Head {
+		below = append(below, fmt.Sprintf("the last %d of %d rows are not shown (--all shows them)", len(t.Rows)-f.Head, len(t.Rows)))
+		t.Rows = t.Rows[:f.Head]
 	}
 	if k := t.Fit.Keep; k > 0 && k < len(t.Columns) {
 		n := len(t.Columns)

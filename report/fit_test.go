@@ -48,6 +48,25 @@ func TestFitTail(t *testing.T) {
 	}
 }
 
+// A ranking shows its first Head rows, and says how many it left out.
+func TestFitHead(t *testing.T) {
+	doc := Doc{Tables: []Table{series(5, Fit{Head: 2})}}
+	want := "\nday  value\n1    1\n2    2\nthe last 3 of 5 rows are not shown (--all shows them)\n"
+	if got := text(t, doc, FormatTable, Options{}); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	if got := text(t, doc, FormatTable, Options{All: true}); strings.Count(got, "\n") != 7 || strings.Contains(got, "not shown") {
+		t.Errorf("--all:\n%s", got)
+	}
+	if got := text(t, doc, FormatMarkdown, Options{}); strings.Contains(got, "not shown") {
+		t.Errorf("markdown is never shortened:\n%s", got)
+	}
+	exact := Doc{Tables: []Table{series(2, Fit{Head: 2})}}
+	if got := text(t, exact, FormatTable, Options{}); got != "\nday  value\n1    1\n2    2\n" {
+		t.Errorf("exactly Head rows: %q", got)
+	}
+}
+
 // A sparkline longer than the width averages rows in buckets.
 func TestSparkBuckets(t *testing.T) {
 	tb := series(40, Fit{})
