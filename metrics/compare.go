@@ -39,6 +39,7 @@ type CompareSettings struct {
 
 	inner         Metric
 	innerSettings any
+	outcomeSet    OutcomeSettings // the inner metric's compare-only settings, or nil
 	mde           *MDE
 	weights       []float64
 	behaviour     *Behaviour
@@ -60,6 +61,21 @@ func NewCompareSettings() CompareSettings {
 // Attach makes s compare on metric m, with m's default settings.
 func (s *CompareSettings) Attach(m Metric) {
 	s.Metric, s.inner, s.innerSettings = m.About().Name, m, m.NewSettings()
+	s.outcomeSet = m.NewOutcomeSettings()
+}
+
+// OutcomeSettings are the compared metric's compare-only settings
+// (Def.OutcomeSettings; nil when it has none), which their flags set.
+func (s *CompareSettings) OutcomeSettings() any {
+	if s.outcomeSet == nil {
+		return nil
+	}
+	return s.outcomeSet
+}
+
+// outcomeOptions are what the compared metric's Outcome reads of compare.
+func (s *CompareSettings) outcomeOptions() OutcomeOptions {
+	return OutcomeOptions{Offset: s.Offset, Settings: s.outcomeSet, Exposure: s.VariantProp}
 }
 
 // Inner are the compared metric's settings, which its flags set.
@@ -227,6 +243,11 @@ func NewCompare(m Metric) *Def[CompareSettings, CompareResult] {
 					return err
 				}
 			}
+			if s.outcomeSet != nil {
+				if err := s.outcomeSet.checkOutcome(); err != nil {
+					return err
+				}
+			}
 			return m.Validate(s.innerSettings)
 		},
 		Needs:    compareNeeds,
@@ -241,6 +262,14 @@ func NewCompare(m Metric) *Def[CompareSettings, CompareResult] {
 			control := any(nil)
 			if len(s.plan.names) > 0 {
 				control = s.plan.names[0]
+			}
+			for _, f := range m.About().CompareSkip {
+				delete(out, strings.ReplaceAll(f, "-", "_"))
+			}
+			if s.outcomeSet != nil {
+				if b, err := json.Marshal(s.outcomeSet); err == nil {
+					_ = json.Unmarshal(b, &out)
+				}
 			}
 			for k, v := range s.params(s.plan.design, "") {
 				out[k] = v
@@ -264,12 +293,16 @@ func compareNeeds(s *CompareSettings) Needs {
 	n := s.inner.NeedsOf(s.innerSettings)
 	n.Refs = slices.Clone(n.Refs)
 	n.UserProps = slices.Clone(n.UserProps)
+	n.Events = slices.Clone(n.Events)
+	if s.outcomeSet != nil {
+		n = s.outcomeSet.outcomeNeeds(n)
+	}
 	if s.VariantProp != "" {
 		n.UserProps = append(n.UserProps, s.VariantProp)
 		n.Refs = append(n.Refs, Ref{Flag: "--variant-prop", Property: true, Names: []string{s.VariantProp}})
 	}
 	if b, ok, err := s.GroupBehaviour(); s.filter == nil && ok && err == nil {
-		n.Events = append(slices.Clone(n.Events), b.Event, b.Anchor)
+		n.Events = append(n.Events, b.Event, b.Anchor)
 		n.Refs = append(n.Refs, Ref{Flag: "--group", Names: []string{b.Event, b.Anchor}})
 	} else if s.filter != nil {
 		n.UserProps = append(n.UserProps, s.filterField)
@@ -318,7 +351,7 @@ func comparePrepare(r *Run, s *CompareSettings) error {
 	}
 	// the settings' errors, over no units: the outcomes themselves wait for
 	// Compute, as the activity summary is finished only then
-	_, err := s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, nil)
+	_, err := s.inner.OutcomeOf(r, s.innerSettings, s.outcomeOptions(), nil)
 	s.once = new(sync.Once)
 	return err
 }
@@ -328,7 +361,7 @@ func comparePrepare(r *Run, s *CompareSettings) error {
 func (s *CompareSettings) outcomes(r *Run) {
 	s.once.Do(func() {
 		units := allUnits(r)
-		s.outcome, _ = s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, units) // checked by Prepare
+		s.outcome, _ = s.inner.OutcomeOf(r, s.innerSettings, s.outcomeOptions(), units) // checked by Prepare
 		s.unitAt = make([]int32, len(units))
 		for i := range s.unitAt {
 			s.unitAt[i] = -1
@@ -370,7 +403,7 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		arms[i].Name = n
 	}
 	p := s.compareParams(r, s.outcome.Kind, s.plan.design)
-	p.LowerIsBetter = s.outcome.LowerIsBetter
+	p.LowerIsBetter, p.Unit = s.outcome.LowerIsBetter, s.outcome.Unit
 	keep := p.CUPED || p.Sequential || p.Kind == OutcomeMean
 	var ex CompareExcluded
 	byUser := r.Answers != nil // units are answers: count each user once
@@ -417,7 +450,7 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		}
 		arms[arm].add(p.Kind, u, keep, cov, s.cov != nil)
 	}
-	if len(s.outcome.Censored) > 0 {
+	if len(s.outcome.Censored) > 0 || len(s.outcome.Unreached) > 0 {
 		in := make([]bool, len(s.unitAt))
 		for _, u := range units {
 			in[u] = true
@@ -425,6 +458,11 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		for _, u := range s.outcome.Censored {
 			if in[u] {
 				ex.Censored++
+			}
+		}
+		for _, u := range s.outcome.Unreached {
+			if in[u] && s.plan.of[u] >= 0 {
+				ex.NotReached++
 			}
 		}
 	}
@@ -435,6 +473,9 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		res.CUPED = &CUPEDInfo{Covariate: "active days in the " + s.CUPEDWindow.Text + " before exposure (the day the unit entered the metric)", Window: s.CUPEDWindow.Text}
 	}
 	res.Warnings = append(res.Warnings, excludedWarnings(ex, s)...)
+	if len(units) == len(s.unitAt) { // over every unit: the read's caveats once, not per segment
+		res.Warnings = append(res.Warnings, s.outcome.Warnings...)
+	}
 	return res
 }
 
@@ -474,6 +515,9 @@ func excludedWarnings(ex CompareExcluded, s *CompareSettings) []Warning {
 	}
 	if n := ex.Censored; n > 0 {
 		ws = append(ws, Warning{Code: "censored", Message: fmt.Sprintf("%d left out: their window is not complete at as_of", n)})
+	}
+	if n := ex.NotReached; n > 0 {
+		ws = append(ws, Warning{Code: "conditional_outcome", Message: fmt.Sprintf("%d users in the groups never reached value and are left out: the time to value is theirs who did, so a variant that brings more users to value can look slower (--outcome ttv-capped counts everyone)", n)})
 	}
 	if n := ex.NoUser; n > 0 {
 		ws = append(ws, Warning{Code: "anonymous_answers", Message: fmt.Sprintf("%d answers have no user to put in a group; they are left out", n)})
