@@ -154,10 +154,10 @@ type SequentialSummary struct {
 
 // CUPEDSummary is the adjustment behind a comparison under --cuped.
 type CUPEDSummary struct {
-	Theta             float64   `json:"theta"`
-	AdjustedMeans     []float64 `json:"adjusted_means"` // control, treatment
-	UnadjustedDiff    Estimate  `json:"unadjusted_diff"`
-	VarianceReduction *float64  `json:"variance_reduction"`
+	Theta             float64    `json:"theta"`
+	AdjustedMeans     []*float64 `json:"adjusted_means"` // control, treatment (null: an empty group)
+	UnadjustedDiff    Estimate   `json:"unadjusted_diff"`
+	VarianceReduction *float64   `json:"variance_reduction"`
 }
 
 // CUPEDInfo names the covariate.

@@ -334,7 +334,7 @@ func compareRows(c CompareResult) report.Table {
 		{Key: "test"}, {Key: "statistic", Kind: report.Float}, {Key: "p_value", Kind: report.Float}, {Key: "p_adjusted", Kind: report.Float},
 		{Key: "decision"}, {Key: "reason"}, {Key: "design"}, {Key: "srm_chi2", Kind: report.Float}, {Key: "srm_p_value", Kind: report.Float},
 		{Key: "srm_passed"}, {Key: "experiment_decision"}, {Key: "winner"}, {Key: "required_n_per_arm", Kind: report.Int}, {Key: "unit"},
-		{Key: "lower_is_better"}}
+		{Key: "lower_is_better"}, {Key: "sd", Kind: report.Float}, {Key: "df", Kind: report.Float}}
 	t := report.Table{Columns: cols}
 	var chi2, srmP, passed, winner, req, unit any
 	if c.SRM != nil {
@@ -350,7 +350,7 @@ func compareRows(c CompareResult) report.Table {
 		unit = *c.Unit
 	}
 	for i, v := range c.Variants {
-		var x, val, lo, hi any
+		var x, val, lo, hi, sd, df any
 		switch {
 		case v.Rate != nil:
 			x = *v.X
@@ -358,7 +358,7 @@ func compareRows(c CompareResult) report.Table {
 				val, lo, hi = *v.Rate.Value, v.Rate.CI.Low, v.Rate.CI.High
 			}
 		case v.Mean != nil && v.Mean.Mean != nil:
-			val = *v.Mean.Mean
+			val, sd = *v.Mean.Mean, fptr(v.Mean.SD)
 			if v.Mean.CI != nil {
 				lo, hi = v.Mean.CI.Low, v.Mean.CI.High
 			}
@@ -373,8 +373,9 @@ func compareRows(c CompareResult) report.Table {
 			row = append(row, estimateCells(cmp.Diff)...)
 			row = append(row, estimateCells(cmp.Lift)...)
 			row = append(row, cmp.Test, fptr(cmp.Statistic), fptr(cmp.PValue), fptr(cmp.PAdjusted), cmp.Decision, cmp.Reason)
+			df = fptr(cmp.DF)
 		}
-		t.Rows = append(t.Rows, append(row, c.Design, chi2, srmP, passed, c.Decision, winner, req, unit, c.LowerIsBetter))
+		t.Rows = append(t.Rows, append(row, c.Design, chi2, srmP, passed, c.Decision, winner, req, unit, c.LowerIsBetter, sd, df))
 	}
 	return t
 }
@@ -420,9 +421,12 @@ func compareUsers(r *Run, s *CompareSettings, units []int32) report.Table {
 	if s.cov != nil {
 		t.Columns = append(t.Columns, report.Column{Key: "cuped_covariate", Kind: report.Float})
 	}
-	censored := map[int32]bool{}
+	left := map[int32]string{} // units left out of the metric, and why
 	for _, u := range s.outcome.Censored {
-		censored[u] = true
+		left[u] = "censored"
+	}
+	for _, u := range s.outcome.Unreached {
+		left[u] = "not_reached"
 	}
 	for _, unit := range units {
 		k := s.unitAt[unit]
@@ -446,8 +450,8 @@ func compareUsers(r *Run, s *CompareSettings, units []int32) report.Table {
 				continue // an answer the metric left out
 			}
 			user = r.UserID(unit)
-			if censored[unit] {
-				status = "censored"
+			if why, ok := left[unit]; ok {
+				status = why
 			}
 			if st := armStatus(s, unit, &group); st != "counted" {
 				status = st

@@ -91,7 +91,7 @@ rate's.`,
   uptake revenue --demo --amount amount --format json | jq '.result.total'`,
 		ActiveEvents: true,
 		FlagUsage: map[string]string{"week-start": "First day of a week (monday: ISO weeks)",
-			"within": "compare: the window after each user's entry whose net revenue counts (90s, 30m, 48h, 7d, 2w; the end is included)"},
+			"within": "The window after each user's entry whose net revenue counts (90s, 30m, 48h, 7d, 2w; the end is included)"},
 		CompareSkip: revenueCompareSkip,
 	},
 	Defaults: func() RevenueSettings {
