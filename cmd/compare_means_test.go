@@ -52,7 +52,7 @@ func TestCompareRevenuePerUser(t *testing.T) {
 		"result.comparisons.0.diff.ci.low": -16.713284199829417, "result.comparisons.0.diff.ci.high": 76.71328419982942,
 		"result.comparisons.0.lift.value": 2, "result.comparisons.0.lift.ci.low": -1.2447561840228105, "result.comparisons.0.lift.ci.high": 5.24475618402281,
 		"result.comparisons.0.lift.ci.method": "delta",
-		"result.decision": "no_significant_difference", "result.srm.counts.0": 4, "result.srm.counts.1": 5,
+		"result.decision":                     "no_significant_difference", "result.srm.counts.0": 4, "result.srm.counts.1": 5,
 		"result.excluded.multi_variant": 1, "result.excluded.no_variant": 1, "result.excluded.censored": 1,
 	})
 	params := env["params"].(map[string]any)
@@ -129,7 +129,7 @@ func TestCompareTimeToValue(t *testing.T) {
 		"result.comparisons.0.diff.ci.low": 50594.338600576666, "result.comparisons.0.diff.ci.high": 183919.94711370906,
 		"result.comparisons.0.lift.value": 1.3571428571428572, "result.comparisons.0.lift.ci.low": 0.6571557198071236,
 		"result.comparisons.0.lift.ci.high": 2.057129994478591,
-		"result.comparisons.0.decision": "loser", "result.decision": "loser", "result.winner": nil,
+		"result.comparisons.0.decision":     "loser", "result.decision": "loser", "result.winner": nil,
 		"result.excluded.not_reached": 20, "result.excluded.censored": 1,
 	})
 	if !warningCodes(env)["conditional_outcome"] {
@@ -144,7 +144,7 @@ func TestCompareTimeToValue(t *testing.T) {
 		"result.comparisons.0.diff.ci.low": -271425.01695837046, "result.comparisons.0.diff.ci.high": 20865.016958370485,
 		"result.comparisons.0.lift.value": -0.27884615384615385, "result.comparisons.0.lift.ci.low": -0.5470326254454647,
 		"result.comparisons.0.lift.ci.high": -0.010659682246842939,
-		"result.decision": "no_significant_difference", "result.excluded.not_reached": 0,
+		"result.decision":                   "no_significant_difference", "result.excluded.not_reached": 0,
 	})
 	// the rate is still the default
 	env = compareJSON(t, base...)
@@ -200,7 +200,7 @@ func TestCompareMeansCUPED(t *testing.T) {
 		"--outcome", "ttv-capped", "--variant-prop", "onboarding_variant")
 	want(t, env, map[string]any{"result.comparisons.0.test": "cuped_welch_t", "params.cuped": true,
 		// the unadjusted difference is the plain comparison's
-		"result.comparisons.0.cuped.unadjusted_diff.value": mustNum(t, plain, "result.comparisons.0.diff.value"),
+		"result.comparisons.0.cuped.unadjusted_diff.value":  mustNum(t, plain, "result.comparisons.0.diff.value"),
 		"result.comparisons.0.cuped.unadjusted_diff.ci.low": mustNum(t, plain, "result.comparisons.0.diff.ci.low")})
 	if th := mustNum(t, env, "result.comparisons.0.cuped.theta"); th == 0 {
 		t.Errorf("theta = 0: the users had activity before onboarding_completed")
