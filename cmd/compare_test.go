@@ -307,6 +307,9 @@ func TestCompareDemoGolden(t *testing.T) {
 		{"compare_48h_table", []string{"compare", "--demo", "--metric", "activation", "--activation-event", "subscription_started", "--within", "60d",
 			"--group", "report_created within 48h"}, false},
 		{"compare_counts_markdown", []string{"compare", "--counts", "control=480/12000,guided=560/11800,bold=400/12100", "--format", "markdown"}, false},
+		{"compare_revenue_table", []string{"compare", "--demo", "--metric", "revenue", "--amount", "amount", "--variant-prop", "onboarding_variant"}, false},
+		{"compare_ttv_table", []string{"compare", "--demo", "--metric", "activation", "--activation-event", "report_created", "--outcome", "ttv-capped",
+			"--variant-prop", "onboarding_variant"}, false},
 	})
 }
 

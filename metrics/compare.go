@@ -198,6 +198,13 @@ compared on exactly the figure that command reports, with its censoring.
 'uptake compare --metric NAME --help' lists them. retention compares one
 offset, --offset k (default 1), pooled over the cohorts.
 
+Means get Welch's t test and interval and a delta-method lift: --metric
+revenue compares revenue per user (net revenue within --within, 30d, of each
+user's exposure — the earliest row carrying their variant — or of
+--entry-event; 0 without a purchase; needs --amount), and activation
+--outcome ttv (time to value of those who activated) or ttv-capped (everyone,
+not activated = the window) compares time to value, where lower is better.
+
 --sequential replaces the fixed-horizon test with always-valid p-values and
 intervals (mixture SPRT over daily looks); --cuped adjusts each user's outcome
 by their active days in the --cuped-window before they entered the metric.`,
@@ -205,6 +212,8 @@ by their active days in the --cuped-window before they entered the metric.`,
   uptake compare --demo --metric onboarding --steps onboarding_started,onboarding_completed --variant-prop onboarding_variant --mde 5pp
   uptake compare --demo --metric activation --activation-event subscription_started --within 60d --group 'report_created within 48h'
   uptake compare --demo --metric retention --period week --offset 2 --group 'plan = pro'
+  uptake compare --demo --metric revenue --amount amount --within 30d --variant-prop onboarding_variant
+  uptake compare --demo --metric activation --activation-event report_created --outcome ttv-capped --variant-prop onboarding_variant
   uptake compare --counts control=480/12000,guided=560/11800 --format json | jq '.result.comparisons[0].p_value'`,
 	ActiveEvents: true,
 }
