@@ -75,6 +75,14 @@ func TestCompareRevenuePerUser(t *testing.T) {
 		"result.comparisons.0.lift.value": 1.0454545454545454, "result.srm": nil, "result.excluded.censored": 1,
 	})
 
+	// variants from a users table have no time: each window starts at the
+	// user's first event (c2's page view: 17; m1, control there, 5)
+	env = compareJSON(t, append(base, "--variant-prop", "variant", "--users", "testdata/compare_revenue_users.csv")...)
+	want(t, env, map[string]any{"result.variants.0.n": 5, "result.variants.0.mean.mean": 72.0 / 5, "result.variants.1.mean.mean": 45})
+	if !warningCodes(env)["exposure_unknown"] {
+		t.Errorf("a users table's variants: warnings %v", env["warnings"])
+	}
+
 	// --entry-event: only c2 viewed a page, so only c2 entered (17 in the
 	// week from it): guided is empty — nulls, no test, no panic
 	env = compareJSON(t, append(base, "--variant-prop", "variant", "--entry-event", "page_viewed")...)

@@ -89,7 +89,7 @@ func revenueOutcome(r *Run, s *RevenueSettings, opt OutcomeOptions, users []int3
 		return Outcome{}, &UsageError{err}
 	}
 	l := r.Log
-	var exposure []int64
+	var exposure []int64 // nil when every value is the users table's
 	entry := "first event"
 	entryID := int32(-1)
 	switch {
@@ -117,7 +117,7 @@ func revenueOutcome(r *Run, s *RevenueSettings, opt OutcomeOptions, users []int3
 		case exposure != nil && exposure[u] != math.MinInt64:
 			at = exposure[u]
 		default:
-			if exposure != nil && r.UserProps[opt.Exposure][u] != "" {
+			if opt.Exposure != "" && r.UserProps[opt.Exposure][u] != "" {
 				fallback++ // a variant with no row: from a users table
 			}
 			at = l.FirstSeen[u]
