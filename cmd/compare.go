@@ -81,11 +81,29 @@ func (opts *CompareOptions) bindMetric(cmd *cobra.Command, args []string) (func(
 	}
 	opts.Metric = m
 	opts.Settings.Attach(m)
-	check := bindSettings(cmd, opts.Settings.Inner(), m.About().FlagUsage)
+	check := bindCompared(cmd, opts.Settings, m)
 	for _, group := range m.About().Exclusive {
 		cmd.MarkFlagsMutuallyExclusive(group...)
 	}
 	return check, nil
+}
+
+// bindCompared binds the flags of the compared metric m that compare
+// reads (not m's CompareSkip), and m's compare-only settings (--outcome).
+func bindCompared(cmd *cobra.Command, s *metrics.CompareSettings, m metrics.Metric) func() error {
+	info := m.About()
+	checks := []func() error{bindSettingsExcept(cmd, s.Inner(), info.FlagUsage, info.CompareSkip)}
+	if o := s.OutcomeSettings(); o != nil {
+		checks = append(checks, bindSettings(cmd, o, info.FlagUsage))
+	}
+	return func() error {
+		for _, check := range checks {
+			if err := check(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 // metricArg is the value of --metric among args (before a lone --).
@@ -163,7 +181,7 @@ func newCompareCmd(m metrics.Metric) (*cobra.Command, *CompareOptions, func() er
 	opts.Report.add(cmd, true)
 	checkOwn := bindSettings(cmd, opts.Settings, nil)
 	s.Attach(m)
-	checkInner := bindSettings(cmd, s.Inner(), m.About().FlagUsage)
+	checkInner := bindCompared(cmd, &s, m)
 	prepare := func() error {
 		for _, check := range []func() error{checkOwn, checkInner} {
 			if err := check(); err != nil {

@@ -218,7 +218,7 @@ func TestCompareUsageErrors(t *testing.T) {
 		stderr string
 	}{
 		{[]string{"--demo", "--variant-prop", "onboarding_variant"}, ExitUsage, "--metric NAME is required"},
-		{[]string{"--demo", "--metric", "churn"}, ExitUsage, `--metric "churn": compare takes one of onboarding, activation, funnel, retention, nps, trial`},
+		{[]string{"--demo", "--metric", "churn"}, ExitUsage, `--metric "churn": compare takes one of onboarding, activation, funnel, retention, nps, trial, repeat, revenue`},
 		{[]string{"--demo", "--metric", "activation", "--activation-event", "report_created"}, ExitUsage, "give the groups: --variant-prop P"},
 		{[]string{"--demo", "--metric", "activation", "--activation-event", "report_created", "--variant-prop", "plan"}, ExitUsage,
 			`--variant-prop plan has no value named control: name the control group with --control (one of "free", "pro", "team")`},
@@ -250,7 +250,7 @@ func TestCompareUsageErrors(t *testing.T) {
 func TestCompareHelp(t *testing.T) {
 	code, out, _ := run(t, false, "compare", "--help")
 	if code != ExitOK || !strings.Contains(out, "\n      --variant-prop ") || strings.Contains(out, "\n      --activation-event ") ||
-		!strings.Contains(out, "Comparable metrics: onboarding, activation, funnel, retention, nps, trial") {
+		!strings.Contains(out, "Comparable metrics: onboarding, activation, funnel, retention, nps, trial, repeat, revenue.") {
 		t.Errorf("compare --help: exit %d\n%s", code, out)
 	}
 	code, out, _ = run(t, false, "compare", "--metric", "activation", "--help")
@@ -307,6 +307,9 @@ func TestCompareDemoGolden(t *testing.T) {
 		{"compare_48h_table", []string{"compare", "--demo", "--metric", "activation", "--activation-event", "subscription_started", "--within", "60d",
 			"--group", "report_created within 48h"}, false},
 		{"compare_counts_markdown", []string{"compare", "--counts", "control=480/12000,guided=560/11800,bold=400/12100", "--format", "markdown"}, false},
+		{"compare_revenue_table", []string{"compare", "--demo", "--metric", "revenue", "--amount", "amount", "--variant-prop", "onboarding_variant"}, false},
+		{"compare_ttv_table", []string{"compare", "--demo", "--metric", "activation", "--activation-event", "report_created", "--outcome", "ttv-capped",
+			"--variant-prop", "onboarding_variant"}, false},
 	})
 }
 
@@ -353,7 +356,7 @@ func TestCompareConfigItem(t *testing.T) {
 		t.Fatal(err)
 	}
 	if code, _, errOut := run(t, false, "report", "--demo", "--config", cfg); code != ExitUsage ||
-		!strings.Contains(errOut, `compare: "churn": compare takes one of onboarding, activation, funnel, retention, nps, trial`) {
+		!strings.Contains(errOut, `compare: "churn": compare takes one of onboarding, activation, funnel, retention, nps, trial, repeat, revenue`) {
 		t.Errorf("compare: churn: exit %d %s", code, errOut)
 	}
 }
@@ -375,6 +378,9 @@ func TestCompareMatchesMetricBySegment(t *testing.T) {
 		{[]string{"retention", "--period", "week", "--start-event", "subscription_started"}, []string{"--cuped"}, "summary.1.retained", "summary.1.eligible"},
 		{[]string{"activation", "--activation-event", "report_created"}, []string{"--sequential"}, "rate.numerator", "rate.denominator"},
 		{[]string{"trial"}, nil, "rate.numerator", "rate.denominator"},
+		{[]string{"repeat", "--amount", "amount", "--mode", "cohort", "--within", "60d"}, nil, "rate.numerator", "rate.denominator"},
+		{[]string{"repeat", "--amount", "amount"}, nil, "rate.numerator", "rate.denominator"},
+		{[]string{"repeat", "--amount", "amount", "--order-event", "invoice_paid", "--mode", "cohort", "--within", "30d"}, []string{"--cuped"}, "rate.numerator", "rate.denominator"},
 	} {
 		code, out, errOut := run(t, false, append(append([]string{}, tt.metric...), "--demo", "--by", "onboarding_variant", "--format", "json")...)
 		if code != ExitOK {

@@ -339,7 +339,8 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	for i, j := range jobs {
 		jr := j.report
 		run := &metrics.Run{Log: log, Activity: j.act, Summary: j.sum, Loc: jr.loc, Range: jr.rng(asOf), Level: jr.Conf, Since: nanos(jr.sinc), By: jr.By,
-			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount, UserProps: d.UserProps, MixedProps: d.UserPropsMixed}
+			AsOf: time.Unix(0, asOf).In(jr.loc).Format(time.RFC3339Nano), UserIDs: d.Users, Amount: in.Amount, UserProps: d.UserProps, MixedProps: d.UserPropsMixed,
+			UserPropsAt: d.UserPropsAt}
 		if j.answers != nil {
 			run.Answers = j.answers.Answers
 		}

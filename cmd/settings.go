@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,11 +19,20 @@ import (
 // a config file's keys (see apply). The returned check reports the
 // first value a pflag.Value field refused (see lateValue).
 func bindSettings(cmd *cobra.Command, s any, usage map[string]string) (check func() error) {
+	return bindSettingsExcept(cmd, s, usage, nil)
+}
+
+// bindSettingsExcept is bindSettings without the flags named in skip
+// (settings compare does not read: metrics.Info.CompareSkip).
+func bindSettingsExcept(cmd *cobra.Command, s any, usage map[string]string, skip []string) (check func() error) {
 	fs := cmd.Flags()
 	var late []*lateValue
 	var required []string
 	eachSetting(reflect.ValueOf(s).Elem(), func(f reflect.StructField, v reflect.Value) {
 		name := f.Tag.Get("flag")
+		if slices.Contains(skip, name) {
+			return
+		}
 		help := f.Tag.Get("usage")
 		if u, ok := usage[name]; ok {
 			help = u

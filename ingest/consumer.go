@@ -601,14 +601,22 @@ func (c *consumer) finish() *Dataset {
 	}
 	d.UserProps = map[string][]string{}
 	d.UserPropsMixed = map[string][]bool{}
+	d.UserPropsAt = map[string][]int64{}
 	names := append(slices.Clone(c.opts.Need.UserProps), c.tableProps...)
 	for j := range c.userProps {
 		vals := make([]string, len(c.users.names))
 		mixed := make([]bool, len(c.users.names))
+		at := make([]int64, len(c.users.names))
+		for u := range at {
+			at[u] = math.MinInt64
+		}
 		for u, s := range c.userProps[j] {
 			vals[u], mixed[u] = s.v, s.mixed
+			if s.set {
+				at[u] = s.t
+			}
 		}
-		d.UserProps[names[j]], d.UserPropsMixed[names[j]] = vals, mixed
+		d.UserProps[names[j]], d.UserPropsMixed[names[j]], d.UserPropsAt[names[j]] = vals, mixed, at
 	}
 	c.joinTable(d)
 	return d

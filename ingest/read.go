@@ -108,6 +108,10 @@ type Dataset struct {
 	// user's rows carried more than one distinct non-empty value (a user
 	// seen in several experiment variants).
 	UserPropsMixed map[string][]bool
+	// UserPropsAt holds, per Need.UserProps name, per user the time of the
+	// earliest row that carried their value (a variant's exposure), or
+	// math.MinInt64 when no row did (no value, or one from the users table).
+	UserPropsAt map[string][]int64
 	// Amounts is the --amount per kept event with details (NaN: the row
 	// has none), with Need.Amounts; indexed like EventSources.
 	Amounts []float64

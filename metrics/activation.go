@@ -356,9 +356,10 @@ curve never falls below 50%).`,
 	Compute: func(r *Run, s *ActivationSettings, users []int32) ActivationResult {
 		return Activation(r.Log, users, activationParams(r, s))
 	},
-	Users:    activationUsers,
-	Outcome:  activationOutcome,
-	Warnings: func(a ActivationResult) []Warning { return a.Warnings },
+	Users:           activationUsers,
+	Outcome:         activationOutcome,
+	OutcomeSettings: func() OutcomeSettings { return &ActivationOutcome{Outcome: OutcomeRate} },
+	Warnings:        func(a ActivationResult) []Warning { return a.Warnings },
 	Params: func(_ *Run, s *ActivationSettings) any {
 		return struct {
 			*ActivationSettings

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +38,7 @@ type CompareSettings struct {
 
 	inner         Metric
 	innerSettings any
+	outcomeSet    OutcomeSettings // the inner metric's compare-only settings, or nil
 	mde           *MDE
 	weights       []float64
 	behaviour     *Behaviour
@@ -60,6 +60,21 @@ func NewCompareSettings() CompareSettings {
 // Attach makes s compare on metric m, with m's default settings.
 func (s *CompareSettings) Attach(m Metric) {
 	s.Metric, s.inner, s.innerSettings = m.About().Name, m, m.NewSettings()
+	s.outcomeSet = m.NewOutcomeSettings()
+}
+
+// OutcomeSettings are the compared metric's compare-only settings
+// (Def.OutcomeSettings; nil when it has none), which their flags set.
+func (s *CompareSettings) OutcomeSettings() any {
+	if s.outcomeSet == nil {
+		return nil
+	}
+	return s.outcomeSet
+}
+
+// outcomeOptions are what the compared metric's Outcome reads of compare.
+func (s *CompareSettings) outcomeOptions() OutcomeOptions {
+	return OutcomeOptions{Offset: s.Offset, Settings: s.outcomeSet, Exposure: s.VariantProp}
 }
 
 // Inner are the compared metric's settings, which its flags set.
@@ -182,6 +197,13 @@ compared on exactly the figure that command reports, with its censoring.
 'uptake compare --metric NAME --help' lists them. retention compares one
 offset, --offset k (default 1), pooled over the cohorts.
 
+Means get Welch's t test and interval and a delta-method lift: --metric
+revenue compares revenue per user (net revenue within --within, 30d, of each
+user's exposure — the earliest row carrying their variant — or of
+--entry-event; 0 without a purchase; needs --amount), and activation
+--outcome ttv (time to value of those who activated) or ttv-capped (everyone,
+not activated = the window) compares time to value, where lower is better.
+
 --sequential replaces the fixed-horizon test with always-valid p-values and
 intervals (mixture SPRT over daily looks); --cuped adjusts each user's outcome
 by their active days in the --cuped-window before they entered the metric.`,
@@ -189,6 +211,8 @@ by their active days in the --cuped-window before they entered the metric.`,
   uptake compare --demo --metric onboarding --steps onboarding_started,onboarding_completed --variant-prop onboarding_variant --mde 5pp
   uptake compare --demo --metric activation --activation-event subscription_started --within 60d --group 'report_created within 48h'
   uptake compare --demo --metric retention --period week --offset 2 --group 'plan = pro'
+  uptake compare --demo --metric revenue --amount amount --within 30d --variant-prop onboarding_variant
+  uptake compare --demo --metric activation --activation-event report_created --outcome ttv-capped --variant-prop onboarding_variant
   uptake compare --counts control=480/12000,guided=560/11800 --format json | jq '.result.comparisons[0].p_value'`,
 	ActiveEvents: true,
 }
@@ -227,6 +251,11 @@ func NewCompare(m Metric) *Def[CompareSettings, CompareResult] {
 					return err
 				}
 			}
+			if s.outcomeSet != nil {
+				if err := s.outcomeSet.checkOutcome(); err != nil {
+					return err
+				}
+			}
 			return m.Validate(s.innerSettings)
 		},
 		Needs:    compareNeeds,
@@ -241,6 +270,14 @@ func NewCompare(m Metric) *Def[CompareSettings, CompareResult] {
 			control := any(nil)
 			if len(s.plan.names) > 0 {
 				control = s.plan.names[0]
+			}
+			for _, f := range m.About().CompareSkip {
+				delete(out, strings.ReplaceAll(f, "-", "_"))
+			}
+			if s.outcomeSet != nil {
+				if b, err := json.Marshal(s.outcomeSet); err == nil {
+					_ = json.Unmarshal(b, &out)
+				}
 			}
 			for k, v := range s.params(s.plan.design, "") {
 				out[k] = v
@@ -264,12 +301,16 @@ func compareNeeds(s *CompareSettings) Needs {
 	n := s.inner.NeedsOf(s.innerSettings)
 	n.Refs = slices.Clone(n.Refs)
 	n.UserProps = slices.Clone(n.UserProps)
+	n.Events = slices.Clone(n.Events)
+	if s.outcomeSet != nil {
+		n = s.outcomeSet.outcomeNeeds(n)
+	}
 	if s.VariantProp != "" {
 		n.UserProps = append(n.UserProps, s.VariantProp)
 		n.Refs = append(n.Refs, Ref{Flag: "--variant-prop", Property: true, Names: []string{s.VariantProp}})
 	}
 	if b, ok, err := s.GroupBehaviour(); s.filter == nil && ok && err == nil {
-		n.Events = append(slices.Clone(n.Events), b.Event, b.Anchor)
+		n.Events = append(n.Events, b.Event, b.Anchor)
 		n.Refs = append(n.Refs, Ref{Flag: "--group", Names: []string{b.Event, b.Anchor}})
 	} else if s.filter != nil {
 		n.UserProps = append(n.UserProps, s.filterField)
@@ -318,7 +359,7 @@ func comparePrepare(r *Run, s *CompareSettings) error {
 	}
 	// the settings' errors, over no units: the outcomes themselves wait for
 	// Compute, as the activity summary is finished only then
-	_, err := s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, nil)
+	_, err := s.inner.OutcomeOf(r, s.innerSettings, s.outcomeOptions(), nil)
 	s.once = new(sync.Once)
 	return err
 }
@@ -328,7 +369,7 @@ func comparePrepare(r *Run, s *CompareSettings) error {
 func (s *CompareSettings) outcomes(r *Run) {
 	s.once.Do(func() {
 		units := allUnits(r)
-		s.outcome, _ = s.inner.OutcomeOf(r, s.innerSettings, OutcomeOptions{Offset: s.Offset}, units) // checked by Prepare
+		s.outcome, _ = s.inner.OutcomeOf(r, s.innerSettings, s.outcomeOptions(), units) // checked by Prepare
 		s.unitAt = make([]int32, len(units))
 		for i := range s.unitAt {
 			s.unitAt[i] = -1
@@ -370,7 +411,7 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		arms[i].Name = n
 	}
 	p := s.compareParams(r, s.outcome.Kind, s.plan.design)
-	p.LowerIsBetter = s.outcome.LowerIsBetter
+	p.LowerIsBetter, p.Unit = s.outcome.LowerIsBetter, s.outcome.Unit
 	keep := p.CUPED || p.Sequential || p.Kind == OutcomeMean
 	var ex CompareExcluded
 	byUser := r.Answers != nil // units are answers: count each user once
@@ -417,7 +458,7 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		}
 		arms[arm].add(p.Kind, u, keep, cov, s.cov != nil)
 	}
-	if len(s.outcome.Censored) > 0 {
+	if len(s.outcome.Censored) > 0 || len(s.outcome.Unreached) > 0 {
 		in := make([]bool, len(s.unitAt))
 		for _, u := range units {
 			in[u] = true
@@ -425,6 +466,11 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		for _, u := range s.outcome.Censored {
 			if in[u] {
 				ex.Censored++
+			}
+		}
+		for _, u := range s.outcome.Unreached {
+			if in[u] && s.plan.of[u] >= 0 {
+				ex.NotReached++
 			}
 		}
 	}
@@ -435,6 +481,9 @@ func compareCompute(r *Run, s *CompareSettings, units []int32) CompareResult {
 		res.CUPED = &CUPEDInfo{Covariate: "active days in the " + s.CUPEDWindow.Text + " before exposure (the day the unit entered the metric)", Window: s.CUPEDWindow.Text}
 	}
 	res.Warnings = append(res.Warnings, excludedWarnings(ex, s)...)
+	if len(units) == len(s.unitAt) { // over every unit: the read's caveats once, not per segment
+		res.Warnings = append(res.Warnings, s.outcome.Warnings...)
+	}
 	return res
 }
 
@@ -475,83 +524,11 @@ func excludedWarnings(ex CompareExcluded, s *CompareSettings) []Warning {
 	if n := ex.Censored; n > 0 {
 		ws = append(ws, Warning{Code: "censored", Message: fmt.Sprintf("%d left out: their window is not complete at as_of", n)})
 	}
+	if n := ex.NotReached; n > 0 {
+		ws = append(ws, Warning{Code: "conditional_outcome", Message: fmt.Sprintf("%d users in the groups never reached value and are left out: the time to value is theirs who did, so a variant that brings more users to value can look slower (--outcome ttv-capped counts everyone)", n)})
+	}
 	if n := ex.NoUser; n > 0 {
 		ws = append(ws, Warning{Code: "anonymous_answers", Message: fmt.Sprintf("%d answers have no user to put in a group; they are left out", n)})
 	}
 	return ws
-}
-
-// maxGroupCount bounds a group of --counts, far above any count of users and
-// far below where sums of counts overflow.
-const maxGroupCount = 1e12
-
-// ParseCounts reads the calculator's groups, NAME=x/n,... (the first is
-// the control unless control names another).
-func ParseCounts(s, control string) ([]Arm, error) {
-	var arms []Arm
-	for _, item := range strings.Split(s, ",") {
-		name, frac, ok := strings.Cut(strings.TrimSpace(item), "=")
-		xs, ns, ok2 := strings.Cut(frac, "/")
-		x, err1 := strconv.ParseInt(strings.TrimSpace(xs), 10, 64)
-		n, err2 := strconv.ParseInt(strings.TrimSpace(ns), 10, 64)
-		name = strings.TrimSpace(name)
-		switch {
-		case !ok || !ok2 || name == "" || err1 != nil || err2 != nil:
-			return nil, fmt.Errorf("--counts %q: want NAME=x/n for each group, such as control=480/12000,guided=560/11800", item)
-		case x < 0 || n < 0 || x > n:
-			return nil, fmt.Errorf("--counts %q: want 0 ≤ x ≤ n", item)
-		case n > maxGroupCount:
-			return nil, fmt.Errorf("--counts %q: n above %d is no count of users", item, int64(maxGroupCount))
-		case slices.ContainsFunc(arms, func(a Arm) bool { return a.Name == name }):
-			return nil, fmt.Errorf("--counts: the group %q is given twice", name)
-		}
-		arms = append(arms, Arm{Name: name, X: x, N: n})
-	}
-	if len(arms) < 2 {
-		return nil, fmt.Errorf("--counts %q: give at least two groups, the control first", s)
-	}
-	if control != "" {
-		i := slices.IndexFunc(arms, func(a Arm) bool { return a.Name == control })
-		if i < 0 {
-			names := make([]string, len(arms))
-			for j, a := range arms {
-				names[j] = a.Name
-			}
-			return nil, fmt.Errorf("--control %q is not among the --counts groups (%s)", control, strings.Join(names, ", "))
-		}
-		arms[0], arms[i] = arms[i], arms[0]
-		if i > 1 { // keep the treatments in the order given
-			moved := arms[i]
-			copy(arms[2:i+1], arms[1:i])
-			arms[1] = moved
-		}
-	}
-	return arms, nil
-}
-
-// CompareCounts is the calculator: groups given as counts, compared as a
-// randomized experiment. The params are the envelope's.
-func CompareCounts(s *CompareSettings, level float64) (CompareResult, map[string]any, error) {
-	if err := s.check(); err != nil {
-		return CompareResult{}, nil, &UsageError{err}
-	}
-	switch {
-	case s.Sequential || s.CUPED:
-		return CompareResult{}, nil, &UsageError{fmt.Errorf("--sequential and --cuped need each user's outcome: they do not work on --counts")}
-	case s.VariantProp != "" || s.Group != "" || s.Offset != 0:
-		return CompareResult{}, nil, &UsageError{fmt.Errorf("--counts gives the groups: --variant-prop, --group and --offset read an input")}
-	}
-	arms, err := ParseCounts(s.Counts, s.Control)
-	if err != nil {
-		return CompareResult{}, nil, &UsageError{err}
-	}
-	if s.weights != nil && len(s.weights) != len(arms) {
-		return CompareResult{}, nil, &UsageError{fmt.Errorf("--weights %s gives %d weights for %d groups", s.Weights, len(s.weights), len(arms))}
-	}
-	r := &Run{Level: level, Loc: time.UTC}
-	res := CompareArms(arms, s.compareParams(r, OutcomeProportion, DesignRandomized))
-	res.Outcome, res.Groups = "x of n per group (--counts)", "--counts"
-	params := s.params(DesignRandomized, arms[0].Name)
-	params["conf"] = level
-	return res, params, nil
 }

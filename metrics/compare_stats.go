@@ -78,6 +78,7 @@ type CompareParams struct {
 	CUPEDWindow   string         // as given, for the output
 	Loc           *time.Location // the days of the sequential looks
 	LowerIsBetter bool
+	Unit          string // a mean's unit (UnitSeconds, UnitAmount)
 }
 
 // CompareResult is compare's result.
@@ -86,6 +87,11 @@ type CompareResult struct {
 	Metric  string `json:"metric"`
 	Outcome string `json:"outcome"` // the figure compared, in words
 	Kind    string `json:"kind"`
+	// Unit is a mean's: "seconds" (time to value) or "amount" (money, in
+	// --amount's unit); null for rates and NPS.
+	Unit *string `json:"unit"`
+	// LowerIsBetter says a drop is the good direction (time to value).
+	LowerIsBetter bool `json:"lower_is_better"`
 	// Groups says how units were grouped: the variant property, or the
 	// observational expression.
 	Groups          string          `json:"groups"`
@@ -148,10 +154,10 @@ type SequentialSummary struct {
 
 // CUPEDSummary is the adjustment behind a comparison under --cuped.
 type CUPEDSummary struct {
-	Theta             float64   `json:"theta"`
-	AdjustedMeans     []float64 `json:"adjusted_means"` // control, treatment
-	UnadjustedDiff    Estimate  `json:"unadjusted_diff"`
-	VarianceReduction *float64  `json:"variance_reduction"`
+	Theta             float64    `json:"theta"`
+	AdjustedMeans     []*float64 `json:"adjusted_means"` // control, treatment (null: an empty group)
+	UnadjustedDiff    Estimate   `json:"unadjusted_diff"`
+	VarianceReduction *float64   `json:"variance_reduction"`
 }
 
 // CUPEDInfo names the covariate.
@@ -179,6 +185,7 @@ type CompareExcluded struct {
 	GroupCensored int64 `json:"group_censored"` // --group's window not over at as_of
 	NoAnchor      int64 `json:"no_anchor"`      // --group ... of E: never did E
 	Censored      int64 `json:"censored"`       // the metric's window not over at as_of
+	NotReached    int64 `json:"not_reached"`    // a conditional outcome (ttv): never reached value
 	NoUser        int64 `json:"no_user"`        // anonymous answers
 }
 
@@ -188,7 +195,11 @@ func CompareArms(arms []Arm, p CompareParams) CompareResult {
 		p.Loc = time.UTC
 	}
 	res := CompareResult{Design: p.Design, Kind: p.Kind, Control: arms[0].Name, Variants: []VariantStat{}, Comparisons: []ArmComparison{},
-		Horizon: "fixed", Notes: []string{}, Warnings: []Warning{}}
+		Horizon: "fixed", Notes: []string{}, Warnings: []Warning{}, LowerIsBetter: p.LowerIsBetter}
+	if p.Kind == OutcomeMean && p.Unit != "" {
+		u := p.Unit
+		res.Unit = &u
+	}
 	for _, a := range arms {
 		res.Variants = append(res.Variants, variantStat(a, p))
 		if p.Kind == OutcomeProportion {
@@ -229,7 +240,7 @@ func CompareArms(arms []Arm, p CompareParams) CompareResult {
 		underpowered = res.Planning.Underpowered
 	}
 	ds := DecisionSettings{Alpha: p.Alpha, SRMPassed: res.SRM == nil || res.SRM.Passed, Underpowered: underpowered, LowerIsBetter: p.LowerIsBetter,
-		Format: func(v float64) string { return diffUnitText(v, p.Kind) }}
+		Format: func(v float64) string { return diffUnitText(v, p.Kind, p.Unit) }}
 	for i, c := range cs {
 		ac := extra[i]
 		ac.Variant, ac.Comparison = arms[i+1].Name, c
@@ -250,8 +261,11 @@ func CompareArms(arms []Arm, p CompareParams) CompareResult {
 		res.Horizon = "sequential"
 	}
 	res.Notes = compareNotes(p)
-	if p.MDE == nil && !p.Sequential && res.Decision == DecisionNoDifference {
+	switch {
+	case p.MDE == nil && !p.Sequential && res.Decision == DecisionNoDifference && p.Kind == OutcomeProportion:
 		res.Notes = append(res.Notes, "no --mde: no_significant_difference is not evidence of no effect, as the groups' size was not checked against an effect worth finding")
+	case res.Decision == DecisionNoDifference && p.Kind != OutcomeProportion:
+		res.Notes = append(res.Notes, "no_significant_difference is not evidence of no effect: the groups' size was not checked against an effect worth finding (--mde is for rates)")
 	}
 	return res
 }
@@ -264,7 +278,11 @@ func variantStat(a Arm, p CompareParams) VariantStat {
 		x, r := a.X, NewProportion(a.X, a.N, p.Level)
 		v.X, v.Rate = &x, &r
 	case OutcomeMean:
-		m := NewMean(a.Values, p.Level, math.Inf(-1), math.Inf(1))
+		lo := math.Inf(-1)
+		if p.Unit == UnitSeconds {
+			lo = 0 // a mean time is not negative
+		}
+		m := NewMean(a.Values, p.Level, lo, math.Inf(1))
 		v.Mean = &m
 	case OutcomeNPS:
 		s := &NPSStat{Promoters: a.P, Passives: a.N - a.P - a.D, Detractors: a.D}
@@ -411,7 +429,7 @@ func srmOf(arms []Arm, p CompareParams, ws []Warning) (*SRMCheckResult, []Warnin
 		for i, a := range arms {
 			shares = append(shares, fmt.Sprintf("%s %s", a.Name, report3(float64(a.N)/float64(p.Assigned[i]))))
 		}
-		ws = append(ws, Warning{Code: "uneven_entry", Message: fmt.Sprintf("the metric counts a different share of each group's users (%s; p = %.3g): the variant changes who enters the metric, so the rates compare different people",
+		ws = append(ws, Warning{Code: "uneven_entry", Message: fmt.Sprintf("the metric counts a different share of each group's users (%s; p = %.3g): the variant changes who enters the metric, so the groups' figures compare different people",
 			strings.Join(shares, ", "), *d.PValue)})
 	}
 	return res, ws
@@ -529,8 +547,10 @@ func compareNotes(p CompareParams) []string {
 	}
 	if p.Sequential {
 		ns = append(ns, fmt.Sprintf("sequential (mixture SPRT): the p-values and the difference intervals (%s confidence sequences) stay valid however often you look; the lift has no interval", report3(1-p.Alpha)))
-	} else if p.Design == DesignRandomized {
+	} else if p.Design == DesignRandomized && p.Kind == OutcomeProportion {
 		ns = append(ns, "fixed horizon: the test is valid read once, at a sample size fixed in advance (--mde gives it); looking every day and stopping at the first p < α finds false winners — --sequential gives always-valid p-values")
+	} else if p.Design == DesignRandomized {
+		ns = append(ns, "fixed horizon: the test is valid read once, at a sample size fixed in advance; looking every day and stopping at the first p < α finds false winners")
 	}
 	if p.CUPED {
 		ns = append(ns, fmt.Sprintf("CUPED: each unit's outcome is adjusted by its user's active days in the %s before its exposure (the day it entered the metric); the test is Welch's t on the adjusted values", p.CUPEDWindow))

@@ -66,8 +66,9 @@ func CompareDoc(c CompareResult, level float64) report.Doc {
 	}
 	doc.Tables = append(doc.Tables, compareTable(c))
 	doc.Notes = append(doc.Notes, c.Notes...)
-	if c.Kind != OutcomeMean {
-		doc.Notes = append(doc.Notes, fmt.Sprintf("%s intervals: %s", report3(level), intervalNames(c)))
+	doc.Notes = append(doc.Notes, fmt.Sprintf("%s intervals: %s", report3(level), intervalNames(c)))
+	if c.Kind == OutcomeMean {
+		doc.Notes = append(doc.Notes, meanNote(c))
 	}
 	doc.Charts = compareCharts(c)
 	doc.CSV = Ptr2(compareRows(c))
@@ -79,6 +80,10 @@ func Ptr2[T any](t T) *T { return &t }
 
 func intervalNames(c CompareResult) string {
 	switch {
+	case c.Kind == OutcomeMean && c.CUPED != nil:
+		return "each mean Student's t, the difference Welch's t on the CUPED-adjusted outcomes, the lift delta-method"
+	case c.Kind == OutcomeMean:
+		return "each mean Student's t, the difference Welch's t, the lift delta-method"
 	case c.Kind == OutcomeNPS:
 		return "each group's NPS adjusted Wald, the difference Wald"
 	case c.Horizon == "sequential":
@@ -87,6 +92,25 @@ func intervalNames(c CompareResult) string {
 		return "each rate Wilson, the difference Welch's t on the CUPED-adjusted outcomes, the lift delta-method"
 	}
 	return "each rate Wilson, the difference " + diffMethod(c) + ", the lift Katz"
+}
+
+// meanNote says what a mean compares, in its unit.
+func meanNote(c CompareResult) string {
+	switch unitOf(c) {
+	case UnitSeconds:
+		return "time to value: lower is better; the means are in seconds in JSON and CSV"
+	case UnitAmount:
+		return "revenue per user: the mean over every user who entered, 0 for those without a purchase; money is skewed, so read the interval, and wait for large groups"
+	}
+	return "means compared with Welch's t test"
+}
+
+// unitOf is a result's unit ("" for none).
+func unitOf(c CompareResult) string {
+	if c.Unit == nil {
+		return ""
+	}
+	return *c.Unit
 }
 
 func diffMethod(c CompareResult) string {
@@ -116,6 +140,12 @@ func excludedText(ex CompareExcluded) string {
 // with its comparison.
 func compareTable(c CompareResult) report.Table {
 	fig := map[string]string{OutcomeProportion: "rate", OutcomeMean: "mean", OutcomeNPS: "NPS"}[c.Kind]
+	switch unitOf(c) {
+	case UnitSeconds:
+		fig = "mean time"
+	case UnitAmount:
+		fig = "per user"
+	}
 	cols := []report.Column{{Key: "variant"}, {Key: "n", Kind: report.Int}, {Key: "figure", Header: fig + " [CI]"},
 		{Key: "diff", Header: "difference [CI]"}, {Key: "lift", Header: "lift [CI]"}, {Key: "p"}}
 	adj := len(c.Comparisons) > 1
@@ -125,7 +155,7 @@ func compareTable(c CompareResult) report.Table {
 	cols = append(cols, report.Column{Key: "decision"})
 	t := report.Table{Columns: cols}
 	for i, v := range c.Variants {
-		row := []any{v.Variant, v.N, figureText(v)}
+		row := []any{v.Variant, v.N, figureText(v, unitOf(c))}
 		if i == 0 {
 			row = append(row, "(control)", "", "")
 			if adj {
@@ -135,7 +165,7 @@ func compareTable(c CompareResult) report.Table {
 			continue
 		}
 		cmp := c.Comparisons[i-1]
-		row = append(row, diffText(cmp.Diff, c.Kind), liftText(cmp.Lift), pText(cmp.PValue))
+		row = append(row, diffText(cmp.Diff, c.Kind, unitOf(c)), liftText(cmp.Lift), pText(cmp.PValue))
 		if adj {
 			row = append(row, pText(cmp.PAdjusted))
 		}
@@ -144,8 +174,8 @@ func compareTable(c CompareResult) report.Table {
 	return t
 }
 
-// figureText is a group's figure with its interval.
-func figureText(v VariantStat) string {
+// figureText is a group's figure with its interval (a mean in unit).
+func figureText(v VariantStat, unit string) string {
 	switch {
 	case v.Rate != nil:
 		if v.Rate.Value == nil {
@@ -154,48 +184,62 @@ func figureText(v VariantStat) string {
 		return fmt.Sprintf("%s [%s, %s]", report.Pct(*v.Rate.Value), report.Pct(v.Rate.CI.Low), report.Pct(v.Rate.CI.High))
 	case v.Mean != nil && v.Mean.Mean != nil:
 		if v.Mean.CI == nil {
-			return num(*v.Mean.Mean)
+			return valueText(*v.Mean.Mean, unit)
 		}
-		return fmt.Sprintf("%s [%s, %s]", num(*v.Mean.Mean), num(v.Mean.CI.Low), num(v.Mean.CI.High))
+		return fmt.Sprintf("%s [%s, %s]", valueText(*v.Mean.Mean, unit), valueText(v.Mean.CI.Low, unit), valueText(v.Mean.CI.High, unit))
 	case v.NPS != nil && v.NPS.Value != nil:
 		return fmt.Sprintf("%.1f [%.1f, %.1f]", *v.NPS.Value, v.NPS.CI.Low, v.NPS.CI.High)
 	}
 	return "–"
 }
 
-// diffText is a difference with its interval: points for rates and NPS.
-func diffText(e Estimate, kind string) string {
+// valueText writes a mean's value in its unit: a duration, money, or a
+// number.
+func valueText(v float64, unit string) string {
+	switch unit {
+	case UnitSeconds:
+		return report.HumanDuration(v)
+	case UnitAmount:
+		return report.MoneyText(v)
+	}
+	return num(v)
+}
+
+// diffText is a difference with its interval: points for rates and NPS,
+// a mean's unit for means.
+func diffText(e Estimate, kind, unit string) string {
 	if e.Value == nil {
 		return "–"
 	}
-	f := func(v float64) string { return signed(diffNumber(v, kind)) }
-	unit := ""
+	f := func(v float64) string { return signed(diffNumber(v, kind, unit)) }
+	pp := ""
 	if kind == OutcomeProportion {
-		unit = " pp"
+		pp = " pp"
 	}
 	if e.CI == nil {
-		return f(*e.Value) + unit
+		return f(*e.Value) + pp
 	}
-	return fmt.Sprintf("%s%s [%s, %s]", f(*e.Value), unit, f(e.CI.Low), f(e.CI.High))
+	return fmt.Sprintf("%s%s [%s, %s]", f(*e.Value), pp, f(e.CI.Low), f(e.CI.High))
 }
 
-// diffNumber writes a difference: points for rates (1 decimal) and NPS.
-func diffNumber(v float64, kind string) string {
+// diffNumber writes a difference: points for rates (2 decimals) and NPS,
+// a mean's unit for means.
+func diffNumber(v float64, kind, unit string) string {
 	switch kind {
 	case OutcomeProportion:
 		return strconv.FormatFloat(100*v, 'f', 2, 64)
 	case OutcomeNPS:
 		return strconv.FormatFloat(v, 'f', 2, 64)
 	}
-	return num(v)
+	return valueText(v, unit)
 }
 
 // diffUnitText is a bound of a difference for the decision's reason.
-func diffUnitText(v float64, kind string) string {
+func diffUnitText(v float64, kind, unit string) string {
 	if kind == OutcomeProportion {
-		return signed(diffNumber(v, kind)) + " pp"
+		return signed(diffNumber(v, kind, unit)) + " pp"
 	}
-	return signed(diffNumber(v, kind))
+	return signed(diffNumber(v, kind, unit))
 }
 
 // liftText is a relative lift with its interval.
@@ -214,7 +258,7 @@ func signed(s string) string {
 	if strings.HasPrefix(s, "-") {
 		return "−" + s[1:]
 	}
-	if strings.Trim(s, "0.%") == "" {
+	if strings.Trim(s, "0.%s") == "" {
 		return s
 	}
 	return "+" + s
@@ -236,22 +280,27 @@ func pText(p *float64) string {
 // compareCharts draw each group's figure and each difference with their
 // intervals.
 func compareCharts(c CompareResult) []report.Chart {
-	unit := report.Percent
-	if c.Kind == OutcomeNPS {
+	unit, scale, in := report.Percent, 1.0, ""
+	switch {
+	case c.Kind == OutcomeNPS:
 		unit = report.Points
-	} else if c.Kind == OutcomeMean {
+	case unitOf(c) == UnitSeconds:
+		unit, scale, in = report.Float, 1.0/3600, " (hours)"
+	case unitOf(c) == UnitAmount:
+		unit = report.Money
+	case c.Kind == OutcomeMean:
 		unit = report.Float
 	}
-	groups := report.Chart{Kind: report.IntervalChart, Title: "By group", Unit: unit}
+	groups := report.Chart{Kind: report.IntervalChart, Title: "By group" + in, Unit: unit}
 	for _, v := range c.Variants {
-		e := report.Estimate{Value: math.NaN(), Low: math.NaN(), High: math.NaN(), Text: figureText(v)}
+		e := report.Estimate{Value: math.NaN(), Low: math.NaN(), High: math.NaN(), Text: figureText(v, unitOf(c))}
 		switch {
 		case v.Rate != nil:
 			e = propEstimate(*v.Rate)
 		case v.Mean != nil && v.Mean.Mean != nil:
-			e.Value = *v.Mean.Mean
+			e.Value = *v.Mean.Mean * scale
 			if v.Mean.CI != nil {
-				e.Low, e.High = v.Mean.CI.Low, v.Mean.CI.High
+				e.Low, e.High = v.Mean.CI.Low*scale, v.Mean.CI.High*scale
 			}
 		case v.NPS != nil && v.NPS.Value != nil:
 			e.Value, e.Low, e.High = *v.NPS.Value, v.NPS.CI.Low, v.NPS.CI.High
@@ -259,14 +308,14 @@ func compareCharts(c CompareResult) []report.Chart {
 		groups.Labels = append(groups.Labels, v.Variant)
 		groups.Estimates = append(groups.Estimates, e)
 	}
-	diffs := report.Chart{Kind: report.IntervalChart, Title: "Difference from " + c.Control, Unit: unit, Note: "an interval that crosses 0 is no clear difference"}
+	diffs := report.Chart{Kind: report.IntervalChart, Title: "Difference from " + c.Control + in, Unit: unit, Note: "an interval that crosses 0 is no clear difference"}
 	for _, cmp := range c.Comparisons {
-		e := report.Estimate{Value: math.NaN(), Low: math.NaN(), High: math.NaN(), Text: diffText(cmp.Diff, c.Kind)}
+		e := report.Estimate{Value: math.NaN(), Low: math.NaN(), High: math.NaN(), Text: diffText(cmp.Diff, c.Kind, unitOf(c))}
 		if cmp.Diff.Value != nil {
-			e.Value = *cmp.Diff.Value
+			e.Value = *cmp.Diff.Value * scale
 		}
 		if cmp.Diff.CI != nil {
-			e.Low, e.High = cmp.Diff.CI.Low, cmp.Diff.CI.High
+			e.Low, e.High = cmp.Diff.CI.Low*scale, cmp.Diff.CI.High*scale
 		}
 		diffs.Labels = append(diffs.Labels, cmp.Variant+" − "+c.Control)
 		diffs.Estimates = append(diffs.Estimates, e)
@@ -284,9 +333,10 @@ func compareRows(c CompareResult) report.Table {
 		{Key: "lift", Kind: report.Float}, {Key: "lift_ci_low", Kind: report.Float}, {Key: "lift_ci_high", Kind: report.Float},
 		{Key: "test"}, {Key: "statistic", Kind: report.Float}, {Key: "p_value", Kind: report.Float}, {Key: "p_adjusted", Kind: report.Float},
 		{Key: "decision"}, {Key: "reason"}, {Key: "design"}, {Key: "srm_chi2", Kind: report.Float}, {Key: "srm_p_value", Kind: report.Float},
-		{Key: "srm_passed"}, {Key: "experiment_decision"}, {Key: "winner"}, {Key: "required_n_per_arm", Kind: report.Int}}
+		{Key: "srm_passed"}, {Key: "experiment_decision"}, {Key: "winner"}, {Key: "required_n_per_arm", Kind: report.Int}, {Key: "unit"},
+		{Key: "lower_is_better"}, {Key: "sd", Kind: report.Float}, {Key: "df", Kind: report.Float}}
 	t := report.Table{Columns: cols}
-	var chi2, srmP, passed, winner, req any
+	var chi2, srmP, passed, winner, req, unit any
 	if c.SRM != nil {
 		chi2, srmP, passed = fptr(c.SRM.Chi2), fptr(c.SRM.PValue), c.SRM.Passed
 	}
@@ -296,8 +346,11 @@ func compareRows(c CompareResult) report.Table {
 	if c.RequiredNPerArm != nil {
 		req = *c.RequiredNPerArm
 	}
+	if c.Unit != nil {
+		unit = *c.Unit
+	}
 	for i, v := range c.Variants {
-		var x, val, lo, hi any
+		var x, val, lo, hi, sd, df any
 		switch {
 		case v.Rate != nil:
 			x = *v.X
@@ -305,7 +358,7 @@ func compareRows(c CompareResult) report.Table {
 				val, lo, hi = *v.Rate.Value, v.Rate.CI.Low, v.Rate.CI.High
 			}
 		case v.Mean != nil && v.Mean.Mean != nil:
-			val = *v.Mean.Mean
+			val, sd = *v.Mean.Mean, fptr(v.Mean.SD)
 			if v.Mean.CI != nil {
 				lo, hi = v.Mean.CI.Low, v.Mean.CI.High
 			}
@@ -320,8 +373,9 @@ func compareRows(c CompareResult) report.Table {
 			row = append(row, estimateCells(cmp.Diff)...)
 			row = append(row, estimateCells(cmp.Lift)...)
 			row = append(row, cmp.Test, fptr(cmp.Statistic), fptr(cmp.PValue), fptr(cmp.PAdjusted), cmp.Decision, cmp.Reason)
+			df = fptr(cmp.DF)
 		}
-		t.Rows = append(t.Rows, append(row, c.Design, chi2, srmP, passed, c.Decision, winner, req))
+		t.Rows = append(t.Rows, append(row, c.Design, chi2, srmP, passed, c.Decision, winner, req, unit, c.LowerIsBetter, sd, df))
 	}
 	return t
 }
@@ -354,7 +408,7 @@ func compareHeadline(_ *Run, s *CompareSettings, all Segmented[CompareResult]) s
 		if strings.HasPrefix(p, "p = <") {
 			p = "p < " + p[len("p = <"):]
 		}
-		line += fmt.Sprintf("; %s vs %s %s, %s", cmp.Variant, c.Control, diffText(cmp.Diff, c.Kind), p)
+		line += fmt.Sprintf("; %s vs %s %s, %s", cmp.Variant, c.Control, diffText(cmp.Diff, c.Kind, unitOf(c)), p)
 	}
 	return line
 }
@@ -367,9 +421,12 @@ func compareUsers(r *Run, s *CompareSettings, units []int32) report.Table {
 	if s.cov != nil {
 		t.Columns = append(t.Columns, report.Column{Key: "cuped_covariate", Kind: report.Float})
 	}
-	censored := map[int32]bool{}
+	left := map[int32]string{} // units left out of the metric, and why
 	for _, u := range s.outcome.Censored {
-		censored[u] = true
+		left[u] = "censored"
+	}
+	for _, u := range s.outcome.Unreached {
+		left[u] = "not_reached"
 	}
 	for _, unit := range units {
 		k := s.unitAt[unit]
@@ -393,8 +450,8 @@ func compareUsers(r *Run, s *CompareSettings, units []int32) report.Table {
 				continue // an answer the metric left out
 			}
 			user = r.UserID(unit)
-			if censored[unit] {
-				status = "censored"
+			if why, ok := left[unit]; ok {
+				status = why
 			}
 			if st := armStatus(s, unit, &group); st != "counted" {
 				status = st

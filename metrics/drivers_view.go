@@ -133,7 +133,7 @@ of everything. Test a behaviour with an experiment before crediting it.`,
 		head := fmt.Sprintf("Drivers of %s: %d of %d behaviours significant", d.Outcome, d.Signif, d.Tested)
 		if len(d.Drivers) > 0 {
 			top := d.Drivers[0]
-			head += fmt.Sprintf("; top %s, %s", top.Behaviour, diffText(top.Diff, OutcomeProportion))
+			head += fmt.Sprintf("; top %s, %s", top.Behaviour, diffText(top.Diff, OutcomeProportion, ""))
 		}
 		return head
 	},
@@ -204,7 +204,7 @@ func driversTable(title string, d DriversResult) report.Table {
 		if x.Significant {
 			sig = "yes"
 		}
-		t.Rows = append(t.Rows, []any{x.Behaviour, x.UsersWith, x.RateWith.Value, x.RateWithout.Value, diffText(x.Diff, OutcomeProportion),
+		t.Rows = append(t.Rows, []any{x.Behaviour, x.UsersWith, x.RateWith.Value, x.RateWithout.Value, diffText(x.Diff, OutcomeProportion, ""),
 			pText(x.PValue), pText(x.PAdjusted), sig})
 	}
 	return t
@@ -216,7 +216,7 @@ func driversChart(d DriversResult) report.Chart {
 	c := report.Chart{Kind: report.IntervalChart, Title: "Outcome rate with the behaviour minus without", Unit: report.Percent,
 		Note: "an interval that crosses 0 is no clear difference; association, not causation"}
 	for _, x := range d.Drivers[:min(10, len(d.Drivers))] {
-		e := report.Estimate{Value: math.NaN(), Low: math.NaN(), High: math.NaN(), Text: diffText(x.Diff, OutcomeProportion)}
+		e := report.Estimate{Value: math.NaN(), Low: math.NaN(), High: math.NaN(), Text: diffText(x.Diff, OutcomeProportion, "")}
 		if x.Diff.Value != nil {
 			e.Value = *x.Diff.Value
 		}

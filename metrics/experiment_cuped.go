@@ -31,10 +31,10 @@ type CUPEDGroup struct {
 // difference's variance the adjustment removed (about ρ²).
 type CUPEDResult struct {
 	Comparison
-	Theta             float64   `json:"theta"`
-	AdjustedMeans     []float64 `json:"adjusted_means"`
-	Unadjusted        Estimate  `json:"unadjusted_diff"`
-	VarianceReduction *float64  `json:"variance_reduction"`
+	Theta             float64    `json:"theta"`
+	AdjustedMeans     []*float64 `json:"adjusted_means"` // null for an empty group
+	Unadjusted        Estimate   `json:"unadjusted_diff"`
+	VarianceReduction *float64   `json:"variance_reduction"`
 }
 
 // CUPED compares treatment b with control a after the adjustment. X and Y
@@ -77,7 +77,7 @@ func CUPED(a, b CUPEDGroup, level float64) (CUPEDResult, error) {
 	ma, mb := MomentsOf(adjust(a)), MomentsOf(adjust(b))
 	r.Comparison = CompareMeans(ma, mb, level)
 	r.Comparison.Test = "cuped_welch_t"
-	r.AdjustedMeans = []float64{ma.Mean, mb.Mean}
+	r.AdjustedMeans = []*float64{meanOrNil(ma), meanOrNil(mb)}
 	ua, ub := MomentsOf(a.Y), MomentsOf(b.Y)
 	r.Unadjusted = CompareMeans(ua, ub, level).Diff
 	if ua.N >= 2 && ub.N >= 2 {
@@ -88,6 +88,14 @@ func CUPED(a, b CUPEDGroup, level float64) (CUPEDResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// meanOrNil is m's mean, nil for an empty sample.
+func meanOrNil(m Moments) *float64 {
+	if m.N == 0 {
+		return nil
+	}
+	return Ptr(m.Mean)
 }
 
 func mean(v []float64) float64 {

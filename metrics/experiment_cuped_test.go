@@ -17,8 +17,8 @@ func TestCUPEDHandCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, "theta", r.Theta, 1.0739380022962113, 1e-12)
-	check(t, "mean A'", r.AdjustedMeans[0], 14.257263975978098, 1e-12)
-	check(t, "mean B'", r.AdjustedMeans[1], 16.493773734875912, 1e-12)
+	check(t, "mean A'", *r.AdjustedMeans[0], 14.257263975978098, 1e-12)
+	check(t, "mean B'", *r.AdjustedMeans[1], 16.493773734875912, 1e-12)
 	check(t, "t", val(r.Statistic), 6.265384826872621, 1e-9)
 	check(t, "p", val(r.PValue), 6.710464278955039e-05, 1e-7)
 	check(t, "low", r.Diff.CI.Low, 1.4488429476795366, 1e-7)

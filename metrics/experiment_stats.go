@@ -366,6 +366,10 @@ func CompareMeans(a, b Moments, level float64) Comparison {
 	d := b.Mean - a.Mean
 	c.Diff.Value = Ptr(d)
 	se, t, df, ok := welch(a.Mean, a.SD, a.N, b.Mean, b.SD, b.N)
+	if !ok {
+		c.Warnings = append(c.Warnings, Warning{Code: "no_variance",
+			Message: "every value of both groups is the same, so there is no variance to test the difference against"})
+	}
 	if ok {
 		half := TQuantile(1-(1-level)/2, df) * se
 		c.Diff.CI = &Interval{Low: d - half, High: d + half, Level: level, Method: "welch_t"}

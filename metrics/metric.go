@@ -30,6 +30,9 @@ type Info struct {
 	// CompareFlags are the flags of compare that the metric's Outcome
 	// reads besides its own settings ("offset": retention's offset).
 	CompareFlags []string
+	// CompareSkip are the metric's flags that compare does not bind: they
+	// do not touch its outcome (revenue's period and CLV flags).
+	CompareSkip []string
 	// UsersOutAlias is another name of --users-out for this metric
 	// (clv's --customers-out).
 	UsersOutAlias string
@@ -126,6 +129,10 @@ type Run struct {
 	// MixedProps are, by the same names, whether each user's rows carried
 	// more than one value (nil for a users table's properties).
 	MixedProps map[string][]bool
+	// UserPropsAt are, by the same names, the time of the earliest row
+	// that carried each user's value (math.MinInt64: none did, as for a
+	// value from a users table, or no value).
+	UserPropsAt map[string][]int64
 }
 
 // UserValues are one user property's values: per user the first seen
@@ -189,6 +196,11 @@ type Def[S any, R any] struct {
 	// users (uptake compare): each unit's outcome as the metric counts it
 	// over units (metrics/outcome.go).
 	Outcome func(*Run, *S, OutcomeOptions, []int32) (Outcome, error)
+	// OutcomeSettings, when set, are settings only compare reads for the
+	// outcome (an OutcomeSettings: activation's --outcome, revenue's
+	// window): compare binds their flags beside the metric's, and Outcome
+	// finds them in OutcomeOptions.Settings.
+	OutcomeSettings func() OutcomeSettings
 	// Headline is the result in one line, for a report's section
 	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
 	// nil: the view's title and its first summary line.
@@ -219,6 +231,8 @@ type Metric interface {
 	// Comparable says whether compare can compare groups on the metric
 	// (Def.Outcome), and OutcomeOf computes the units' outcomes.
 	Comparable() bool
+	// NewOutcomeSettings are the metric's compare-only settings (nil: none).
+	NewOutcomeSettings() OutcomeSettings
 	OutcomeOf(r *Run, s any, o OutcomeOptions, units []int32) (Outcome, error)
 }
 
@@ -285,6 +299,13 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 func (d *Def[S, R]) HasUserRows() bool { return d.Users != nil }
 
 func (d *Def[S, R]) Comparable() bool { return d.Outcome != nil }
+
+func (d *Def[S, R]) NewOutcomeSettings() OutcomeSettings {
+	if d.OutcomeSettings == nil {
+		return nil
+	}
+	return d.OutcomeSettings()
+}
 
 func (d *Def[S, R]) ParamsOf(r *Run, s any) any {
 	if d.Params == nil {

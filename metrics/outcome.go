@@ -24,7 +24,30 @@ const (
 type OutcomeOptions struct {
 	// Offset is the retention offset compared (0: the default, 1).
 	Offset int
+	// Settings are the metric's compare-only settings (Def.OutcomeSettings),
+	// nil when it has none.
+	Settings OutcomeSettings
+	// Exposure is --variant-prop ("" for observational groups): the
+	// earliest row carrying a user's variant is their exposure
+	// (Run.UserPropsAt).
+	Exposure string
 }
+
+// OutcomeSettings are a metric's settings that only compare reads (a
+// pointer to a struct of flag-tagged fields, as a metric's settings).
+type OutcomeSettings interface {
+	// checkOutcome rejects settings no comparison holds.
+	checkOutcome() error
+	// outcomeNeeds adds what the outcome reads to the metric's needs,
+	// whose slices it may append to (compare has cloned them).
+	outcomeNeeds(n Needs) Needs
+}
+
+// The units of a mean outcome (Outcome.Unit).
+const (
+	UnitSeconds = "seconds" // a duration: time to value
+	UnitAmount  = "amount"  // money, in the unit of --amount
+)
 
 // Outcome is each counted unit's outcome, over a set of units.
 type Outcome struct {
@@ -38,6 +61,14 @@ type Outcome struct {
 	Censored []int32
 	// LowerIsBetter: a drop is the good direction.
 	LowerIsBetter bool
+	// Unit is a mean's unit (UnitSeconds, UnitAmount; "" for rates).
+	Unit string
+	// Unreached are the units of a conditional outcome left out because
+	// they never reached it (time to value among those who activated).
+	Unreached []int32
+	// Warnings are caveats of the read (purchase rows without an amount),
+	// over every unit.
+	Warnings []Warning
 }
 
 // UnitOutcome is one counted unit.
@@ -60,19 +91,60 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
-// activationOutcome: an eligible user activated (1) or not (0).
-func activationOutcome(r *Run, s *ActivationSettings, _ OutcomeOptions, users []int32) (Outcome, error) {
+// The activation outcomes compare tests (--outcome).
+const (
+	OutcomeRate      = "rate"       // activated within the window (1) or not (0)
+	OutcomeTTV       = "ttv"        // time to value among users who activated
+	OutcomeTTVCapped = "ttv-capped" // every user; not activated = the window's length
+)
+
+// ActivationOutcome is what compare compares of activation.
+type ActivationOutcome struct {
+	Outcome string "flag:\"outcome\" enum:\"rate,ttv,ttv-capped\" usage:\"What to compare: rate (activated within --within, or not); ttv (time to value of the users who activated, lower is better); ttv-capped (every user, those who did not activate counted at the window's length)\" json:\"outcome\""
+}
+
+func (o *ActivationOutcome) checkOutcome() error        { return nil }
+func (o *ActivationOutcome) outcomeNeeds(n Needs) Needs { return n }
+
+// activationOutcome: an eligible user activated (1) or not (0); or their
+// time to value in seconds, among those who activated (ttv) or with the
+// window's length for those who did not (ttv-capped).
+func activationOutcome(r *Run, s *ActivationSettings, opt OutcomeOptions, users []int32) (Outcome, error) {
 	p := activationParams(r, s)
 	p.KM, p.Cohorts = false, nil
 	crit := strings.Join(s.Events, " and ")
 	if s.MinCount > 1 {
 		crit += fmt.Sprintf(" (%d times each)", s.MinCount)
 	}
+	what := OutcomeRate
+	if o, ok := opt.Settings.(*ActivationOutcome); ok && o.Outcome != "" {
+		what = o.Outcome
+	}
 	out := Outcome{Kind: OutcomeProportion, What: fmt.Sprintf("activation: %s within %s of %s", crit, s.Within.Text, anchorText(s.SignupEvent))}
+	switch what {
+	case OutcomeTTV:
+		out.Kind, out.Unit, out.LowerIsBetter = OutcomeMean, UnitSeconds, true
+		out.What = fmt.Sprintf("time to value: %s, from %s, among the users who reached it within %s", crit, anchorText(s.SignupEvent), s.Within.Text)
+	case OutcomeTTVCapped:
+		out.Kind, out.Unit, out.LowerIsBetter = OutcomeMean, UnitSeconds, true
+		out.What = fmt.Sprintf("time to value: %s, from %s, capped at %s (users who did not reach it count %s)", crit, anchorText(s.SignupEvent), s.Within.Text, s.Within.Text)
+	}
 	p.each = func(o activationUser) {
 		switch o.status {
 		case "eligible":
-			out.Units = append(out.Units, UnitOutcome{Unit: o.user, User: o.user, Value: boolValue(o.activated), At: o.signup, Done: p.Window.End(o.signup)})
+			end := p.Window.End(o.signup)
+			u := UnitOutcome{Unit: o.user, User: o.user, Value: boolValue(o.activated), At: o.signup, Done: end}
+			switch {
+			case what == OutcomeRate:
+			case o.activated:
+				u.Value = float64(o.met-o.signup) / 1e9
+			case what == OutcomeTTV:
+				out.Unreached = append(out.Unreached, o.user)
+				return
+			default: // capped at the window's length
+				u.Value = float64(end-o.signup) / 1e9
+			}
+			out.Units = append(out.Units, u)
 		case "censored":
 			out.Censored = append(out.Censored, o.user)
 		}

@@ -71,6 +71,7 @@ excluded.censored). Rates carry Wilson intervals.`,
 		return repeatRate(r.Log, users, p)
 	},
 	Users:    repeatUsers,
+	Outcome:  repeatOutcome,
 	Warnings: func(x RepeatResult) []Warning { return x.Warnings },
 	Params: func(r *Run, s *RepeatSettings) any {
 		src, _ := newOrderSource(r, &s.OrderSettings)

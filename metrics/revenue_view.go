@@ -90,7 +90,9 @@ rate's.`,
   uptake revenue invoices.csv --event-name purchase --amount 'Quantity*UnitPrice' --order-col InvoiceNo --where 'InvoiceNo !~ ^C'
   uptake revenue --demo --amount amount --format json | jq '.result.total'`,
 		ActiveEvents: true,
-		FlagUsage:    map[string]string{"week-start": "First day of a week (monday: ISO weeks)"},
+		FlagUsage: map[string]string{"week-start": "First day of a week (monday: ISO weeks)",
+			"within": "The window after each user's entry whose net revenue counts (90s, 30m, 48h, 7d, 2w; the end is included)"},
+		CompareSkip: revenueCompareSkip,
 	},
 	Defaults: func() RevenueSettings {
 		return RevenueSettings{Period: "month", WeekSettings: NewWeeks(), ARPUBasis: "paying", CLV: Choice{Value: "churn"}, GrossMargin: 1, Horizon: 12}
@@ -107,7 +109,11 @@ rate's.`,
 	Compute: func(r *Run, s *RevenueSettings, users []int32) RevenueResult {
 		return revenueOf(r.Log, users, revenueParamsOf(r, s))
 	},
-	Users:    revenueUsers,
+	Users:   revenueUsers,
+	Outcome: revenueOutcome,
+	OutcomeSettings: func() OutcomeSettings {
+		return &RevenueOutcome{WindowSettings: NewWindow(Days(30))}
+	},
 	Warnings: func(x RevenueResult) []Warning { return x.Warnings },
 	Params: func(r *Run, s *RevenueSettings) any {
 		src, _ := newOrderSource(r, &s.OrderSettings)
