@@ -458,24 +458,25 @@ const (
 // btydSeries returns S = Σ_{n≥1} uₙ, u₁ = p·z, u_{n+1} = uₙ·(p+n)(ε+n)z/((c+n)(n+1)),
 // for 0 ≤ z < 1, ε > −1 and c > −1. The terms behave like n^(p+ε−c−1)·zⁿ,
 // so the sum converges for every z < 1 but slowly as z nears 1. It stops
-// once the terms are past their largest and the geometric bound on the
-// rest, |u|·ρ/(1−ρ) with ρ the larger of the current ratio and z, is below
-// 1e-16 of the sum. NaN if that takes more than seriesMaxTerms terms.
+// once a bound ρ < 1 holds on every later ratio and the geometric bound on
+// the rest, |u|·ρ/(1−ρ), is below 1e-16 of the sum. NaN if that takes more
+// than seriesMaxTerms terms.
 func btydSeries(p, eps, c, z float64) float64 {
 	if z == 0 || p == 0 {
 		return 0
 	}
 	u := p * z
 	s := u
-	settle := math.Abs(p) + math.Abs(eps) + math.Abs(c) + 2
 	for n := 1.0; n < seriesMaxTerms; n++ {
 		ratio := (p + n) * (eps + n) * z / ((c + n) * (n + 1))
 		u *= ratio
 		s += u
-		if n < settle {
-			continue
-		}
-		rho := math.Max(math.Abs(ratio), z)
+		// Every later ratio is at most rho: |p+m|/(c+m) and |ε+m|/(m+1)
+		// move monotonically towards 1 as m grows, so neither exceeds the
+		// larger of its value now and 1. Once rho < 1 the rest is bounded
+		// by a geometric series, however large p and c are (a fit that ran
+		// off to b ~ 10⁶ needs a few dozen terms, not a million).
+		rho := z * math.Max(math.Abs(p+n)/(c+n), 1) * math.Max(math.Abs(eps+n)/(n+1), 1)
 		if u == 0 || (rho < 1 && math.Abs(u)*rho/(1-rho) <= 1e-16*math.Abs(s)) {
 			return s
 		}
