@@ -53,7 +53,7 @@ func (d *delimiterValue) Set(v string) error {
 }
 
 // inputFormats are the --input-format values: the formats, then the vendors.
-var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json"}, ingest.VendorNames()...)
+var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json", "parquet"}, ingest.VendorNames()...)
 
 // InputFlags are the flags of every command that reads events (README.md
 // "Reading exports").
