@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -63,33 +64,48 @@ func (l *pqLeaf) typed() bool {
 type pqSchema struct {
 	leaves []pqLeaf
 	groups map[string]string // a nested group's path → its leaves' names, for messages
+	lists  map[string]bool   // the groups that are lists or maps (repeated)
 	hi     *headerIndex      // leaves and groups, matched as CSV headers are
 	names  []string          // hi's names: the leaves', then the groups'
 }
 
 // openParquet reads a Parquet file's footer: its schema and row groups.
 // parquet-go may panic on a damaged footer; that is the file's fault.
-func openParquet(name string, ra io.ReaderAt, size int64) (f *parquet.File, err error) {
+func openParquet(name string, ra io.ReaderAt, size int64) (f *parquet.File, s *pqSchema, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			f, err = nil, fmt.Errorf("%s: the Parquet footer is damaged (%v); get the file again", name, v)
+			f, s, err = nil, nil, fmt.Errorf("%s: the Parquet footer is damaged (%v); get the file again", name, v)
 		}
 	}()
+	f, err = openFooter(name, ra, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, newPQSchema(f), nil
+}
+
+// openFooter opens the file with parquet-go, after the checks that turn
+// what a cut or damaged file makes it do into messages.
+func openFooter(name string, ra io.ReaderAt, size int64) (*parquet.File, error) {
 	if size < 12 {
 		return nil, fmt.Errorf("%s: truncated Parquet file (%d bytes; even an empty one has 12 or more): get the file again", name, size)
 	}
-	var tail [4]byte
-	if _, err := ra.ReadAt(tail[:], size-4); err != nil && !errors.Is(err, io.EOF) {
+	var tail [8]byte // the footer's length, then the magic
+	if _, err := ra.ReadAt(tail[:], size-8); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	switch string(tail[:]) {
+	switch string(tail[4:]) {
 	case "PAR1":
 	case "PARE":
 		return nil, fmt.Errorf("%s: is an encrypted Parquet file, which uptake does not read; export it without encryption", name)
 	default:
 		return nil, fmt.Errorf("%s: truncated Parquet file: it does not end with the footer (PAR1) that holds its schema; the copy or download was cut short: get the file again", name)
 	}
-	f, err = parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
+	// parquet-go allocates the length it is told before reading
+	if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-12 {
+		return nil, fmt.Errorf("%s: the Parquet footer is damaged (its length, %d bytes, is more than the file holds); get the file again", name, n)
+	}
+	f, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(64<<10))
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "reading parquet file metadata: ")
 		switch {
@@ -105,7 +121,7 @@ func openParquet(name string, ra io.ReaderAt, size int64) (f *parquet.File, err 
 
 // newPQSchema lists a file's leaf columns and nested groups.
 func newPQSchema(f *parquet.File) *pqSchema {
-	s := &pqSchema{groups: map[string]string{}}
+	s := &pqSchema{groups: map[string]string{}, lists: map[string]bool{}}
 	var walk func(c *parquet.Column, repeated bool)
 	walk = func(c *parquet.Column, repeated bool) {
 		repeated = repeated || c.Repeated()
@@ -115,12 +131,15 @@ func newPQSchema(f *parquet.File) *pqSchema {
 			for _, ch := range c.Columns() {
 				walk(ch, repeated)
 			}
+			list := true // every leaf repeated: a list or map, not a struct
 			for _, l := range s.leaves {
 				if strings.HasPrefix(l.name, name+".") {
 					leaves = append(leaves, l.name)
+					list = list && l.repeated
 				}
 			}
 			if name != "" {
+				s.lists[name] = list
 				s.groups[name] = strings.Join(leaves[:min(len(leaves), 4)], ", ")
 				if len(leaves) > 4 {
 					s.groups[name] += ", …"
@@ -253,6 +272,9 @@ type pqSource struct {
 func (s *pqSchema) resolve(path string) (pqSource, error) {
 	if i, ok := s.hi.find(path); ok {
 		name := s.names[i]
+		if i >= len(s.leaves) && s.lists[name] {
+			return pqSource{}, fmt.Errorf("column %q holds a list or map of values, and uptake reads one value per row: name a column of single values", name)
+		}
 		if i >= len(s.leaves) {
 			return pqSource{}, fmt.Errorf("column %q is nested (a group of %s): name one of its fields, as %s", name, s.groups[name], strings.SplitN(s.groups[name], ",", 2)[0])
 		}

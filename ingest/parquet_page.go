@@ -120,10 +120,18 @@ type pqCursor struct {
 	dictP parquet.Dictionary // the dictionary dict was taken from
 	dictN int                // dictionaries read: dict changed when this did
 	k     int
+	err   error // the chunk could not be opened
 }
 
-func newPQCursor(name string, leaf *pqLeaf, chunk parquet.ColumnChunk, rows int64) *pqCursor {
-	return &pqCursor{leaf: leaf, name: name, pages: chunk.Pages(), left: rows}
+func newPQCursor(name string, leaf *pqLeaf, chunk parquet.ColumnChunk, rows int64) (c *pqCursor) {
+	c = &pqCursor{leaf: leaf, name: name, left: rows}
+	defer func() {
+		if v := recover(); v != nil {
+			c.pages, c.err = nil, c.damaged(fmt.Errorf("%v", v))
+		}
+	}()
+	c.pages = chunk.Pages()
+	return c
 }
 
 // damaged is the error of a column chunk that cannot be read.
@@ -174,8 +182,8 @@ func (c *pqCursor) load() (err error) {
 	if c.left <= 0 {
 		return c.damaged(errors.New("more rows than its row group counts"))
 	}
-	if c.pages == nil {
-		return c.damaged(errors.New("no pages"))
+	if c.err != nil {
+		return c.err
 	}
 	page, err := c.pages.ReadPage()
 	switch {

@@ -49,11 +49,10 @@ type pqUse struct {
 
 // planParquet plans a Parquet file from its schema and first rows.
 func planParquet(opts *Options, keys *keyRegistry, name string, ra io.ReaderAt, size int64) (*plan, error) {
-	f, err := openParquet(name, ra, size)
+	f, s, err := openParquet(name, ra, size)
 	if err != nil {
 		return nil, err
 	}
-	s := newPQSchema(f)
 	p := basePlan(opts, keys, name)
 	p.startLine = 1
 	q := &pqPlan{file: f, schema: s}
@@ -335,7 +334,7 @@ func slotRead(q *pqPlan, s int) bool {
 
 // timeForm describes how a typed time column is read.
 func (l *pqLeaf) timeForm(naive *time.Location) string {
-	units := map[int64]string{1e6: "milliseconds", 1e3: "microseconds", 1: "nanoseconds"}
+	units := pqUnits
 	switch {
 	case l.kind == pqDate:
 		return "Parquet DATE (days), read as midnight in " + naive.String()
@@ -362,11 +361,11 @@ func pqVendor(opts *Options, p *plan, s *pqSchema) error {
 		p.vendor, p.detected = v, "set with --input-format"
 		return nil
 	}
+	recs, err := pqSampleRecords(p.name, p.pq.file, s, 50)
+	if err != nil {
+		return err // it names the file
+	}
 	return pickVendor(opts, p, false, func() (detection, error) {
-		recs, err := pqSampleRecords(p.name, p.pq.file, s, 50)
-		if err != nil {
-			return detection{}, err
-		}
 		scores := map[*Vendor][]int{}
 		signals := map[*Vendor][]string{}
 		for _, v := range Vendors {
@@ -386,10 +385,17 @@ func pqVendor(opts *Options, p *plan, s *pqSchema) error {
 	})
 }
 
+// pqFingerprintValues are the columns whose values (not only presence) a
+// vendor's fingerprint looks at (Vendor.scoreJSON).
+var pqFingerprintValues = map[string]bool{"type": true, "messageId": true, "event": true, "distinct_id": true,
+	"properties": true, "context.library.name": true}
+
 // pqSampleRecords reads the first n rows of the first row group as JSON
 // records are decoded, for the vendors' fingerprints: every column of
-// single values (nested ones as nested objects), JSON text as objects,
-// numbers as float64, nulls as nil.
+// single values is a key (nested ones in nested objects), and the few
+// whose values fingerprints look at are read: JSON text as objects,
+// numbers as float64, nulls as nil. The others hold "" (no column is
+// read that the command does not need but those few).
 func pqSampleRecords(name string, f *parquet.File, s *pqSchema, n int) ([]record, error) {
 	groups := f.RowGroups()
 	if len(groups) == 0 {
@@ -407,16 +413,23 @@ func pqSampleRecords(name string, f *parquet.File, s *pqSchema, n int) ([]record
 		if l.repeated || l.kind == pqUnsupported || l.index >= len(chunks) {
 			continue
 		}
-		c := newPQCursor(name, l, chunks[l.index], groups[0].NumRows())
+		var c *pqCursor
+		codec := f.Metadata().RowGroups[0].Columns[l.index].MetaData.Codec
+		if pqFingerprintValues[l.name] && parquet.LookupCompressionCodec(codec).String() != "UNSUPPORTED" {
+			c = newPQCursor(name, l, chunks[l.index], groups[0].NumRows())
+		}
 		for r := 0; r < rows; r++ {
-			if err := c.next(); err != nil {
-				c.close()
-				return nil, err
-			}
-			var v any
-			if c.k >= 0 {
-				text = l.appendText(text[:0], c.values(), c.k)
-				v = sampleValue(l, text)
+			var v any = ""
+			if c != nil {
+				if err := c.next(); err != nil {
+					c.close()
+					return nil, err
+				}
+				v = nil
+				if c.k >= 0 {
+					text = l.appendText(text[:0], c.values(), c.k)
+					v = sampleValue(l, text)
+				}
 			}
 			m := recs[r]
 			parts := strings.Split(l.name, ".")
@@ -430,7 +443,9 @@ func pqSampleRecords(name string, f *parquet.File, s *pqSchema, n int) ([]record
 			}
 			m[parts[len(parts)-1]] = v
 		}
-		c.close()
+		if c != nil {
+			c.close()
+		}
 	}
 	return recs, nil
 }

@@ -199,10 +199,13 @@ func (l *pqLeaf) rawText(v *pqValues, k int) []byte {
 	case pqInt96:
 		return fmt.Appendf(nil, "INT96 %x", v.bytesAt(k))
 	case pqDate:
-		return fmt.Appendf(nil, "DATE %d days", v.intAt(k))
+		return fmt.Appendf(nil, "%d days since 1970", v.intAt(k))
 	}
-	return fmt.Appendf(nil, "%s %d", l.typ, v.intAt(k))
+	return fmt.Appendf(nil, "%d %s since 1970", v.intAt(k), pqUnits[l.unit])
 }
+
+// pqUnits name TIMESTAMP's units by their nanoseconds.
+var pqUnits = map[int64]string{1e6: "milliseconds", 1e3: "microseconds", 1: "nanoseconds"}
 
 // held is v where the batch keeps it: a Parquet value lives in a page
 // that is released before the consumer reads the batch, so the values a
