@@ -19,6 +19,7 @@ func FuzzParquet(f *testing.F) {
 		parquetOf(f, simpleRows()),
 		parquetOf(f, simpleRows(), parquet.Compression(&snappy.Codec{}), parquet.DataPageVersion(1)),
 		parquetOf(f, posthogRows()),
+		parquetOf(f, simpleRows(), parquet.Compression(&parquet.Lz4Raw)),
 	}
 	type nested struct {
 		Ctx struct {

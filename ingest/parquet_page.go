@@ -8,6 +8,7 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
+	pqformat "github.com/parquet-go/parquet-go/format"
 )
 
 // pqValues are the values of one page or dictionary, by physical type.
@@ -123,14 +124,27 @@ type pqCursor struct {
 	err   error // the chunk could not be opened
 }
 
-func newPQCursor(name string, leaf *pqLeaf, chunk parquet.ColumnChunk, rows int64) (c *pqCursor) {
+// newPQCursor starts reading leaf's chunk in row group g of f, of rows rows.
+func newPQCursor(name string, leaf *pqLeaf, f *parquet.File, g int, rows int64) (c *pqCursor) {
 	c = &pqCursor{leaf: leaf, name: name, left: rows}
 	defer func() {
 		if v := recover(); v != nil {
 			c.pages, c.err = nil, c.damaged(fmt.Errorf("%v", v))
 		}
 	}()
-	c.pages = chunk.Pages()
+	chunks := f.RowGroups()[g].ColumnChunks()
+	cols := f.Metadata().RowGroups[g].Columns
+	if leaf.index >= len(chunks) || leaf.index >= len(cols) {
+		c.err = fmt.Errorf("%s: row group %d has no column %q: the file is damaged", name, g+1, leaf.name)
+		return c
+	}
+	if md := &cols[leaf.index].MetaData; md.Codec == pqformat.Lz4Raw {
+		if err := checkLZ4(f, md); err != nil {
+			c.err = c.damaged(err)
+			return c
+		}
+	}
+	c.pages = chunks[leaf.index].Pages()
 	return c
 }
 

@@ -416,7 +416,7 @@ func pqSampleRecords(name string, f *parquet.File, s *pqSchema, n int) ([]record
 		var c *pqCursor
 		codec := f.Metadata().RowGroups[0].Columns[l.index].MetaData.Codec
 		if pqFingerprintValues[l.name] && parquet.LookupCompressionCodec(codec).String() != "UNSUPPORTED" {
-			c = newPQCursor(name, l, chunks[l.index], groups[0].NumRows())
+			c = newPQCursor(name, l, f, 0, groups[0].NumRows())
 		}
 		for r := 0; r < rows; r++ {
 			var v any = ""

@@ -46,12 +46,8 @@ func newPQState(w *worker) *pqState {
 // pqOpen starts reading row group g, of rows rows, at its first row.
 func (w *worker) pqOpen(g int, rows int64) error {
 	q := w.p.pq
-	chunks := q.file.RowGroups()[g].ColumnChunks()
 	for i, u := range q.uses {
-		if u.leaf.index >= len(chunks) {
-			return fmt.Errorf("%s: row group %d has no column %q: the file is damaged", w.p.name, g+1, u.leaf.name)
-		}
-		w.pq.cur[i] = newPQCursor(w.p.name, u.leaf, chunks[u.leaf.index], rows)
+		w.pq.cur[i] = newPQCursor(w.p.name, u.leaf, q.file, g, rows)
 	}
 	w.pq.user.from, w.pq.event.from = -1, -1 // new cursors count dictionaries from 0
 	return nil

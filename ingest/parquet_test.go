@@ -496,3 +496,35 @@ func TestParquetWarehouseVendor(t *testing.T) {
 			f.Vendor, f.Detected, d.Stats.Naive, d.Users, d.FirstSeen)
 	}
 }
+
+// LZ4_RAW pages are read, and a damaged one is an error: parquet-go alone
+// would retry it with ever larger buffers until memory runs out.
+func TestParquetLZ4(t *testing.T) {
+	data := parquetOf(t, simpleRows(), parquet.Compression(&parquet.Lz4Raw))
+	d, err := readPQ(t, data, Options{Need: Need{UserProps: []string{"plan"}}})
+	if err != nil || d.Stats.Events != 3 || d.UserProps["plan"][0] != "pro" {
+		t.Fatalf("LZ4_RAW: %v", err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := f.Metadata().RowGroups[0].Columns[0].MetaData
+	if md.Codec != pqformat.Lz4Raw {
+		t.Fatalf("codec %s", md.Codec)
+	}
+	bad := bytes.Clone(data)
+	start := md.DataPageOffset
+	if d := md.DictionaryPageOffset; d > 0 && d < start {
+		start = d
+	}
+	end := start + md.TotalCompressedSize // the last page's block ends here
+	for i := end - 6; i < end; i++ {
+		bad[i] = 0xff
+	}
+	_, err = readPQ(t, bad, Options{})
+	want := `f.parquet: the Parquet data of column "user_id" is damaged (an LZ4 page does not decompress to its stated size); get the file again`
+	if err == nil || err.Error() != want {
+		t.Errorf("damaged LZ4 page: got %v, want %s", err, want)
+	}
+}
