@@ -47,6 +47,7 @@ type pqLeaf struct {
 	index    int    // its place among the leaves: its chunk in every row group
 	kind     pqKind
 	unit     int64 // TIMESTAMP, TIME: nanoseconds per unit
+	lim      int64 // TIMESTAMP: values below this in magnitude are in range of int64 nanoseconds
 	utc      bool  // TIMESTAMP: isAdjustedToUTC
 	scale    int32 // DECIMAL
 	maxDef   byte
@@ -204,6 +205,7 @@ func (l *pqLeaf) classify(t parquet.Type) {
 	case *pqformat.TimestampType:
 		if phys == parquet.Int64 {
 			l.kind, l.unit, l.utc = pqTimestamp, unitNS(lv.Unit), lv.IsAdjustedToUTC
+			l.lim = maxNS / l.unit
 			return
 		}
 	case *pqformat.DateType:

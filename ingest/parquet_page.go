@@ -122,6 +122,11 @@ type pqCursor struct {
 	dictN int                // dictionaries read: dict changed when this did
 	k     int
 	err   error // the chunk could not be opened
+	// count: the column is only counted (present), so a page's ks are not
+	// built: present reads def and the values where it stands
+	count bool
+	def   []byte
+	vi    int // count: the page's values passed
 }
 
 // newPQCursor starts reading leaf's chunk in row group g of f, of rows rows.
@@ -161,6 +166,63 @@ func (c *pqCursor) next() error {
 	c.k = int(c.ks[c.row])
 	c.row++
 	return nil
+}
+
+// present reads the next n rows, appending to dst those (0 to n-1) that
+// hold a value.
+func (c *pqCursor) present(n int, dst []int32) ([]int32, error) {
+	for i := 0; i < n; {
+		if c.row == c.rows {
+			if err := c.load(); err != nil {
+				return dst, err
+			}
+			continue
+		}
+		m := min(n-i, c.rows-c.row)
+		if !c.count {
+			for j, k := range c.ks[c.row : c.row+m] {
+				if k >= 0 {
+					dst = append(dst, int32(i+j))
+				}
+			}
+		} else {
+			dst = c.presentRows(c.row, m, i, dst)
+		}
+		c.row += m
+		i += m
+	}
+	return dst, nil
+}
+
+// presentRows appends, for rows from to from+m of the page, their place
+// (from at) when they hold a value: defined and, for text, not empty.
+func (c *pqCursor) presentRows(from, m, at int, dst []int32) []int32 {
+	vals := c.values()
+	text, max := vals.off != nil, c.leaf.maxDef
+	if c.def == nil && !text {
+		for j := 0; j < m; j++ {
+			dst = append(dst, int32(at+j))
+		}
+		c.vi += m
+		return dst
+	}
+	for j := 0; j < m; j++ {
+		if c.def != nil && c.def[from+j] != max {
+			continue
+		}
+		k := int32(c.vi)
+		c.vi++
+		if text {
+			if c.idx != nil {
+				k = c.idx[k]
+			}
+			if vals.off[k] == vals.off[k+1] {
+				continue
+			}
+		}
+		dst = append(dst, int32(at+j))
+	}
+	return dst
 }
 
 // nextPage moves to the first row of the next page with rows.
@@ -256,6 +318,10 @@ func (c *pqCursor) load() (err error) {
 		vals = &c.dict
 	} else if err := c.vals.set(page.Data(), nvals); err != nil {
 		return c.damaged(err)
+	}
+	if c.count {
+		c.def, c.vi = def, 0
+		return nil
 	}
 	c.rowKeys(def, vals)
 	return nil

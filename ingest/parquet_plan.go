@@ -21,17 +21,21 @@ type pqPlan struct {
 	// or INT96 values are the time, or -1 (text or numbers, read by plan.tp)
 	timeUse []int
 	// textUses are the uses whose text is read, keyUses those counted for
-	// property statistics when they hold a value
-	textUses []int
-	keyUses  []pqKeyUse
+	// property statistics when they hold a value; rowUses are read row by
+	// row, the others (only counted) a batch at a time (pqState.batch)
+	textUses   []int
+	keyUses    []pqKeyUse
+	rowKeyUses []pqKeyUse // keyUses read row by row
+	rowUses    []int
 	// userUse and eventUse are the uses whose dictionary entries stand for
 	// the user key and event name, or -1 (pqDictCache)
 	userUse, eventUse int
 }
 
 type pqKeyUse struct {
-	use int
-	key uint16
+	use  int
+	key  uint16
+	bulk bool // only counted: read a batch at a time
 }
 
 // pqUse is one leaf column read.
@@ -91,12 +95,23 @@ func planParquet(opts *Options, keys *keyRegistry, name string, ra io.ReaderAt, 
 	if p.typ == nil && p.eventConst == nil {
 		q.eventUse = q.dictUse(p.event)
 	}
+	timed := map[int]bool{}
+	for _, u := range q.timeUse {
+		timed[u] = true
+	}
 	for i, u := range q.uses {
+		bulk := !u.text && !timed[i] && i != q.userUse && i != q.eventUse
 		if u.text {
 			q.textUses = append(q.textUses, i)
 		}
 		if u.key >= 0 {
-			q.keyUses = append(q.keyUses, pqKeyUse{use: i, key: uint16(u.key)})
+			q.keyUses = append(q.keyUses, pqKeyUse{use: i, key: uint16(u.key), bulk: bulk})
+			if !bulk {
+				q.rowKeyUses = append(q.rowKeyUses, q.keyUses[len(q.keyUses)-1])
+			}
+		}
+		if !bulk || u.key < 0 {
+			q.rowUses = append(q.rowUses, i)
 		}
 	}
 	if err := q.check(); err != nil {
@@ -301,7 +316,11 @@ func (q *pqPlan) timeSamples(p *plan) ([]string, error) {
 	b := getBatch(0)
 	defer batchPool.Put(b)
 	var out []string
-	for n := int64(0); n < min(500, groups[0].NumRows()); n++ {
+	rows := min(500, groups[0].NumRows())
+	if err := w.pqBatch(int(rows)); err != nil {
+		return nil, err
+	}
+	for n := int64(0); n < rows; n++ {
 		b.keys = b.keys[:0]
 		_, msg, err := w.pqFill(b)
 		if err != nil {

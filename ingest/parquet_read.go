@@ -13,14 +13,25 @@ import (
 // batches in file order, so the first bad row reported is the first in the
 // file and dedup keeps the first of duplicates, as for text.
 
-// pqBatchRows is the number of rows in a batch.
-const pqBatchRows = 16 << 10
+// pqBatchRows is the number of rows in a batch; pqAhead bounds the
+// batches of a row group read before the consumer takes them (about 1.5 MB
+// each).
+const (
+	pqBatchRows = 16 << 10
+	pqAhead     = 16
+)
 
 // pqState is a worker's reading of a row group.
 type pqState struct {
 	cur  []*pqCursor   // per use of the plan
 	scan []jsonScanner // per use: its JSON paths' scanner
 	text []byte        // the text of the row's values that are not text in the file
+	// the batch's rows' keys of the columns read a batch at a time:
+	// row i's are keys[start[i]:start[i+1]]
+	keys  []uint16
+	start []int32
+	row   int     // the batch's next row
+	found []int32 // scratch: the rows of each column with a value
 	// the user and event columns' dictionary entries met in the batch; gen
 	// changes with each batch and dictionary, and the entries of others go
 	user, event     pqDictCache
@@ -49,6 +60,9 @@ func (w *worker) pqOpen(g int, rows int64) error {
 	for i, u := range q.uses {
 		w.pq.cur[i] = newPQCursor(w.p.name, u.leaf, q.file, g, rows)
 	}
+	for _, k := range q.keyUses {
+		w.pq.cur[k.use].count = k.bulk
+	}
 	w.pq.user.from, w.pq.event.from = -1, -1 // new cursors count dictionaries from 0
 	return nil
 }
@@ -68,21 +82,33 @@ func (w *worker) pqClose() {
 // skips.
 func (w *worker) pqFill(b *batch) (col, msg string, err error) {
 	q, st := w.p.pq, w.pq
-	clear(w.vals)
-	for _, c := range st.cur {
-		if err := c.next(); err != nil {
+	for _, i := range q.rowUses {
+		if err := st.cur[i].next(); err != nil {
 			return "", "", err
 		}
 	}
-	for _, k := range q.keyUses {
+	for _, k := range q.rowKeyUses {
 		if st.cur[k.use].k >= 0 {
 			b.keys = append(b.keys, k.key)
 		}
 	}
+	if st.row < len(st.start)-1 {
+		b.keys = append(b.keys, st.keys[st.start[st.row]:st.start[st.row+1]]...)
+		st.row++
+	}
 	st.text = st.text[:0]
+	// every slot a column fills is set (nil for no value), so the
+	// previous row's values never linger; slots of fields the file
+	// lacks stay nil
 	for _, i := range q.textUses {
 		u, c := &q.uses[i], st.cur[i]
 		if c.k < 0 {
+			for _, s := range u.slots {
+				w.vals[s] = nil
+			}
+			for _, s := range u.jslots {
+				w.vals[s] = nil
+			}
 			continue
 		}
 		v := c.values()
@@ -97,7 +123,13 @@ func (w *worker) pqFill(b *batch) (col, msg string, err error) {
 		for _, s := range u.slots {
 			w.vals[s] = val
 		}
-		if u.trie == nil || !jsonObject(val) {
+		if u.trie == nil {
+			continue
+		}
+		if !jsonObject(val) {
+			for _, s := range u.jslots {
+				w.vals[s] = nil
+			}
 			continue
 		}
 		sc := &st.scan[i]
@@ -108,14 +140,61 @@ func (w *worker) pqFill(b *batch) (col, msg string, err error) {
 			return u.leaf.name, "invalid JSON: " + err.Error(), nil
 		}
 		for _, s := range u.jslots {
-			if v := sc.slots[s]; v != nil {
-				w.vals[s] = v
-			}
+			w.vals[s] = sc.slots[s]
 		}
 	}
 	st.user.row(st)
 	st.event.row(st)
 	return "", "", nil
+}
+
+// pqBatch reads the next n rows of the columns only counted for property
+// statistics, a column at a time: which rows hold a value, then each
+// row's keys in row order (a counting sort). Row by row, each column would
+// cost a cursor step per row; most rows of most columns hold nothing.
+func (w *worker) pqBatch(n int) error {
+	q, st := w.p.pq, w.pq
+	st.row = 0
+	st.start = slices.Grow(st.start[:0], n+1)[:n+1]
+	clear(st.start)
+	st.keys = st.keys[:0]
+	var bulk []pqKeyUse
+	for _, k := range q.keyUses {
+		if k.bulk {
+			bulk = append(bulk, k)
+		}
+	}
+	if len(bulk) == 0 {
+		st.start = st.start[:0]
+		return nil
+	}
+	// count each row's keys, remembering the rows per column
+	st.found = st.found[:0]
+	ends := make([]int, 0, len(bulk))
+	for _, k := range bulk {
+		var err error
+		if st.found, err = st.cur[k.use].present(n, st.found); err != nil {
+			return err
+		}
+		ends = append(ends, len(st.found))
+	}
+	for _, r := range st.found {
+		st.start[r+1]++
+	}
+	for i := 1; i <= n; i++ {
+		st.start[i] += st.start[i-1]
+	}
+	st.keys = slices.Grow(st.keys, len(st.found))[:len(st.found)]
+	fill := slices.Clone(st.start[:n]) // next free place per row
+	from := 0
+	for j, k := range bulk {
+		for _, r := range st.found[from:ends[j]] {
+			st.keys[fill[r]] = k.key
+			fill[r]++
+		}
+		from = ends[j]
+	}
+	return nil
 }
 
 // jsonObject says whether a value of a JSON column is an object, whose
@@ -261,6 +340,11 @@ func (w *worker) pqRowGroup(t *pqTask, done <-chan struct{}) {
 		clear(w.userIdx)
 		clear(w.nameIdx)
 		w.pq.gen++
+		if err := w.pqBatch(int(n)); err != nil {
+			b.err = err
+			send(b)
+			return
+		}
 		for i := int64(0); i < n && w.pqRow(b, line); i++ {
 			line++
 		}
@@ -294,7 +378,12 @@ func (c *consumer) pqPipeline(p *plan, fs *FileStats) error {
 		defer close(work)
 		var first int64
 		for g, rg := range groups {
-			t := &pqTask{g: g, first: first, rows: rg.NumRows(), out: make(chan *batch, 2)}
+			// a worker may read its whole row group while the consumer is
+			// still at an earlier one (up to pqAhead batches): with room
+			// for two batches only, it would wait, and the workers would
+			// take turns instead of working side by side
+			ahead := min((rg.NumRows()+pqBatchRows-1)/pqBatchRows, pqAhead)
+			t := &pqTask{g: g, first: first, rows: rg.NumRows(), out: make(chan *batch, max(ahead, 1))}
 			first += t.rows
 			select {
 			case work <- t:
@@ -375,20 +464,19 @@ func (c *pqDictCache) row(st *pqState) {
 }
 
 // refs is worker.refs for a Parquet row.
-func (st *pqState) refs(w *worker, b *batch, user, ukey, event []byte) (uref, eref batchRef) {
+func (st *pqState) refs(w *worker, b *batch, user, ukey, event []byte, uref, eref *batchRef) {
 	st.userOK = st.user.idx >= 0 && len(user) > 0 && w.p.table == nil
 	if c := &st.user; st.userOK && st.gen == c.ents[c.idx].gen {
-		uref = batchRef{k: c.ents[c.idx].k}
+		uref.k = c.ents[c.idx].k
 	} else {
-		uref = w.userIdx.find(&b.users, ukey, userHash(ukey))
+		*uref = w.userIdx.find(&b.users, ukey, userHash(ukey))
 	}
 	st.eventOK = st.event.idx >= 0 && len(event) > 0
 	if c := &st.event; st.eventOK && st.gen == c.ents[c.idx].gen {
-		eref = batchRef{k: c.ents[c.idx].k}
+		eref.k = c.ents[c.idx].k
 	} else {
-		eref = w.nameIdx.find(&b.names, event, keyHash(event))
+		*eref = w.nameIdx.find(&b.names, event, keyHash(event))
 	}
-	return uref, eref
 }
 
 // remember notes the row's user and event in the caches.

@@ -262,7 +262,8 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	// the batch's users and names were valid UTF-8 when added
 	ukey := userKey(user, anon, p.rawIdentity, &w.kbuf)
-	uref, eref := w.refs(b, user, ukey, event)
+	var uref, eref batchRef
+	w.refs(b, user, ukey, event, &uref, &eref)
 	if !utf8.Valid(anon) {
 		drop()
 		return w.invalid(b, line, p.mapping.Anon.Column(), "anonymous id is not valid UTF-8")
@@ -369,11 +370,12 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 // refs finds the row's user key and event name in the batch's sets (k < 0:
 // not there yet); a Parquet row whose values are dictionary entries seen
 // earlier in the batch skips the hashing (pqState.refs).
-func (w *worker) refs(b *batch, user, ukey, event []byte) (uref, eref batchRef) {
+func (w *worker) refs(b *batch, user, ukey, event []byte, uref, eref *batchRef) {
 	if w.pq != nil {
-		return w.pq.refs(w, b, user, ukey, event)
+		w.pq.refs(w, b, user, ukey, event, uref, eref)
+		return
 	}
-	return w.userIdx.find(&b.users, ukey, userHash(ukey)), w.nameIdx.find(&b.names, event, keyHash(event))
+	*uref, *eref = w.userIdx.find(&b.users, ukey, userHash(ukey)), w.nameIdx.find(&b.names, event, keyHash(event))
 }
 
 // batchSet holds the distinct keys of a batch's rows (users, event names)
