@@ -54,7 +54,7 @@ make others of any size: the benchmark uses it for 10M-event files.`,
 	}
 	cmd.Flags().IntVar(&opts.Users, "users", demo.DefaultUsers, "Number of users")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", demo.DefaultSeed, "Random seed")
-	enumFlag(cmd, &opts.Format, "format", "csv", demo.Shapes, "Output format: csv, JSON lines (properties nested), or a vendor's raw export")
+	enumFlag(cmd, &opts.Format, "format", "csv", demo.Shapes, "Output format: csv, JSON lines (properties nested), a vendor's raw export, or parquet")
 	return cmd
 }
 

@@ -53,7 +53,7 @@ func (d *delimiterValue) Set(v string) error {
 }
 
 // inputFormats are the --input-format values: the formats, then the vendors.
-var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json"}, ingest.VendorNames()...)
+var inputFormats = append([]string{"auto", "csv", "tsv", "jsonl", "json", "parquet"}, ingest.VendorNames()...)
 
 // InputFlags are the flags of every command that reads events (README.md
 // "Reading exports").
@@ -224,11 +224,16 @@ func (f *InputFlags) delimited() (string, error) {
 	case delim == "":
 	case form == "json" || form == "jsonl":
 		return "", usageErrorf("--delimiter is for delimited text, and --input-format %s is JSON: leave one of them out", form)
+	case form == "parquet":
+		return "", usageErrorf("--delimiter is for delimited text, and --input-format parquet is not: leave one of them out")
 	case form == "tsv" && delim != "\t", form == "csv" && (delim == "\t" || delim == ingest.Whitespace):
 		return "", usageErrorf("--input-format %s --delimiter %s: these disagree; --delimiter alone is enough", form, f.Delimiter)
 	}
 	if f.Header == "none" && (f.InputFormat == "json" || f.InputFormat == "jsonl") {
 		return "", usageErrorf("--header none is for delimited text, and --input-format %s is JSON: JSON records name their own fields", f.InputFormat)
+	}
+	if f.Header == "none" && f.InputFormat == "parquet" {
+		return "", usageErrorf("--header none is for delimited text, and --input-format parquet is not: a Parquet file's schema names its columns")
 	}
 	return delim, nil
 }

@@ -15,7 +15,7 @@ import (
 var (
 	benchOnce            sync.Once
 	benchCSV, benchJSONL []byte
-	benchGz              []byte
+	benchGz, benchPQ     []byte
 )
 
 func benchData(b *testing.B) {
@@ -27,6 +27,9 @@ func benchData(b *testing.B) {
 		zw.Write(benchCSV)
 		zw.Close()
 		benchGz = buf.Bytes()
+		var pq bytes.Buffer
+		demo.WriteShape(&pq, 11000, 3, "parquet")
+		benchPQ = pq.Bytes()
 	})
 }
 
@@ -58,9 +61,13 @@ func csvToJSONL(csv []byte) []byte {
 	return out.Bytes()
 }
 
+// benchRead reports, besides the time, the CPU time (user and system) per
+// read: on a shared machine the wall time shows what other processes left,
+// the CPU time what the read costs.
 func benchRead(b *testing.B, data []byte, need Need) {
 	b.SetBytes(int64(len(data)))
 	var rows int64
+	cpu0 := cpuTime()
 	for b.Loop() {
 		d, err := Read([]Input{BytesInput("bench", data)}, Options{Need: need})
 		if err != nil {
@@ -69,6 +76,20 @@ func benchRead(b *testing.B, data []byte, need Need) {
 		rows = d.Stats.Rows
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkReadParquetInspect reads the same events as Parquet (zstd),
+// every column for the property statistics.
+func BenchmarkReadParquetInspect(b *testing.B) {
+	benchData(b)
+	benchRead(b, benchPQ, Need{PropertyStats: true})
+}
+
+// BenchmarkReadParquet reads only the user, event and time columns.
+func BenchmarkReadParquet(b *testing.B) {
+	benchData(b)
+	benchRead(b, benchPQ, Need{})
 }
 
 func BenchmarkReadCSV(b *testing.B) {

@@ -426,7 +426,11 @@ func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []by
 		c.evProps[j] = append(c.evProps[j], c.internString(v))
 	}
 	if c.opts.Need.EventSources {
-		c.sources = append(c.sources, fmt.Sprintf("%s:%d", fs.Name, r.line))
+		at := "%s:%d"
+		if fs.Format == "parquet" {
+			at = "%s:row %d"
+		}
+		c.sources = append(c.sources, fmt.Sprintf(at, fs.Name, r.line))
 	}
 }
 

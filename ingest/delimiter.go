@@ -79,6 +79,15 @@ func CheckColumns(cols []string) error {
 // inputFormat chose for file: both are for delimited text only, and
 // Delimiter overrides the sniffed separator.
 func (o *Options) delimitedAs(file, format string, sep byte) (string, byte, error) {
+	if format == "parquet" {
+		switch {
+		case o.Delimiter != "":
+			return "", 0, fmt.Errorf("%s: --delimiter %s: this is a Parquet file, which has no delimiter; leave --delimiter out for it", file, DelimiterName(o.Delimiter))
+		case len(o.Columns) > 0:
+			return "", 0, fmt.Errorf("%s: --header none: this is a Parquet file, whose schema names its columns; leave --header and --columns out for it", file)
+		}
+		return format, 0, nil
+	}
 	if format == "json" || format == "jsonl" {
 		switch {
 		case o.Delimiter != "":

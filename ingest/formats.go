@@ -27,6 +27,11 @@ type format struct {
 	// chunk's records into a batch.
 	framer func(p *plan) framer
 	parse  func(w *worker, b *batch, ch *chunk)
+	// planAt plans a record format read by random access (Parquet, whose
+	// schema is in a footer at the end) instead of plan, and read reads
+	// it instead of the framer and parse: row groups, not chunks of text.
+	planAt func(opts *Options, keys *keyRegistry, name string, ra io.ReaderAt, size int64) (*plan, error)
+	read   func(c *consumer, p *plan, fs *FileStats) error
 	// noRecords is the error for an input that has none.
 	noRecords func(p *plan) error
 }
@@ -34,6 +39,10 @@ type format struct {
 // formats is every format read, in the order sniffing tries them.
 var formats = []*format{
 	{name: "zip", sniff: isZip, expand: zipMembers},
+	{name: "parquet", sniff: isParquet, planAt: planParquet, read: (*consumer).pqPipeline,
+		noRecords: func(p *plan) error {
+			return fmt.Errorf("%s: no rows (a Parquet file with a schema and no data)", p.name)
+		}},
 	{name: "json", sniff: jsonDocument, plan: planJSONDoc, framer: docFramer, parse: (*worker).parseDoc,
 		noRecords: func(p *plan) error { return fmt.Errorf("%s: no records (an empty JSON array)", p.name) }},
 	{name: "jsonl", sniff: jsonLines, plan: planJSONLines, framer: lineFramer, parse: (*worker).parseLines,
@@ -55,10 +64,13 @@ func container(magic []byte) *format {
 	return nil
 }
 
+// records says whether f is a record format (not a container).
+func (f *format) records() bool { return f.plan != nil || f.planAt != nil }
+
 // recordFormat is the record format of a name, or nil.
 func recordFormat(name string) *format {
 	for _, f := range formats {
-		if f.plan != nil && f.name == name {
+		if f.records() && f.name == name {
 			return f
 		}
 	}
@@ -112,6 +124,12 @@ func inputFormat(name string, head []byte, forced string) (string, byte, error) 
 	}
 	json := func(f string) bool { return f == "json" || f == "jsonl" }
 	switch {
+	case sniffed == "parquet" && forced != "" && forced != "auto" && forced != "parquet":
+		return "", 0, fmt.Errorf("%s: --input-format %s, but this is a Parquet file; use --input-format parquet, or leave --input-format out", name, forced)
+	case forced == "parquet" && sniffed != "parquet":
+		return "", 0, fmt.Errorf("%s: --input-format parquet, but this is not Parquet (it does not start with PAR1): it looks like %s; leave --input-format out", name, map[bool]string{true: "JSON", false: separatorName(sniffedSep) + " text"}[json(sniffed)])
+	case sniffed == "parquet":
+		return "parquet", 0, nil
 	case (forced == "csv" || forced == "tsv") && json(sniffed):
 		return "", 0, fmt.Errorf("%s: --input-format %s, but this is JSON (it starts with %q); use --input-format %s, or leave --input-format out", name, forced, head[skipWS(head, 0)], sniffed)
 	case json(forced) && !json(sniffed) && !bytes.ContainsAny(head[skipWS(head, 0):min(len(head), skipWS(head, 0)+1)], "[{"):
@@ -147,7 +165,7 @@ func separatorName(sep byte) string {
 func sniffFormat(head []byte) (format string, sep byte) {
 	sep = separator(firstLine(head))
 	for _, f := range formats {
-		if f.plan != nil && f.sniff(head) {
+		if f.records() && f.sniff(head) {
 			return f.name, sep
 		}
 	}

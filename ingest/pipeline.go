@@ -49,6 +49,7 @@ type batch struct {
 	links    [][2][]byte // user and anonymous id of rows with both
 	props    [][]byte
 	amtBuf   []byte // the rows' amounts, 8 bytes each (amountSlot)
+	text     []byte // values the rows keep that the input's buffers do not hold (worker.held)
 	keys     []uint16
 	counts   Counts
 	skipMsgs []string
@@ -77,6 +78,7 @@ func getBatch(chunkLen int) *batch {
 	b.links = b.links[:0]
 	b.props = b.props[:0]
 	b.amtBuf = b.amtBuf[:0]
+	b.text = b.text[:0]
 	b.keys = b.keys[:0]
 	b.counts = Counts{}
 	b.skipMsgs = nil

@@ -60,6 +60,8 @@ type plan struct {
 	keys        *keyRegistry
 	propStats   bool
 	rawIdentity bool
+	// pq: a Parquet file's columns (parquet_plan.go)
+	pq *pqPlan
 	// serverOffset, renamed: see FileStats
 	serverOffset *ServerOffset
 	renamed      []ColumnRename

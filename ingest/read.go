@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/uptake-dev/uptake/event"
@@ -254,13 +255,19 @@ type RowError struct {
 	Line   int
 	Column string
 	Msg    string
+	// Row: Line is a row number (Parquet), shown as file:row N
+	Row bool
 }
 
 func (e *RowError) Error() string {
-	if e.Column != "" {
-		return fmt.Sprintf("%s:%d: column %q: %s", e.File, e.Line, e.Column, e.Msg)
+	at := strconv.Itoa(e.Line)
+	if e.Row {
+		at = "row " + at
 	}
-	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	if e.Column != "" {
+		return fmt.Sprintf("%s:%s: column %q: %s", e.File, at, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("%s:%s: %s", e.File, at, e.Msg)
 }
 
 // chunkSize is how much the reader hands a parse worker at a time, and
@@ -299,10 +306,33 @@ func Read(inputs []Input, opts Options) (*Dataset, error) {
 // ---------------------------------------------------------------------------
 // per input: open, sniff, plan, then the parallel pipeline
 
+// randomAccess gives a format read by random access (Parquet) its input:
+// the file itself, or, for an input that came as a stream (standard input,
+// a zip member, gzip), its bytes read into memory. Progress then counts
+// the bytes read from the file rather than those sniffed (before: its
+// count before this input).
+func (c *consumer) randomAccess(in Input, o *opened, fs *FileStats, before int64) (io.ReaderAt, int64, error) {
+	if in.ra != nil && o.compressed == "" {
+		fs.Content = randomDigest(in.ra, in.size)
+		if prog := c.opts.Progress; prog != nil {
+			prog.Bytes.Store(before)
+			return countingReaderAt{in.ra, prog}, in.size, nil
+		}
+		return in.ra, in.size, nil
+	}
+	data, err := io.ReadAll(o.r)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", in.Name, err)
+	}
+	return bytes.NewReader(data), int64(len(data)), nil
+}
+
 func (c *consumer) readInput(in Input) error {
+	var before int64 // Progress.Bytes before this input
 	if c.opts.Progress != nil {
 		name := in.Name
 		c.opts.Progress.File.Store(&name)
+		before = c.opts.Progress.Bytes.Load()
 	}
 	o, err := openInput(in, c.opts.Progress)
 	if err != nil {
@@ -338,8 +368,17 @@ func (c *consumer) readInput(in Input) error {
 	if f == nil {
 		return fmt.Errorf("%s: unknown input format %q", in.Name, name)
 	}
-	p, err := f.plan(&c.opts, c.keys, in.Name, head, sep)
-	if err != nil {
+	var p *plan
+	if f.planAt != nil {
+		ra, size, err := c.randomAccess(in, o, &fs, before)
+		if err != nil {
+			return err
+		}
+		p, err = f.planAt(&c.opts, c.keys, in.Name, ra, size)
+		if err != nil {
+			return err
+		}
+	} else if p, err = f.plan(&c.opts, c.keys, in.Name, head, sep); err != nil {
 		return err
 	}
 	p.format = f
@@ -371,7 +410,11 @@ func (c *consumer) readInput(in Input) error {
 	fs.Vendor, fs.Detected = p.vendorName(), p.detected
 	fs.ServerOffset = p.serverOffset
 	fs.Renamed = p.renamed
-	if err := c.pipeline(p, o, &fs); err != nil {
+	read := func() error { return c.pipeline(p, o, &fs) }
+	if f.read != nil {
+		read = func() error { return f.read(c, p, &fs) }
+	}
+	if err := read(); err != nil {
 		return err
 	}
 	if fs.Rows == 0 {

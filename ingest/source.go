@@ -25,6 +25,10 @@ type Input struct {
 	open func() (io.ReadCloser, int64, error)
 	// archive and member name a file inside a zip archive
 	archive, member string
+	// ra, when set, reads the file (of size size) by random access, as
+	// Parquet is read: eachInput sets it for regular files and bytes
+	ra   io.ReaderAt
+	size int64
 }
 
 // FileInput reads a path; "-" reads stdin. Only a regular file has a
@@ -181,7 +185,7 @@ func pooledReader(pool *sync.Pool, r io.Reader) (*bufio.Reader, func()) {
 
 // binaryFormats are files that are not text, by their magic number.
 var binaryFormats = []struct{ magic, what, todo string }{
-	{"PAR1", "a Parquet file", "export JSONL or CSV instead"},
+	{"PARE", "an encrypted Parquet file", "export it without encryption"},
 	{"Obj\x01", "an Avro file", "export JSONL or CSV instead"},
 	{"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel workbook or other Office file (.xls)", "export the data as CSV"},
 	{"SQLite format 3\x00", "an SQLite database", "export a table as CSV (sqlite3 -header -csv)"},

@@ -150,7 +150,7 @@ func TestSourceErrors(t *testing.T) {
 		{"zip member checksum", bytesIn(damaged(csvZip, bytes.Index(csvZip, []byte("u1,e")))), Options{}, `f!a.csv: zip member data is corrupt (checksum mismatch): the file is damaged or truncated`},
 
 		// other binary formats
-		{"parquet", str("PAR1\x15\x04"), Options{}, `f: is a Parquet file, which uptake does not read; export JSONL or CSV instead`},
+		{"encrypted parquet", str("PARE\x15\x04"), Options{}, `f: is an encrypted Parquet file, which uptake does not read; export it without encryption`},
 		{"avro", str("Obj\x01\x04"), Options{}, `f: is an Avro file, which uptake does not read; export JSONL or CSV instead`},
 		{"xls", str("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00"), Options{}, `f: is an Excel workbook or other Office file (.xls), which uptake does not read; export the data as CSV`},
 		{"sqlite", str("SQLite format 3\x00\x10\x00"), Options{}, `f: is an SQLite database, which uptake does not read; export a table as CSV (sqlite3 -header -csv)`},
@@ -160,7 +160,6 @@ func TestSourceErrors(t *testing.T) {
 		{"empty bzip2", str("BZh9\x17\x72\x45\x38\x50\x90\x00\x00\x00\x00"), Options{}, `f: is bzip2-compressed, which uptake does not read; decompress it first (bzip2 -d)`},
 		{"gzipped bzip2", bytesIn(gzipOf("BZh91AY&SY\x4e\xec")), Options{}, `f: is bzip2-compressed, which uptake does not read; decompress it first (bzip2 -d)`},
 		{"gzip twice", bytesIn(gzipOf(string(gz))), Options{}, `f: is gzip-compressed twice, which uptake does not read; decompress it once first (gunzip)`},
-		{"parquet in gzip", bytesIn(gzipOf("PAR1\x15\x04")), Options{}, `f: is a Parquet file, which uptake does not read; export JSONL or CSV instead`},
 
 		// text that is not UTF-8
 		{"UTF-16LE with BOM", str("\xff\xfe" + utf16Of(oneRow, false)), Options{}, `f: is UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8)`},

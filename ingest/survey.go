@@ -367,8 +367,11 @@ func (s *Survey) read(in Input, o SurveyOptions) error {
 	if err != nil {
 		return err
 	}
-	if format == "json" || format == "jsonl" {
+	switch format {
+	case "json", "jsonl":
 		return s.readJSON(in.Name, op, format, o)
+	case "parquet":
+		return fmt.Errorf("%s: is a Parquet file: survey tools' exports are read as CSV or JSON; for answers among events, give --event and --score-prop", in.Name)
 	}
 	cr := csv.NewReader(op.r)
 	cr.Comma = rune(sep)

@@ -73,6 +73,9 @@ func ReadUserTable(in Input, join, key string) (*UserTable, error) {
 	if err != nil {
 		return nil, err
 	}
+	if format == "parquet" {
+		return nil, fmt.Errorf("%s: is a Parquet file: a users table is read as CSV or JSON lines", in.Name)
+	}
 	t := &UserTable{Name: in.Name, JoinCol: join, KeyCol: key, key: -1}
 	b := tableBuilder{t: t, intern: map[string]string{}}
 	switch format {

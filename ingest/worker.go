@@ -24,6 +24,7 @@ type worker struct {
 	kbuf    []byte     // a user key marked as anonymous (userKey)
 	amtVals [][]byte   // the --amount fields' values of the row
 	tp      timeParser // the plan's, with a day cache of this worker's own
+	pq      *pqState   // reading a Parquet file's row group
 	// lines is the number of physical lines of the record being read
 	lines int
 	// the current batch's users and event names by hash
@@ -40,6 +41,9 @@ func newWorker(p *plan) *worker {
 		if p.propStats {
 			w.js.resolve = w.resolve
 		}
+	}
+	if p.pq != nil {
+		w.pq = newPQState(w)
 	}
 	return w
 }
@@ -258,8 +262,8 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	// the batch's users and names were valid UTF-8 when added
 	ukey := userKey(user, anon, p.rawIdentity, &w.kbuf)
-	uref := w.userIdx.find(&b.users, ukey, userHash(ukey))
-	eref := w.nameIdx.find(&b.names, event, keyHash(event))
+	var uref, eref batchRef
+	w.refs(b, user, ukey, event, &uref, &eref)
 	if !utf8.Valid(anon) {
 		drop()
 		return w.invalid(b, line, p.mapping.Anon.Column(), "anonymous id is not valid UTF-8")
@@ -278,8 +282,16 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		drop()
 		return w.invalid(b, line, p.mapping.Event.Column(), "event name is not valid UTF-8")
 	}
-	tv := first(vals, p.time)
-	t, tf, err := w.tp.parse(tv)
+	var t int64
+	var tf timeFlags
+	var tv []byte
+	var err error
+	if p.pq != nil {
+		t, tf, tv, err = w.pqTime()
+	} else {
+		tv = first(vals, p.time)
+		t, tf, err = w.tp.parse(tv)
+	}
 	if p.vendor != nil && p.vendor.UTC {
 		tf &^= timeNaive // the vendor documents UTC
 	}
@@ -310,7 +322,7 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		}
 	}
 	if len(user) > 0 && len(anon) > 0 && !p.rawIdentity { // raw identities are never linked
-		b.links = append(b.links, [2][]byte{user, anon})
+		b.links = append(b.links, [2][]byte{w.held(b, user), w.held(b, anon)})
 		r.link = int32(len(b.links) - 1)
 	}
 	if r.lu, r.le = uref.k, eref.k; r.lu < 0 {
@@ -318,6 +330,9 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	if r.le < 0 {
 		r.le = w.nameIdx.add(&b.names, eref)
+	}
+	if w.pq != nil {
+		w.pq.remember(r.lu, r.le)
 	}
 	if p.dedup != DedupOff {
 		who := user
@@ -333,7 +348,7 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 	}
 	r.pOff = int32(len(b.props))
 	for _, slots := range p.props {
-		b.props = append(b.props, first(vals, slots))
+		b.props = append(b.props, w.held(b, first(vals, slots)))
 	}
 	for _, col := range p.tableCols {
 		var v []byte
@@ -350,6 +365,17 @@ func (w *worker) emit(b *batch, line, kOff int) bool {
 		w.derive(b, r, event)
 	}
 	return true
+}
+
+// refs finds the row's user key and event name in the batch's sets (k < 0:
+// not there yet); a Parquet row whose values are dictionary entries seen
+// earlier in the batch skips the hashing (pqState.refs).
+func (w *worker) refs(b *batch, user, ukey, event []byte, uref, eref *batchRef) {
+	if w.pq != nil {
+		w.pq.refs(w, b, user, ukey, event, uref, eref)
+		return
+	}
+	*uref, *eref = w.userIdx.find(&b.users, ukey, userHash(ukey)), w.nameIdx.find(&b.names, event, keyHash(event))
 }
 
 // batchSet holds the distinct keys of a batch's rows (users, event names)
@@ -432,7 +458,7 @@ func (w *worker) link(b *batch, user, anon []byte, line int) {
 		b.counts.Links++
 		return
 	}
-	b.links = append(b.links, [2][]byte{user, anon})
+	b.links = append(b.links, [2][]byte{w.held(b, user), w.held(b, anon)})
 	b.rows = append(b.rows, rowRec{link: int32(len(b.links) - 1), linkOnly: true, line: line})
 }
 
@@ -459,7 +485,7 @@ func (w *worker) hash(user, event, id []byte, t int64) uint64 {
 }
 
 func (w *worker) invalid(b *batch, line int, col, msg string) bool {
-	e := &RowError{File: w.p.name, Line: line, Column: col, Msg: msg}
+	e := &RowError{File: w.p.name, Line: line, Column: col, Msg: msg, Row: w.p.pq != nil}
 	if !w.p.skipInvalid {
 		b.err = e
 		return false

@@ -47,6 +47,9 @@ func eachInput(in Input, fn func(Input) error) error {
 		return nil
 	}
 	in.open = func() (io.ReadCloser, int64, error) { return io.NopCloser(sr), size, nil }
+	if random && size >= 0 {
+		in.ra, in.size = ra, size
+	}
 	return fn(in)
 }
 

@@ -5,9 +5,11 @@
 #   SIZES=1 scripts/bench.sh    # 1M only
 #
 # Files are generated with `uptake demo` (deterministic: same bytes on every
-# machine) as CSV and JSONL, plain and gzipped, then each is read RUNS times
-# by `uptake inspect`; the table reports the best wall time, throughput and
-# peak RSS (/usr/bin/time -v). Timings are measurements, never test
+# machine) as CSV and JSONL, plain and gzipped, and as Parquet (zstd), then
+# each is read RUNS times by `uptake inspect`; the table reports the best
+# wall time, throughput, peak RSS and CPU time (user + system) of that run
+# (/usr/bin/time -v). On a shared machine compare CPU seconds: wall time
+# shows only what the other processes left. Timings are measurements, never test
 # assertions; see README "Performance" for the numbers of record.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,35 +30,40 @@ gen() { # millions format
     echo "generating $out" >&2
     "$bin" demo --users "$(users_for "$m")" --seed 7 --format "$f" > "$out"
   fi
-  if [ ! -s "$out.gz" ]; then
+  if [ "$f" != parquet ] && [ ! -s "$out.gz" ]; then
     gzip -1 -k -c "$out" > "$out.gz"
   fi
 }
 
 measure() { # file command...
   local file=$1; shift
-  local best="" rss=""
+  local best="" rss="" cpu=""
   for _ in $(seq "$RUNS"); do
     /usr/bin/time -v -o "$BENCH_DIR/time.txt" "$@" > /dev/null
-    local w r
+    local w r c
     w=$(awk -F': ' '/Elapsed \(wall clock\)/ {split($2,a,":"); if (length(a)==3) print a[1]*3600+a[2]*60+a[3]; else print a[1]*60+a[2]}' "$BENCH_DIR/time.txt")
     r=$(awk -F': ' '/Maximum resident/ {print $2}' "$BENCH_DIR/time.txt")
-    if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w; rss=$r; fi
+    c=$(awk -F': ' '/User time|System time/ {s+=$2} END {print s}' "$BENCH_DIR/time.txt")
+    if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w; rss=$r; cpu=$c; fi
   done
   local size
   size=$(stat -c %s "$file")
-  printf "| %-22s | %8s | %7.2f | %8.0f | %6.0f |\n" "$(basename "$file")" "$(numfmt --to=si "$size")" "$best" \
-    "$(awk "BEGIN{print $size/1e6/$best}")" "$(awk "BEGIN{print $rss/1024}")"
+  printf "| %-22s | %8s | %7.2f | %8.0f | %6.0f | %5.2f |\n" "$(basename "$file")" "$(numfmt --to=si "$size")" "$best" \
+    "$(awk "BEGIN{print $size/1e6/$best}")" "$(awk "BEGIN{print $rss/1024}")" "$cpu"
 }
 
-echo "| file | size | wall s | MB/s (of the file as stored) | peak RSS MB |"
-echo "|---|---:|---:|---:|---:|"
+echo "| file | size | wall s | MB/s (of the file as stored) | peak RSS MB | CPU s |"
+echo "|---|---:|---:|---:|---:|---:|"
 for m in $SIZES; do
   for f in csv jsonl; do
     gen "$m" "$f"
     measure "$BENCH_DIR/events${m}m.$f" "$bin" inspect -q --format json "$BENCH_DIR/events${m}m.$f"
     measure "$BENCH_DIR/events${m}m.$f.gz" "$bin" inspect -q --format json "$BENCH_DIR/events${m}m.$f.gz"
   done
+  # Parquet (zstd, row groups of 122,880 rows, as DuckDB writes them);
+  # issue #14's bar: no slower than DuckDB's own aggregates on the file
+  gen "$m" parquet
+  measure "$BENCH_DIR/events${m}m.parquet" "$bin" inspect -q --format json "$BENCH_DIR/events${m}m.parquet"
 done
 # Vendor-shaped JSON lines (issue bar: within 1.5x of the generic JSONL path).
 big=$(echo $SIZES | awk '{print $NF}')
@@ -109,4 +116,17 @@ for c in "${cmds[@]}"; do
   line=$(measure "$f" $bin $c -q --format json "$f")
   # reuse measure's best time and RSS columns
   printf "| %s | %s | %s |\n" "$c" "$(echo "$line" | awk -F'|' '{gsub(/ /,"",$4); print $4}')" "$(echo "$line" | awk -F'|' '{gsub(/ /,"",$6); print $6}')"
+done
+
+# The same commands on the same events as Parquet and as CSV, one after the
+# other (so the machine's load is alike for both).
+pq="$BENCH_DIR/events${big}m.parquet"
+echo
+echo "| command | CSV wall s | CSV CPU s | CSV RSS MB | Parquet wall s | Parquet CPU s | Parquet RSS MB |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for c in "inspect" "activation --activation-event report_created" "report --config scripts/bench_report.yaml"; do
+  a=$(measure "$f" $bin $c -q --format json "$f")
+  b=$(measure "$pq" $bin $c -q --format json "$pq")
+  col() { echo "$1" | awk -F'|' -v n="$2" '{gsub(/ /,"",$n); print $n}'; }
+  printf "| %s | %s | %s | %s | %s | %s | %s |\n" "$c" "$(col "$a" 4)" "$(col "$a" 7)" "$(col "$a" 6)" "$(col "$b" 4)" "$(col "$b" 7)" "$(col "$b" 6)"
 done

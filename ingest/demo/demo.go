@@ -99,9 +99,9 @@ type user struct {
 }
 
 // Shapes are the forms the export can be written in: CSV, plain JSON lines,
-// and the JSON lines of three analytics vendors (the same events, as their
-// raw exports would carry them).
-var Shapes = []string{"csv", "jsonl", "mixpanel", "amplitude", "segment"}
+// the JSON lines of three analytics vendors (the same events, as their raw
+// exports would carry them), and Parquet.
+var Shapes = []string{"csv", "jsonl", "mixpanel", "amplitude", "segment", "parquet"}
 
 // Write writes the export for n users to w as CSV.
 func Write(w io.Writer, n int, seed uint64) error { return WriteShape(w, n, seed, "csv") }
@@ -115,6 +115,12 @@ func WriteShape(w io.Writer, n int, seed uint64, shape string) error {
 	}
 	recs, users := generate(n, seed)
 	bw := bufio.NewWriterSize(w, 1<<20)
+	if shape == "parquet" {
+		if err := writeParquet(bw, recs, users); err != nil {
+			return err
+		}
+		return bw.Flush()
+	}
 	if shape == "csv" {
 		bw.WriteString(strings.Join(Header, ",") + "\n")
 	}
