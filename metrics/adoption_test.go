@@ -13,37 +13,21 @@ import (
 // activity being every event, or only active's.
 func adoptionRun(t *testing.T, loc *time.Location, asOf string, active []string, rows ...string) *Run {
 	t.Helper()
-	var users, names []string
-	uid, nid := map[string]int32{}, map[string]int32{}
+	users, names, all, first, more := parseRows(t, rows, 4)
 	var events []Event
-	var first []int64
 	det := &Details{Props: map[string][]string{"feature": nil}}
 	act := NewActivity(ActivityConfig{Loc: loc, ActiveEvents: active})
-	for _, r := range rows {
-		f := strings.Fields(r)
-		ts := mustTime(t, f[2])
-		u, ok := uid[f[0]]
-		if !ok {
-			u = int32(len(users))
-			uid[f[0]] = u
-			users = append(users, f[0])
-			first = append(first, ts)
-		}
-		first[u] = min(first[u], ts)
-		n, ok := nid[f[1]]
-		if !ok {
-			n = int32(len(names))
-			nid[f[1]] = n
-			names = append(names, f[1])
-			act.NewName(n, f[1], false)
-		}
-		act.Event(u, n, ts)
-		if f[1] == "feature_used" || f[1] == "export" {
+	for id, name := range names {
+		act.NewName(int32(id), name, false)
+	}
+	for i, e := range all {
+		act.Event(e.User, e.Name, e.Time)
+		if name := names[e.Name]; name == "feature_used" || name == "export" {
 			v := ""
-			if len(f) > 3 {
-				v = f[3]
+			if len(more[i]) > 0 {
+				v = more[i][0]
 			}
-			events = append(events, Event{Time: ts, User: u, Name: n})
+			events = append(events, e)
 			det.Props["feature"] = append(det.Props["feature"], v)
 		}
 	}
