@@ -305,6 +305,11 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	}
 	d, asOf, err := readJobs(ios, in, r, args, need, jobs, needs)
 	if err != nil {
+		for _, s := range sinks { // a summary counting on its own goroutine stops it
+			if a, ok := s.(interface{ Abort() }); ok {
+				a.Abort()
+			}
+		}
 		return nil, 0, err
 	}
 	// Finishing the activity summaries (each user's days unpacked) needs

@@ -2,10 +2,14 @@ package cmd
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Golden outputs of the metric commands on the built-in demo export.
@@ -157,4 +161,23 @@ func TestGoParallelRaisesPanics(t *testing.T) {
 	}()
 	goParallel(fns)()
 	t.Error("no panic")
+}
+
+// A read that fails part-way stops the goroutine trends counts on: nothing
+// is left running after the command returns.
+func TestFailedReadLeavesNoGoroutine(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("user_id,event,timestamp\nu1,signup,2024-01-01\nu1,view,yesterday\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for range 20 {
+		if code, _, _ := run(t, false, "trends", bad); code != ExitError {
+			t.Fatalf("exit %d, want %d", code, ExitError)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // let finished goroutines exit
+	if after := runtime.NumGoroutine(); after > before+5 {
+		t.Errorf("%d goroutines after 20 failed reads, %d before", after, before)
+	}
 }

@@ -143,6 +143,13 @@ func (p *EventPeriods) count() {
 	}
 }
 
+// Abort ends the counting goroutine of a read that failed (nothing will
+// Finish the summary).
+func (p *EventPeriods) Abort() {
+	defer func() { _ = recover() }() // a panic in the counting is the failed read's to report, if anyone's
+	p.wait()
+}
+
 // wait lets the counting goroutine finish the batches handed to it.
 func (p *EventPeriods) wait() {
 	if p.work == nil {
