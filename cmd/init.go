@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -166,9 +167,17 @@ func initConfig(d *ingest.Dataset, opts *InitOptions, file string) *yaml.Node {
 	for _, s := range surveys(d) {
 		items.Content = append(items.Content, surveyItem(s))
 	}
-	for _, m := range moneyProps(d) {
-		notes = append(notes, fmt.Sprintf("Revenue: property %s (on %s events) looks like money; uptake has no revenue metric yet.",
-			quote(m.Name), report.Thousands(m.Rows)))
+	input := inputNode(opts)
+	if money := moneyProps(d); len(money) > 0 {
+		m := slices.MaxFunc(money, func(a, b ingest.PropStat) int { return cmp.Compare(a.Rows, b.Rows) })
+		// the money property is every revenue metric's --amount, so the
+		// input gives it once
+		input.Content = append(input.Content, scalar("amount"),
+			guess(m.Name, fmt.Sprintf("named like money; on %s events: rows carrying it are purchases", report.Thousands(m.Rows))))
+		items.Content = append(items.Content, item("repeat", "repeat"), item("revenue", "revenue"))
+		if len(money) > 1 {
+			notes = append(notes, fmt.Sprintf("Revenue: %d properties look like money; amount: takes the commonest (docs/formats.md#amounts).", len(money)))
+		}
 	}
 	metricsKey := scalar("metrics")
 	metricsKey.HeadComment = comment(notes...)
@@ -176,7 +185,7 @@ func initConfig(d *ingest.Dataset, opts *InitOptions, file string) *yaml.Node {
 	checks.Style = yaml.FlowStyle
 	checksKey.HeadComment = comment("Checks gate CI: uptake check evaluates them (docs/ci.md). For example:",
 		"checks:", "  - name: activation-floor", "    metric: activation", "    figure: rate.value", "    min: 0.6")
-	top.Content = append(top.Content, scalar("input"), inputNode(opts), metricsKey, items, checksKey, checks)
+	top.Content = append(top.Content, scalar("input"), input, metricsKey, items, checksKey, checks)
 	top.HeadComment = comment(header(d, file)...)
 	return &yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{top}}
 }

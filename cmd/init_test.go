@@ -148,7 +148,8 @@ func TestInitGuesses(t *testing.T) {
 		"    activation-event: 'report: created #1' # guess: 50% of 10 users did it within 7d of signup;",
 		"    event: nps_response # guess: named like NPS answers; 10 answers, scores 0 to 9\n",
 		"    event: csat_response # guess: named like CSAT answers; 7 answers, scores 1 to 7\n    score-prop: score\n    scale: 1-7 # guess:",
-		`# Revenue: property "amount" (on 7 events) looks like money; uptake has no revenue metric yet.` + "\n",
+		"  amount: amount # guess: named like money; on 7 events: rows carrying it are purchases\n",
+		"  - name: repeat\n    metric: repeat\n  - name: revenue\n    metric: revenue\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("no %q in\n%s", want, out)
@@ -158,8 +159,8 @@ func TestInitGuesses(t *testing.T) {
 		t.Errorf("ces item for a score (9.5) on no CES scale:\n%s", out)
 	}
 	cfgPath := writeTemp(t, "uptake.yaml", out)
-	if n := runConfig(t, cfgPath); n != 9 {
-		t.Errorf("%d metrics, want onboarding, activation, 5 activity metrics, nps and csat", n)
+	if n := runConfig(t, cfgPath); n != 11 {
+		t.Errorf("%d metrics, want onboarding, activation, 5 activity metrics, nps, csat, repeat and revenue", n)
 	}
 }
 
@@ -230,7 +231,7 @@ func TestInitInputFlags(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	want := "input:\n  files:\n    - " + path + "\n  assume-tz: Europe/Berlin\n  dedup: exact\n  where:\n    - event != x\n    - user_id != u99\n# "
+	want := "input:\n  files:\n    - " + path + "\n  assume-tz: Europe/Berlin\n  dedup: exact\n  where:\n    - event != x\n    - user_id != u99\n  amount: amount # guess:"
 	if !strings.Contains(out, want) {
 		t.Errorf("want %q in\n%s", want, out)
 	}
