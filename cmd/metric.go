@@ -196,14 +196,21 @@ type job struct {
 	segs     []metrics.Segment
 }
 
-// evaluate reads the input once for every job and computes each. The read
-// keeps the union of what the jobs need: the events of every one, the --by
-// property of every one, and an activity summary per distinct configuration
-// (jobs whose configurations are alike share one).
-// Reading is bounded by r's --since and --as-of, which all jobs share. Jobs
-// that count survey answers get them from the same read (answer events) or,
-// alone, from survey files (answers.go).
-func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
+// readPlan is what one read must keep for a set of jobs: the union of
+// their needs, and the summaries the read feeds (one per distinct
+// configuration: jobs whose configurations are alike share one).
+type readPlan struct {
+	need   ingest.Need
+	sinks  event.Tee
+	acts   map[string]*metrics.Activity
+	sums   map[string]metrics.Summary
+	needs  []metrics.Needs // per job
+	events bool            // some job keeps events in a Log
+}
+
+// planRead gathers what the jobs need of the read, checks the names and
+// flags they give, and sets each job's shared summaries.
+func planRead(in *InputFlags, jobs []*job) (*readPlan, error) {
 	var need ingest.Need
 	var sinks event.Tee
 	acts := map[string]*metrics.Activity{}
@@ -226,7 +233,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			in.refer(ref.Flag, kind, ref.Names...)
 			if !ref.Property {
 				if err := in.selectEvents(ref.Flag, ref.Names); err != nil {
-					return nil, 0, err
+					return nil, err
 				}
 			}
 		}
@@ -242,7 +249,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 			}
 			if amt {
 				if err := in.needAmount(j.metric.About().Name); err != nil {
-					return nil, 0, err
+					return nil, err
 				}
 				amounts, need.Amounts = true, true
 			}
@@ -252,13 +259,13 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		events = events || len(n.Events) > 0 || n.AllEvents || n.AmountRows
 		if n.Answers != nil {
 			if err := needAnswers(&need, in, n.Answers); err != nil {
-				return nil, 0, err
+				return nil, err
 			}
 		}
 		in.refer("--by", propertyRef, j.report.By)
 		in.refer("--active-event", eventRef, j.report.ActiveEvents...)
 		if err := in.selectEvents("--active-event", j.report.ActiveEvents); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		for _, p := range append(slices.Clone(n.UserProps), j.report.By) {
 			if p != "" && !slices.Contains(need.UserProps, p) {
@@ -293,7 +300,7 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	if !amounts && len(jobs) == 1 && !in.amountFromConfig {
 		// a config's input: amount serves the metrics that read amounts
 		if err := in.noAmount(jobs[0].metric.About().Name); err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 	}
 	switch len(sinks) {
@@ -303,6 +310,19 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	default:
 		need.Sink = sinks
 	}
+	return &readPlan{need: need, sinks: sinks, acts: acts, sums: sums, needs: needs, events: events}, nil
+}
+
+// evaluate reads the input once for every job and computes each. The read
+// keeps the union of what the jobs need (planRead). Reading is bounded by r's --since and --as-of, which all jobs share. Jobs
+// that count survey answers get them from the same read (answer events) or,
+// alone, from survey files (answers.go).
+func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, jobs []*job) (*ingest.Dataset, int64, error) {
+	rp, err := planRead(in, jobs)
+	if err != nil {
+		return nil, 0, err
+	}
+	need, sinks, acts, sums, needs, events := rp.need, rp.sinks, rp.acts, rp.sums, rp.needs, rp.events
 	d, asOf, err := readJobs(ios, in, r, args, need, jobs, needs)
 	if err != nil {
 		for _, s := range sinks { // a summary counting on its own goroutine stops it
