@@ -116,6 +116,25 @@ func TestCACSpendFile(t *testing.T) {
 	if p := at(env["params"], "spend_file"); p != good {
 		t.Errorf("params.spend_file = %v", p)
 	}
+	// a segment the file gives no spend for costs an unknown amount, not 0
+	partial := write("partial.csv", "period,spend,plan\n2024-01,6000,free\n")
+	code, out, errOut = run(t, false, "cac", "--demo", "--activation-event", "report_created", "--spend-file", partial, "--by", "plan", "--format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	env = nil
+	if err := json.Unmarshal([]byte(out), &env); err != nil {
+		t.Fatal(err)
+	}
+	r = env["result"]
+	for path, want := range map[string]any{"segments.0.spend": 6000.0, "segments.1.spend": nil, "segments.1.cost_per_activated.value": nil} {
+		if got := at(r, path); got != want {
+			t.Errorf("partial: .result.%s = %v, want %v", path, got, want)
+		}
+	}
+	if !strings.Contains(errOut, "[no_spend]") {
+		t.Errorf("no no_spend warning: %s", errOut)
+	}
 
 	bad := write("bad.csv", "2024-01,100\n2024-02,lots\n")
 	for _, tt := range []struct {

@@ -119,12 +119,16 @@ func (s *CACSettings) spendOf(r *Run, users []int32, signups int64) (*float64, s
 		return share(s.Spend.Value), map[bool]string{false: "given", true: "shared_by_signups"}[isSeg]
 	}
 	var total float64
+	matched := false
 	for _, row := range spendRows(r, &s.SpendFile) {
 		if !isSeg || !s.SpendFile.Segments || row.Segment == seg {
 			total += row.Spend
+			matched = true
 		}
 	}
 	switch {
+	case isSeg && s.SpendFile.Segments && !matched: // no spend given: unknown, not free
+		return nil, "by_segment"
 	case isSeg && s.SpendFile.Segments:
 		return &total, "by_segment"
 	case isSeg:
@@ -218,6 +222,10 @@ func cacCompute(r *Run, s *CACSettings, users []int32) CACResult {
 		res.Warnings = append(res.Warnings, Warning{Code: "no_activations", Message: "no eligible user activated, so there is no cost per activated user"})
 	}
 	seg, isSeg := s.segmentOf(r, users)
+	if isSeg && res.Spend == nil && res.SpendBasis == "by_segment" {
+		res.Warnings = append(res.Warnings, Warning{Code: "no_spend", Message: fmt.Sprintf(
+			"%s has no spend rows for %s = %s in the range: its CAC and cost are unknown, not 0", s.SpendFile.Name, r.By, seg)})
+	}
 	if s.SpendFile.Given() && s.SpendFile.Segments && r.By != "" && !isSeg {
 		var lost []string
 		for _, row := range spendRows(r, &s.SpendFile) {

@@ -112,14 +112,18 @@ func clvView(r *Run, s *CLVSettings, all Segmented[CLVResult]) report.Doc {
 	x := all.Overall
 	doc := report.Doc{Title: fmt.Sprintf("Probabilistic CLV (BG/NBD + Gamma-Gamma), calibration to %s, in %ss", x.CalibrationEnd, x.TimeUnit)}
 	c := x.Calibration
-	doc.Add("customers", fmt.Sprintf("%s (%s bought again: %s repeat transactions, mean %s)", report.Thousands(c.Customers), report.Thousands(c.RepeatCustomers),
+	doc.Add("customers", fmt.Sprintf("%s (%s bought again: %s repeat transactions, mean spend %s)", report.Thousands(c.Customers), report.Thousands(c.RepeatCustomers),
 		report.Thousands(c.RepeatTransactions), fmtOr(c.MeanRepeatValue, report.MoneyText)))
 	if b := x.BGNBD; b != nil {
 		doc.Add("BG/NBD", fmt.Sprintf("r %.3f, α %.3f, a %.3f, b %.3f; log-likelihood %.3f%s", b.R, b.Alpha, b.A, b.B, b.LogLik, convergedText(b.Converged)))
 	}
 	if g := x.GammaGamma; g != nil {
-		doc.Add("Gamma-Gamma", fmt.Sprintf("p %.2f, q %.2f, γ %.2f; mean spend per purchase %s (%s customers)%s", g.P, g.Q, g.Gamma, fmtOr(g.MeanValue, report.MoneyText),
-			report.Thousands(int64(g.Customers)), convergedText(g.Converged)))
+		left := ""
+		if g.Excluded > 0 {
+			left = fmt.Sprintf("; %s left out: mean repeat spend ≤ 0", report.Thousands(int64(g.Excluded)))
+		}
+		doc.Add("Gamma-Gamma", fmt.Sprintf("p %.2f, q %.2f, γ %.2f; mean spend per purchase %s (%s customers%s)%s", g.P, g.Q, g.Gamma, fmtOr(g.MeanValue, report.MoneyText),
+			report.Thousands(int64(g.Customers)), left, convergedText(g.Converged)))
 	}
 	if h := x.Holdout; h != nil {
 		doc.Add("holdout", fmt.Sprintf("%s repeat transactions to %s; the model predicted %s (%+.1f%%)", report.Thousands(h.RepeatTransactions), *x.HoldoutEnd,

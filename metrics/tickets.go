@@ -324,6 +324,6 @@ func ticketsView(r *Run, s *TicketsSettings, all Segmented[TicketsResult]) repor
 		doc.Tables = append(doc.Tables, ct)
 	}
 	doc.Charts = append(doc.Charts, segmentIntervals("Users with a support ticket", all, func(x TicketsResult) Proportion { return x.PctUsersWithTicket }))
-	doc.Notes = append(doc.Notes, fmt.Sprintf("as of %s; the interval is %s Wilson; tickets per 100 users has none", r.AsOf, report.Pct(r.Level)))
+	doc.Notes = append(doc.Notes, fmt.Sprintf("as of %s; the share with a ticket has a %s Wilson interval; tickets per 100 users has no interval (a user may file several)", r.AsOf, report.Pct(r.Level)))
 	return doc
 }
