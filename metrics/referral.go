@@ -180,7 +180,7 @@ func Referral(a *Activity, users []int32, p ReferralParams) ReferralResult {
 		start, next := cal.PeriodStart(k), cal.PeriodStart(k+1)
 		st := "complete"
 		if !p.Range.Contains(unixNS(start)) || p.Range.To != nil && unixNS(next) > *p.Range.To || !p.Range.Complete(unixNS(next)) {
-			st = "partial"
+			st = "incomplete"
 		}
 		res.Periods = append(res.Periods, ReferralPeriod{Period: cal.Label(start), Rate: NewProportion(c.x, c.n, p.Level), Status: st})
 	}
@@ -224,7 +224,7 @@ A user was acquired by referral when their first-seen --referred-prop value is
 non-empty (with --referred-value: one of those values), or when they did
 --referred-event within 24h of their first event. Activity is every event but
 internal ones, or --active-event. Periods the range or as_of cut are marked
-partial.`,
+incomplete.`,
 		Example: `  uptake referral events.csv                       # referred_by set at signup
   uptake referral --demo --referred-prop signup_source --referred-value referral
   uptake referral --demo --referred-prop signup_source --referred-value referral --basis new --by plan

@@ -105,7 +105,7 @@ func TestReferralNoneReferred(t *testing.T) {
 		t.Errorf("March %+v", r.Periods[1])
 	}
 	r = ReferralMetric.Compute(referralRun(t, []string{"", ""}, nil, ptrTime(t, "2024-03-15"), "a x 2024-01-01", "b x 2024-03-01"), s, AllUsers(2))
-	if len(r.Periods) != 2 || r.Periods[1].Status != "partial" {
+	if len(r.Periods) != 2 || r.Periods[1].Status != "incomplete" {
 		t.Errorf("cut March %+v", r.Periods)
 	}
 	if err := ReferralMetric.Validate(&ReferralSettings{Basis: "active"}); err == nil {
