@@ -102,12 +102,36 @@ type bgPattern struct {
 	w     float64
 }
 
+// freqs are the distinct frequencies x of the customers fitted, with how
+// many customers have each: the terms that depend on x alone are computed
+// once per distinct x.
+type freqs struct {
+	xs  []float64 // distinct x
+	xw  []float64 // customers per distinct x
+	xat map[float64]int
+}
+
+// add counts a customer of frequency x and returns x's index.
+func (f *freqs) add(x float64) int {
+	if f.xat == nil {
+		f.xat = map[float64]int{}
+	}
+	i, ok := f.xat[x]
+	if !ok {
+		i = len(f.xs)
+		f.xat[x] = i
+		f.xs = append(f.xs, x)
+		f.xw = append(f.xw, 0)
+	}
+	f.xw[i]++
+	return i
+}
+
 // bgData is the fitting data: distinct patterns and distinct frequencies.
 type bgData struct {
 	pats []bgPattern
-	xs   []float64 // distinct x
-	xw   []float64 // customers per distinct x
-	n    float64
+	freqs
+	n float64
 	// per-evaluation scratch, per distinct x
 	c4, rx []float64
 }
@@ -116,21 +140,13 @@ func newBGData(cs []RFM) (*bgData, error) {
 	d := &bgData{}
 	type key struct{ x, tx, t float64 }
 	at := map[key]int{}
-	xat := map[float64]int{}
 	repeat := false
 	for i, c := range cs {
 		if why := c.check(); why != "" {
 			return nil, &RFMError{Index: i, Reason: why}
 		}
 		repeat = repeat || c.X > 0
-		xi, ok := xat[c.X]
-		if !ok {
-			xi = len(d.xs)
-			xat[c.X] = xi
-			d.xs = append(d.xs, c.X)
-			d.xw = append(d.xw, 0)
-		}
-		d.xw[xi]++
+		xi := d.add(c.X)
 		k := key{c.X, c.Tx, c.T}
 		j, ok := at[k]
 		if !ok {
@@ -315,7 +331,7 @@ func (m BGNBD) LogLikelihood(c RFM) float64 {
 	if c.check() != "" {
 		return math.NaN()
 	}
-	d := &bgData{pats: []bgPattern{{x: c.X, tx: c.Tx, t: c.T, w: 1}}, xs: []float64{c.X}, xw: []float64{1},
+	d := &bgData{pats: []bgPattern{{x: c.X, tx: c.Tx, t: c.T, w: 1}}, freqs: freqs{xs: []float64{c.X}, xw: []float64{1}},
 		n: 1, c4: make([]float64, 1), rx: make([]float64, 1)}
 	return -d.eval([]float64{math.Log(m.R), math.Log(m.Alpha), math.Log(m.A), math.Log(m.B)}, nil)
 }

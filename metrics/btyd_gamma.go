@@ -40,9 +40,8 @@ type ggCustomer struct {
 
 type ggData struct {
 	cs []ggCustomer
-	xs []float64 // distinct x
-	xw []float64 // customers per distinct x
-	n  float64
+	freqs
+	n float64
 }
 
 // eval returns the mean negative log-likelihood at phi = (ln p, ln q, ln γ)
@@ -97,7 +96,6 @@ func (d *ggData) eval(phi, grad []float64) float64 {
 // customers.
 func FitGammaGamma(cs []RFM) (GammaGamma, error) {
 	d := &ggData{}
-	xat := map[float64]int{}
 	excluded := 0
 	var mean float64
 	for i, c := range cs {
@@ -111,14 +109,7 @@ func FitGammaGamma(cs []RFM) (GammaGamma, error) {
 			excluded++
 			continue
 		}
-		xi, ok := xat[c.X]
-		if !ok {
-			xi = len(d.xs)
-			xat[c.X] = xi
-			d.xs = append(d.xs, c.X)
-			d.xw = append(d.xw, 0)
-		}
-		d.xw[xi]++
+		xi := d.add(c.X)
 		d.cs = append(d.cs, ggCustomer{xi: xi, x: c.X, m: c.Monetary, lnM: math.Log(c.Monetary)})
 		mean += c.Monetary
 	}
