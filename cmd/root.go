@@ -118,6 +118,7 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdReport(ios, nil),
 		NewCmdCheck(ios, nil),
 		NewCmdInit(ios, nil),
+		NewCmdSQL(ios, nil),
 		newCmdGenDocs(ios),
 	)
 	for _, m := range metrics.Registry {

@@ -410,3 +410,25 @@ func IsVendor(name string) bool { return slices.Contains(VendorNames(), name) }
 
 // IsSurveyVendor reports whether name is a survey or CX tool.
 func IsSurveyVendor(name string) bool { return slices.Contains(surveyVendors, name) }
+
+// InternalEvents are the events that are not activity in an export of the
+// vendor called name (docs/formats.md#internal-events): every file's list,
+// and the vendor's own; "" names no vendor. ok is false for a name that is
+// no event vendor.
+func InternalEvents(name string) (events []string, ok bool) {
+	events = slices.Clone(internalEvents)
+	if name == "" || name == "generic" {
+		return events, true
+	}
+	for _, v := range Vendors {
+		if v.Name == name || v.base() == name {
+			for _, e := range v.Internal {
+				if !slices.Contains(events, e) {
+					events = append(events, e)
+				}
+			}
+			ok = true
+		}
+	}
+	return events, ok
+}

@@ -231,17 +231,29 @@ func Activation(l *Log, users []int32, p ActivationParams) ActivationResult {
 		res.Cohorts = append(res.Cohorts, ActivationCohort{Cohort: c.Cohort, Size: c.Entered + c.Censored,
 			Rate: c.Conversion, Censored: c.Censored, Status: c.Status})
 	}
-	res.Warnings = append(res.Warnings, proportionWarnings("activation rate", res.Rate)...)
-	res.Warnings = append(res.Warnings, cohorts.warmUpWarnings("the activation rate")...)
+	res.Warnings = activationWarnings(res, p, cohorts)
+	return res
+}
+
+// activationWarnings are the result's caveats; cohorts, when not nil,
+// add their warm-up warning.
+func activationWarnings(res ActivationResult, p ActivationParams, cohorts *cohortRows) []Warning {
+	ws := proportionWarnings("activation rate", res.Rate)
+	if cohorts != nil {
+		ws = append(ws, cohorts.warmUpWarnings("the activation rate")...)
+	}
 	if res.BeforeAnc > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "events_before_anchor",
+		ws = append(ws, Warning{Code: "events_before_anchor",
 			Message: fmt.Sprintf("%d activation events happened before their user's %s and were ignored", res.BeforeAnc, p.Anchor.Name())})
 	}
 	if res.Excluded.Censored > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "censored",
+		ws = append(ws, Warning{Code: "censored",
 			Message: fmt.Sprintf("%d users signed up less than %s before as_of and are left out (their window is not complete)", res.Excluded.Censored, FormatDuration(p.Window.Length))})
 	}
-	return res
+	if ws == nil {
+		ws = []Warning{}
+	}
+	return ws
 }
 
 func ttvSummary(secs []float64, eligible int64, level float64) TTV {
@@ -368,15 +380,29 @@ curve never falls below 50%).`,
 			Percentiles string `json:"percentile_method"`
 		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude", "type7"}
 	},
-	View: activationView,
-	Rows: activationRows,
+	View:     activationView,
+	Rows:     activationRows,
+	SQL:      activationSQL,
+	FromRows: activationFromRows,
 	Headline: func(_ *Run, s *ActivationSettings, all Segmented[ActivationResult]) string {
 		return fmt.Sprintf("Activation (%s within %s): %s", strings.Join(s.Events, " and "), s.Within.Text, PropText(all.Overall.Rate))
 	},
 }
 
+// distinct are names without repeats, in their first order: an event
+// named twice is one criterion (and its early events are counted once).
+func distinct(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func activationParams(r *Run, s *ActivationSettings) ActivationParams {
-	return ActivationParams{Events: s.Events, MinCount: s.MinCount, Anchor: Anchor{Event: s.SignupEvent},
+	return ActivationParams{Events: distinct(s.Events), MinCount: s.MinCount, Anchor: Anchor{Event: s.SignupEvent},
 		Window: s.Window(r.Loc), Range: r.Range, Level: r.Level, KM: s.KM, Cohorts: s.Calendar(r.Loc), Since: r.Since}
 }
 
@@ -477,15 +503,23 @@ func activationRow(a ActivationResult) []any {
 // activationRows are the result's row and, with --cohort-period, one per
 // signup cohort (which has no time to value) with its status.
 func activationRows(_ *Run, s *ActivationSettings, a ActivationResult) report.Table {
-	t := report.Table{Columns: activationCols, Rows: [][]any{activationRow(a)}}
+	cols := slices.Clone(activationCols)
+	for _, k := range activationExtra {
+		cols = append(cols, report.Column{Key: k, Kind: report.Float})
+	}
+	tv := a.TTV
+	t := report.Table{Columns: cols, Rows: [][]any{append(activationRow(a), tv.MinSeconds, tv.P25Seconds, tv.P75Seconds, tv.P90Seconds, tv.MaxSeconds,
+		a.Anchored, a.NoAnchor, a.BeforeAnc)}}
 	if s.CohortPeriod == "" {
 		return t
 	}
-	t.Columns = append(t.Columns[:len(t.Columns):len(t.Columns)], report.Column{Key: "status"})
+	t.Columns = append(t.Columns, report.Column{Key: "status"})
 	t.Rows[0] = append(t.Rows[0], nil)
 	var cs [][]any
 	for _, c := range a.Cohorts {
-		cs = append(cs, append(append([]any{c.Cohort, c.Rate.Denominator, c.Rate.Numerator}, CIVals(c.Rate)...), c.Censored, nil, c.Status))
+		row := append(append([]any{c.Cohort, c.Rate.Denominator, c.Rate.Numerator}, CIVals(c.Rate)...), c.Censored, nil)
+		row = append(row, make([]any, len(activationExtra))...)
+		cs = append(cs, append(row, c.Status))
 	}
 	return withCohorts(t, cs)
 }

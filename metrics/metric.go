@@ -201,6 +201,15 @@ type Def[S any, R any] struct {
 	// window): compare binds their flags beside the metric's, and Outcome
 	// finds them in OutcomeOptions.Settings.
 	OutcomeSettings func() OutcomeSettings
+	// SQL, when set, writes the metric as one query in a dialect (uptake
+	// sql): the rows of its --format csv without a --by, the interval
+	// columns left out (metrics/sql.go). A setting the query cannot express
+	// is an error (SQLUnsupported), never a different query.
+	SQL func(*SQLContext, *S) (string, error)
+	// FromRows rebuilds the overall result from those rows (uptake sql
+	// --run, --from-result): what the query counted, with the Go engine's
+	// intervals and warnings.
+	FromRows func(*Run, *S, *QueryRows) (R, error)
 	// Headline is the result in one line, for a report's section
 	// ("Activation (report_created within 7d): 71.9% [68.9%, 74.7%]");
 	// nil: the view's title and its first summary line.
@@ -234,6 +243,13 @@ type Metric interface {
 	// NewOutcomeSettings are the metric's compare-only settings (nil: none).
 	NewOutcomeSettings() OutcomeSettings
 	OutcomeOf(r *Run, s any, o OutcomeOptions, units []int32) (Outcome, error)
+	// HasSQL says whether the metric writes itself as SQL (Def.SQL), and
+	// SQLOf writes it.
+	HasSQL() bool
+	SQLOf(c *SQLContext, s any) (string, error)
+	// EvaluateRows is Evaluate over a query's rows (Def.FromRows) instead
+	// of a read: the overall result.
+	EvaluateRows(r *Run, s any, rows *QueryRows) (Result, error)
 }
 
 // Result is a metric's computed output, ready to render.
@@ -278,6 +294,11 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 	if d.Overall != nil {
 		d.Overall(r, set, &res.Overall)
 	}
+	return d.result(r, set, res, ws)
+}
+
+// result renders a computed result.
+func (d *Def[S, R]) result(r *Run, set *S, res Segmented[R], ws []Warning) Result {
 	out := Result{Value: res, Params: set, Warnings: ws, Doc: d.View(r, set, res)}
 	if d.Rows != nil {
 		out.Doc.CSV = res.CSV(func(x R) report.Table { return d.Rows(r, set, x) })
@@ -292,6 +313,34 @@ func (d *Def[S, R]) Evaluate(r *Run, s any, all []int32, segs []Segment) Result 
 		out.Headline = out.Doc.Title + ": " + out.Doc.Summary[0][0] + " " + out.Doc.Summary[0][1]
 	default:
 		out.Headline = out.Doc.Title
+	}
+	return out
+}
+
+func (d *Def[S, R]) HasSQL() bool { return d.SQL != nil }
+
+func (d *Def[S, R]) SQLOf(c *SQLContext, s any) (string, error) { return d.SQL(c, s.(*S)) }
+
+func (d *Def[S, R]) EvaluateRows(r *Run, s any, rows *QueryRows) (Result, error) {
+	set := s.(*S)
+	v, err := d.FromRows(r, set, rows)
+	if err != nil {
+		return Result{}, err
+	}
+	var ws []Warning
+	if d.Warnings != nil {
+		ws = d.Warnings(v)
+	}
+	return d.result(r, set, Segmented[R]{Overall: v, Segments: []SegmentResult[R]{}}, ws), nil
+}
+
+// SQLMetrics are the names of the metrics that write themselves as SQL.
+func SQLMetrics() []string {
+	var out []string
+	for _, m := range Registry {
+		if m.HasSQL() {
+			out = append(out, m.About().Name)
+		}
 	}
 	return out
 }

@@ -1,0 +1,145 @@
+package metrics
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/uptake-dev/uptake/metrics/sqlgen"
+)
+
+// activationSQL is Activation as one query: the same anchors, the same
+// inclusive window, the same censoring at as_of (docs/sql.md).
+func activationSQL(c *SQLContext, s *ActivationSettings) (string, error) {
+	if s.KM {
+		return "", SQLUnsupported("--km", "the Kaplan–Meier estimate is computed by uptake only, not in SQL")
+	}
+	if s.CohortPeriod != "" {
+		return "", SQLUnsupported("--cohort-period", "activation's cohort rows are not written as SQL yet")
+	}
+	d := c.D
+	q, err := c.Query()
+	if err != nil {
+		return "", err
+	}
+	events := slices.Compact(slices.Sorted(slices.Values(s.Events)))
+	signup, what := "", "their first event"
+	if s.SignupEvent != "" {
+		signup, what = "WHERE event = "+d.Str(s.SignupEvent), "their first "+s.SignupEvent
+	}
+	q.With("anchor", sqlgen.Lines(
+		"-- each user's signup: "+what,
+		"SELECT user_id, min(ts) AS signup",
+		"FROM ev", signup,
+		"GROUP BY user_id"))
+	q.With("hits", sqlgen.Lines(
+		"-- activation events at or after the signup, numbered per user and event",
+		"SELECT e.user_id, e.event, e.ts, row_number() OVER (PARTITION BY e.user_id, e.event ORDER BY e.ts) AS n",
+		"FROM ev e JOIN anchor a ON e.user_id = a.user_id",
+		"WHERE "+sqlgen.In(d, "e.event", events)+" AND e.ts >= a.signup"))
+	q.With("met", sqlgen.Lines(
+		fmt.Sprintf("-- when the criterion is met: the latest of each event's %d%s time, once every event got there", s.MinCount, ordinal(s.MinCount)),
+		"SELECT user_id, max(ts) AS met",
+		"FROM hits",
+		fmt.Sprintf("WHERE n = %d", s.MinCount),
+		"GROUP BY user_id",
+		fmt.Sprintf("HAVING count(*) = %d", len(events))))
+	end := d.AddMicros("a.signup", s.Within.D.Microseconds())
+	if s.WindowMode == "calendar" {
+		end = d.AddLocalDays("a.signup", c.TZ, int64(s.Within.D.Hours()/24))
+	}
+	q.With("users", sqlgen.Lines(
+		"-- each signup in the reporting range, its window's end and when it met the criterion",
+		"SELECT a.user_id, a.signup, m.met, "+end+" AS window_end",
+		"FROM anchor a LEFT JOIN met m ON a.user_id = m.user_id",
+		where(c.InRange("a.signup"))))
+	q.With("before_anchor", sqlgen.Lines(
+		"-- activation events before their user's signup (ignored, and counted)",
+		"SELECT count(*) AS n",
+		"FROM ev e JOIN users u ON e.user_id = u.user_id",
+		"WHERE "+sqlgen.In(d, "e.event", events)+" AND e.ts < u.signup"))
+	q.With("outcome", sqlgen.Lines(
+		"SELECT user_id, "+c.Complete("window_end")+" AS eligible,",
+		"  met IS NOT NULL AND met <= window_end AS activated,",
+		"  "+d.Seconds("signup", "met")+" AS ttv",
+		"FROM users"))
+	ttv := func(p float64) string {
+		return d.Percentile("CASE WHEN eligible AND activated THEN ttv END", p)
+	}
+	eligible, activated := d.CountIf("eligible"), d.CountIf("eligible AND activated")
+	return q.SQL(sqlgen.Lines(
+		"SELECT "+eligible+" AS eligible,",
+		"  "+activated+" AS activated,",
+		"  "+d.Div(activated, eligible)+" AS rate,",
+		"  "+d.CountIf("NOT eligible")+" AS censored,",
+		"  "+ttv(0.5)+" AS median_ttv_seconds,",
+		"  "+d.Min("CASE WHEN eligible AND activated THEN ttv END")+" AS min_ttv_seconds,",
+		"  "+ttv(0.25)+" AS p25_ttv_seconds,",
+		"  "+ttv(0.75)+" AS p75_ttv_seconds,",
+		"  "+ttv(0.9)+" AS p90_ttv_seconds,",
+		"  "+d.Max("CASE WHEN eligible AND activated THEN ttv END")+" AS max_ttv_seconds,",
+		"  count(*) AS anchored,",
+		"  (SELECT count(DISTINCT user_id) FROM ev) - (SELECT count(*) FROM anchor) AS no_anchor,",
+		"  (SELECT n FROM before_anchor) AS events_before_anchor",
+		"FROM outcome")), nil
+}
+
+// activationExtra are the columns of activation's CSV beyond its table's:
+// the rest of time to value and the users no figure counts, so that the
+// rows hold the whole result.
+var activationExtra = []string{"min_ttv_seconds", "p25_ttv_seconds", "p75_ttv_seconds", "p90_ttv_seconds", "max_ttv_seconds",
+	"anchored", "no_anchor", "events_before_anchor"}
+
+// activationFromRows rebuilds the overall result from its CSV row.
+func activationFromRows(r *Run, s *ActivationSettings, q *QueryRows) (ActivationResult, error) {
+	if s.KM || s.CohortPeriod != "" {
+		return ActivationResult{}, fmt.Errorf("activation with --km or --cohort-period is not read from SQL rows")
+	}
+	rd, err := q.Reader(append([]string{"eligible", "activated", "censored", "median_ttv_seconds"}, activationExtra...)...)
+	if err != nil {
+		return ActivationResult{}, err
+	}
+	res := ActivationResult{Cohorts: []ActivationCohort{}, Warnings: []Warning{}}
+	if len(q.Rows) != 1 {
+		return res, fmt.Errorf("%s: %d rows: activation's query returns one", q.Source, len(q.Rows))
+	}
+	for rd.Next() {
+		eligible, activated := rd.Int("eligible"), rd.Int("activated")
+		res.Rate = NewProportion(activated, eligible, r.Level)
+		res.Excluded.Censored = rd.Int("censored")
+		res.Anchored = rd.Int("anchored")
+		res.NoAnchor = rd.Int("no_anchor")
+		res.BeforeAnc = rd.Int("events_before_anchor")
+		res.TTV = TTV{Reached: activated, NotReached: eligible - activated, PctReached: res.Rate,
+			PercentileMethod: "type7", Basis: "conditional",
+			MinSeconds: rd.OptFloat("min_ttv_seconds"), P25Seconds: rd.OptFloat("p25_ttv_seconds"),
+			MedianSeconds: rd.OptFloat("median_ttv_seconds"), P75Seconds: rd.OptFloat("p75_ttv_seconds"),
+			P90Seconds: rd.OptFloat("p90_ttv_seconds"), MaxSeconds: rd.OptFloat("max_ttv_seconds")}
+	}
+	if err := rd.Err(); err != nil {
+		return res, err
+	}
+	res.Warnings = activationWarnings(res, activationParams(r, s), nil)
+	return res, nil
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+		return "th"
+	case n%10 == 1:
+		return "st"
+	case n%10 == 2:
+		return "nd"
+	case n%10 == 3:
+		return "rd"
+	}
+	return "th"
+}
+
+// where is a WHERE clause of cond, or nothing when cond is "".
+func where(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return "WHERE " + cond
+}

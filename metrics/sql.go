@@ -1,0 +1,211 @@
+package metrics
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptake-dev/uptake/metrics/sqlgen"
+)
+
+// SQL: a metric with Def.SQL writes itself as one query (uptake sql) over
+// a relation of user_id, event, ts and the property columns its settings
+// name, returning the rows of its --format csv (the interval columns left
+// out); Def.FromRows turns such rows back into its result, so that the
+// intervals, warnings and views are the Go engine's (docs/sql.md).
+
+// SQLContext is what a query is written against: the dialect, the
+// relation, and the reporting settings every metric shares, as the Go
+// engine applies them to a read.
+type SQLContext struct {
+	D     sqlgen.Dialect
+	Table string // the relation, as given (schema.table)
+	TZ    string // --tz: an IANA zone name
+	Loc   *time.Location
+	// From and To are the reporting range; Since and AsOf the observed
+	// history (AsOf nil: just after the last event, computed by the query).
+	From, To    *time.Time
+	Since, AsOf *time.Time
+	// ActiveEvents are --active-event; without them every event but the
+	// Internal ones is activity.
+	ActiveEvents []string
+	Internal     []string
+	// Exact drops rows whose user, event and time repeat (--dedup exact).
+	Exact bool
+	Level float64
+}
+
+// Query starts a query: the steps "bounds" (the as_of and since in force)
+// and "ev", the relation's rows within the observed history with a user,
+// an event and a time — user_id, event, ts and the props columns —
+// deduplicated as asked. Every metric reads ev.
+func (c *SQLContext) Query(props ...string) (*sqlgen.Query, error) {
+	d := c.D
+	q := sqlgen.NewQuery(d)
+	if c.Exact && len(props) > 0 {
+		return nil, fmt.Errorf("--dedup exact keeps the first of the rows that repeat a user, event and time, and a table has no first row: deduplicate the table, or use --dedup off")
+	}
+	src := sqlgen.Table(d, c.Table)
+	valid := sqlgen.And("user_id IS NOT NULL", d.Text("user_id")+" <> ''", "event IS NOT NULL", "ts IS NOT NULL")
+	since := ""
+	if c.Since != nil {
+		since = "ts >= " + d.Instant(*c.Since)
+	}
+	if c.AsOf != nil {
+		q.With("bounds", "SELECT "+d.Instant(*c.AsOf)+" AS as_of")
+	} else {
+		q.With("bounds", sqlgen.Lines(
+			"-- as_of: just after the last event",
+			"SELECT "+d.AddMicros("max(ts)", 1)+" AS as_of",
+			"FROM "+src,
+			"WHERE "+sqlgen.And(valid, since)))
+	}
+	cols := []string{d.Text("user_id") + " AS user_id", "event", "ts"}
+	for _, p := range props {
+		cols = append(cols, d.Ident(p))
+	}
+	sel := "SELECT "
+	if c.Exact {
+		sel = "SELECT DISTINCT "
+	}
+	q.With("ev", sqlgen.Lines(
+		sel+strings.Join(cols, ", "),
+		"FROM "+src,
+		"WHERE "+sqlgen.And(valid, since, "ts < "+c.AsOfExpr())))
+	return q, nil
+}
+
+// AsOfExpr is the as_of instant as an expression.
+func (c *SQLContext) AsOfExpr() string {
+	if c.AsOf != nil {
+		return c.D.Instant(*c.AsOf)
+	}
+	return "(SELECT as_of FROM bounds)"
+}
+
+// Active is the condition that an event (the column ev) is activity.
+func (c *SQLContext) Active(ev string) string {
+	if len(c.ActiveEvents) > 0 {
+		return sqlgen.In(c.D, ev, c.ActiveEvents)
+	}
+	if len(c.Internal) == 0 {
+		return ""
+	}
+	return "NOT " + sqlgen.In(c.D, ev, c.Internal)
+}
+
+// InRange is the condition that instant t is in the reporting range.
+func (c *SQLContext) InRange(t string) string {
+	var conds []string
+	if c.From != nil {
+		conds = append(conds, t+" >= "+c.D.Instant(*c.From))
+	}
+	if c.To != nil {
+		conds = append(conds, t+" < "+c.D.Instant(*c.To))
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// Complete is the condition that a window or period ending at instant end
+// is complete at as_of.
+func (c *SQLContext) Complete(end string) string { return end + " <= " + c.AsOfExpr() }
+
+// SQLUnsupported is the usage error for a setting a metric's query cannot
+// express: never a silently different query.
+func SQLUnsupported(flag, why string) error {
+	return &UsageError{Err: fmt.Errorf("%s: %s", flag, why)}
+}
+
+// QueryRows are a query's result as text, by column name; a NULL is "".
+type QueryRows struct {
+	Columns []string
+	Rows    [][]string
+	// Source names where the rows came from, for errors ("result.csv").
+	Source string
+}
+
+// RowReader reads a QueryRows' rows by column name, keeping the first
+// error, which names the row and column.
+type RowReader struct {
+	q   *QueryRows
+	col map[string]int
+	row int
+	err error
+}
+
+// Reader checks that the rows have every column of want and reads them.
+func (q *QueryRows) Reader(want ...string) (*RowReader, error) {
+	r := &RowReader{q: q, col: map[string]int{}, row: -1}
+	for i, c := range q.Columns {
+		r.col[c] = i
+	}
+	for _, w := range want {
+		if _, ok := r.col[w]; !ok {
+			return nil, fmt.Errorf("%s: no column %q (it has %s): run the query uptake sql printed for the same flags", q.Source, w, strings.Join(q.Columns, ", "))
+		}
+	}
+	return r, nil
+}
+
+// Next moves to the next row.
+func (r *RowReader) Next() bool {
+	if r.err != nil || r.row+1 >= len(r.q.Rows) {
+		return false
+	}
+	r.row++
+	return true
+}
+
+// Err is the first error.
+func (r *RowReader) Err() error { return r.err }
+
+func (r *RowReader) cell(name string) string {
+	i, ok := r.col[name]
+	if !ok {
+		r.fail(name, "", "no such column")
+		return ""
+	}
+	row := r.q.Rows[r.row]
+	if i >= len(row) {
+		return ""
+	}
+	return strings.TrimSpace(row[i])
+}
+
+func (r *RowReader) fail(name, v, why string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s: row %d: %s %q: %s", r.q.Source, r.row+1, name, v, why)
+	}
+}
+
+// Str is the row's text in column name ("" for NULL).
+func (r *RowReader) Str(name string) string { return r.cell(name) }
+
+// Int is the row's integer in column name (NULL is an error). Engines may
+// print a count as a float ("12.0"); a whole float is taken.
+func (r *RowReader) Int(name string) int64 {
+	v := r.cell(name)
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return n
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f == float64(int64(f)) {
+		return int64(f)
+	}
+	r.fail(name, v, "not a whole number")
+	return 0
+}
+
+// OptFloat is the row's number in column name, or nil for NULL.
+func (r *RowReader) OptFloat(name string) *float64 {
+	v := r.cell(name)
+	if v == "" || strings.EqualFold(v, "null") || v == `\N` {
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		r.fail(name, v, "not a number")
+		return nil
+	}
+	return &f
+}
