@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -45,8 +46,9 @@ DateTime64 in ClickHouse, TIMESTAMP in BigQuery, TIMESTAMP_TZ in Snowflake),
 plus the property columns the metric's flags name. Its rows are those of the
 metric's --format csv, without the interval columns.
 
-Read the result back with --from-result FILE (the query's result saved as CSV
-with a header) to get uptake's output for it — the JSON envelope, the tables,
+Run it with --run DSN (PostgreSQL, or ClickHouse over HTTP), or read a result
+back with --from-result FILE (the query's result saved as CSV with a header),
+to get uptake's output for it — the JSON envelope, the tables,
 Markdown — with the intervals and warnings the Go engine adds.
 
 A flag the query cannot express is a usage error, never a different query.
@@ -101,8 +103,9 @@ func newCmdSQLMetric(ios *IOStreams, m metrics.Metric, runF func(*SQLOptions) er
 	enumFlag(cmd, &opts.Dedup, "dedup", "off", []string{"off", "exact"}, "Take the table's rows as they are, or drop rows that repeat a user, event and time")
 	f.StringVar(&opts.Vendor, "vendor", "", "The vendor whose export the table holds, for its internal events (amplitude, ga4, snowplow…): they are not activity")
 	f.StringVar(&opts.FromResult, "from-result", "", "Read the query's result from `file` (CSV with a header; - for stdin) and print uptake's output for it")
+	f.StringVar(&opts.Run, "run", "", "Run the query on this database and print uptake's output for its result: postgres://user@host/db, or clickhouse://user@host:8123/db (its HTTP interface)")
 	f.StringVarP(&opts.Output, "output", "o", "", "Write the query to `file` instead of stdout")
-	cmd.MarkFlagsMutuallyExclusive("from-result", "output")
+	cmd.MarkFlagsMutuallyExclusive("from-result", "output", "run")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := check(); err != nil {
 			return &usageError{err}
@@ -146,13 +149,18 @@ func runSQL(opts *SQLOptions) error {
 	if err != nil {
 		return &usageError{err}
 	}
-	if opts.FromResult == "" {
+	var rows *metrics.QueryRows
+	switch {
+	case opts.Run != "":
+		rows, err = runQuery(context.Background(), opts.Dialect, opts.Run, query)
+	case opts.FromResult != "":
+		rows, err = readQueryResult(opts.IO, opts.FromResult)
+	default:
 		if err := writeOutput(opts.IO, opts.Output, query); err != nil {
 			return fmt.Errorf("--output: %w", err)
 		}
 		return nil
 	}
-	rows, err := readQueryResult(opts.IO, opts.FromResult)
 	if err != nil {
 		return err
 	}
