@@ -119,6 +119,7 @@ func NewRootCmd(ios *IOStreams) *cobra.Command {
 		NewCmdCheck(ios, nil),
 		NewCmdInit(ios, nil),
 		NewCmdSQL(ios, nil),
+		NewCmdNormalize(ios, nil),
 		newCmdGenDocs(ios),
 	)
 	for _, m := range metrics.Registry {

@@ -11,14 +11,27 @@ import (
 )
 
 // agreementData are the exports the agreement tests load into each
-// engine: demo data of several seeds.
+// engine, as uptake normalize writes them: demo data of several seeds for
+// every case, and the vendor samples (with their vendor's internal events)
+// for sqlVendorCases.
 var agreementData = []struct {
-	name string
-	args []string
+	name   string
+	file   string   // a file under ../testdata/formats, or "" for demo data
+	demo   []string // uptake demo's flags
+	vendor string
 }{
-	{"demo", nil},
-	{"seed3", []string{"--seed", "3", "--users", "400"}},
+	{name: "demo"},
+	{name: "seed3", demo: []string{"--seed", "3", "--users", "400"}},
+	{name: "mixpanel", file: "mixpanel.jsonl", vendor: "mixpanel"},
+	{name: "amplitude", file: "amplitude.json", vendor: "amplitude"},
+	{name: "posthog", file: "posthog_batch_export.jsonl", vendor: "posthog"},
+	{name: "ga4", file: "ga4.jsonl", vendor: "ga4"},
+	{name: "segment", file: "segment.jsonl", vendor: "segment"},
 }
+
+// sqlVendorCases name no event of the demo data: they run on the vendor
+// samples too.
+var sqlVendorCases []sqlCase
 
 // TestSQLAgreement runs every case's query on each engine CI installs
 // (skipped where an engine is absent) and checks its rows against the
@@ -28,18 +41,27 @@ func TestSQLAgreement(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			e := openSQLEngine(t, engine)
 			for _, data := range agreementData {
-				file := filepath.Join(t.TempDir(), data.name+".csv")
-				if err := os.WriteFile(file, []byte(runOK(t, append([]string{"demo"}, data.args...)...)), 0o644); err != nil {
-					t.Fatal(err)
+				file, cases := data.file, sqlVendorCases
+				if file == "" {
+					file, cases = filepath.Join(t.TempDir(), data.name+".csv"), sqlCases
+					if err := os.WriteFile(file, []byte(runOK(t, append([]string{"demo"}, data.demo...)...)), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					file = filepath.Join("..", "testdata", "formats", file)
 				}
-				cols, rows := eventsTable(t, file)
+				cols, rows := eventsTable(t, runOK(t, "normalize", file, "--props", "all"))
 				if err := e.Load("events", cols, rows); err != nil {
 					t.Fatalf("load %s: %v", data.name, err)
 				}
-				for _, c := range sqlCases {
+				for _, c := range cases {
 					t.Run(data.name+"/"+c.name, func(t *testing.T) {
 						want := runOK(t, append([]string{c.metric, file, "--format", "csv", "--csv-raw"}, c.args...)...)
-						query := runOK(t, append([]string{"sql", c.metric, "--dialect", engine}, c.args...)...)
+						args := append([]string{"sql", c.metric, "--dialect", engine}, c.args...)
+						if data.vendor != "" {
+							args = append(args, "--vendor", data.vendor)
+						}
+						query := runOK(t, args...)
 						gotCols, got, err := e.Query(query)
 						if err != nil {
 							t.Fatalf("%v\n%s", err, query)
@@ -52,26 +74,14 @@ func TestSQLAgreement(t *testing.T) {
 	}
 }
 
-// eventsTable reads a demo export as the relation uptake sql reads:
-// user_id, event, ts, then the properties, as text.
-func eventsTable(t *testing.T, path string) ([]string, [][]string) {
+// eventsTable reads uptake normalize's CSV: its columns and rows.
+func eventsTable(t *testing.T, normalized string) ([]string, [][]string) {
 	t.Helper()
-	f, err := os.Open(path)
+	recs, err := csv.NewReader(strings.NewReader(normalized)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cols := append([]string{}, recs[0]...)
-	for i, c := range cols {
-		if c == "timestamp" {
-			cols[i] = "ts"
-		}
-	}
-	return cols, recs[1:]
+	return recs[0], recs[1:]
 }
 
 // sqlEngine is a database the agreement tests run queries on.
