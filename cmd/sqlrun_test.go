@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -63,6 +65,32 @@ func TestSQLRunErrors(t *testing.T) {
 			code, out, errOut := run(t, false, append([]string{"sql", "activation", "--activation-event", "report_created"}, tt.args...)...)
 			if code != tt.code || !strings.Contains(errOut, tt.msg) || out != "" {
 				t.Errorf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errOut, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+// TestSQLFromResultBad: a result that is not the query's is an error that
+// names the row and column, with nothing on stdout.
+func TestSQLFromResultBad(t *testing.T) {
+	head := "eligible,activated,rate,censored,median_ttv_seconds,min_ttv_seconds,p25_ttv_seconds,p75_ttv_seconds,p90_ttv_seconds,max_ttv_seconds,anchored,no_anchor,events_before_anchor\n"
+	for _, tt := range []struct{ name, csv, msg string }{
+		{"missing column", "eligible,activated\n1,1\n", `no column "censored"`},
+		{"not a number", head + "10,four,0.4,2,3600,60,1800,7200,9000,10000,12,1,0\n", `row 1: activated "four": not a whole number`},
+		{"negative", head + "10,4,0.4,-2,3600,60,1800,7200,9000,10000,12,1,0\n", `censored "-2": a count cannot be negative`},
+		{"more than the whole", head + "10,14,1.4,2,3600,60,1800,7200,9000,10000,12,1,0\n", `activated "14": more than eligible (10)`},
+		{"two rows", head + "10,4,0.4,2,3600,60,1800,7200,9000,10000,12,1,0\n10,4,0.4,2,3600,60,1800,7200,9000,10000,12,1,0\n", "2 rows"},
+		{"empty", "", "empty"},
+		{"bad csv", "a,\"b\n", "result.csv:1"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "result.csv")
+			if err := os.WriteFile(path, []byte(tt.csv), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := run(t, false, "sql", "activation", "--activation-event", "e", "--dialect", "duckdb", "--from-result", path)
+			if code != ExitError || out != "" || !strings.Contains(errOut, tt.msg) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and %q", code, out, errOut, tt.msg)
 			}
 		})
 	}

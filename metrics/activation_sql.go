@@ -103,12 +103,13 @@ func activationFromRows(r *Run, s *ActivationSettings, q *QueryRows) (Activation
 		return res, fmt.Errorf("%s: %d rows: activation's query returns one", q.Source, len(q.Rows))
 	}
 	for rd.Next() {
-		eligible, activated := rd.Int("eligible"), rd.Int("activated")
+		eligible, activated := rd.Count("eligible"), rd.Count("activated")
+		rd.Part("activated", "eligible", activated, eligible)
 		res.Rate = NewProportion(activated, eligible, r.Level)
-		res.Excluded.Censored = rd.Int("censored")
-		res.Anchored = rd.Int("anchored")
-		res.NoAnchor = rd.Int("no_anchor")
-		res.BeforeAnc = rd.Int("events_before_anchor")
+		res.Excluded.Censored = rd.Count("censored")
+		res.Anchored = rd.Count("anchored")
+		res.NoAnchor = rd.Count("no_anchor")
+		res.BeforeAnc = rd.Count("events_before_anchor")
 		res.TTV = TTV{Reached: activated, NotReached: eligible - activated, PctReached: res.Rate,
 			PercentileMethod: "type7", Basis: "conditional",
 			MinSeconds: rd.OptFloat("min_ttv_seconds"), P25Seconds: rd.OptFloat("p25_ttv_seconds"),

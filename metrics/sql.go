@@ -196,6 +196,24 @@ func (r *RowReader) Int(name string) int64 {
 	return 0
 }
 
+// Count is the row's count in column name: a whole number, not negative.
+func (r *RowReader) Count(name string) int64 {
+	n := r.Int(name)
+	if n < 0 {
+		r.fail(name, r.cell(name), "a count cannot be negative")
+		return 0
+	}
+	return n
+}
+
+// Part checks that the count part is at most whole, as a numerator and its
+// denominator must be.
+func (r *RowReader) Part(part, whole string, p, w int64) {
+	if p > w {
+		r.fail(part, strconv.FormatInt(p, 10), "more than "+whole+" ("+strconv.FormatInt(w, 10)+")")
+	}
+}
+
 // OptFloat is the row's number in column name, or nil for NULL.
 func (r *RowReader) OptFloat(name string) *float64 {
 	v := r.cell(name)
