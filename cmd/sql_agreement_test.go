@@ -84,39 +84,20 @@ func eventsTable(t *testing.T, normalized string) ([]string, [][]string) {
 	return recs[0], recs[1:]
 }
 
-// sqlEngine is a database the agreement tests run queries on.
-type sqlEngine interface {
-	// Load replaces table name with rows of text columns (ts: an instant).
-	Load(name string, cols []string, rows [][]string) error
-	Query(sql string) ([]string, [][]string, error)
-}
-
-// openSQLEngine opens engine, or skips the test when it is not installed.
-func openSQLEngine(t *testing.T, engine string) sqlEngine {
-	t.Helper()
-	dir := os.Getenv("UPTAKE_NODE_MODULES")
-	if engine != "duckdb" || dir == "" {
-		t.Skipf("%s is not installed here (.ci/run installs it)", engine)
+// TestSQLRunPostgres: --run on a real PostgreSQL gives the command's own
+// result and warnings for the same events.
+func TestSQLRunPostgres(t *testing.T) {
+	dsn := os.Getenv("UPTAKE_TEST_POSTGRES")
+	e := openSQLEngine(t, "postgres")
+	cols, rows := eventsTable(t, runOK(t, "normalize", "--demo", "--props", "all"))
+	if err := e.Load("run_events", cols, rows); err != nil {
+		t.Fatal(err)
 	}
-	return &nodeDuck{t: t, modules: dir}
-}
-
-// nodeDuck runs DuckDB through its Node.js package, one process a query.
-type nodeDuck struct {
-	t       *testing.T
-	modules string
-	csv     string
-}
-
-func (n *nodeDuck) Load(_ string, cols []string, rows [][]string) error {
-	n.csv = filepath.Join(n.t.TempDir(), "events.csv")
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	_ = w.Write(cols)
-	_ = w.WriteAll(rows)
-	return os.WriteFile(n.csv, []byte(b.String()), 0o644)
-}
-
-func (n *nodeDuck) Query(sql string) ([]string, [][]string, error) {
-	return runNodeDuck(n.t, n.modules, n.csv, sql)
+	for _, c := range sqlCases {
+		t.Run(c.name, func(t *testing.T) {
+			want := envelopeOf(t, runOK(t, append([]string{c.metric, "--demo", "--format", "json"}, c.args...)...))
+			got := envelopeOf(t, runOK(t, append([]string{"sql", c.metric, "--dialect", "postgres", "--table", "run_events", "--run", dsn, "--format", "json"}, c.args...)...))
+			sameResult(t, got, want)
+		})
+	}
 }

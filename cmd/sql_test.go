@@ -62,14 +62,20 @@ func TestSQLRoundTrip(t *testing.T) {
 			}
 			want := envelopeOf(t, runOK(t, append([]string{c.metric, "--demo", "--format", "json"}, c.args...)...))
 			got := envelopeOf(t, runOK(t, append([]string{"sql", c.metric, "--dialect", "duckdb", "--from-result", path, "--format", "json"}, c.args...)...))
-			for _, k := range []string{"result", "warnings"} {
-				if !reflect.DeepEqual(got[k], want[k]) {
-					g, _ := json.MarshalIndent(got[k], "", " ")
-					w, _ := json.MarshalIndent(want[k], "", " ")
-					t.Errorf("%s read back:\n%s\nthe command's:\n%s", k, g, w)
-				}
-			}
+			sameResult(t, got, want)
 		})
+	}
+}
+
+// sameResult compares two envelopes' result and warnings.
+func sameResult(t *testing.T, got, want map[string]any) {
+	t.Helper()
+	for _, k := range []string{"result", "warnings"} {
+		if !reflect.DeepEqual(got[k], want[k]) {
+			g, _ := json.MarshalIndent(got[k], "", " ")
+			w, _ := json.MarshalIndent(want[k], "", " ")
+			t.Errorf("%s read back:\n%s\nthe command's:\n%s", k, g, w)
+		}
 	}
 }
 

@@ -54,12 +54,21 @@ func runPostgres(ctx context.Context, dsn, query string) (*metrics.QueryRows, er
 		return nil, fmt.Errorf("--run %s: %w", redactDSN(dsn), err)
 	}
 	defer conn.Close(context.Background())
+	q, err := runPostgresConn(ctx, conn, query)
+	if q != nil {
+		q.Source = redactDSN(dsn)
+	}
+	return q, err
+}
+
+// runPostgresConn runs query on conn and returns its rows as text.
+func runPostgresConn(ctx context.Context, conn *pgx.Conn, query string) (*metrics.QueryRows, error) {
 	rows, err := conn.Query(ctx, query, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
 		return nil, fmt.Errorf("--run: %w", err)
 	}
 	defer rows.Close()
-	q := &metrics.QueryRows{Source: redactDSN(dsn)}
+	q := &metrics.QueryRows{Source: "postgres"}
 	for _, f := range rows.FieldDescriptions() {
 		q.Columns = append(q.Columns, f.Name)
 	}

@@ -64,5 +64,7 @@ func (ClickHouse) Mod(a, b string) string    { return "modulo(" + a + ", " + b +
 func (ClickHouse) Min(x string) string       { return "minOrNull(" + x + ")" }
 func (ClickHouse) Max(x string) string       { return "maxOrNull(" + x + ")" }
 func (ClickHouse) Settings() string {
-	return "SETTINGS join_use_nulls = 1"
+	// standard SQL: a LEFT JOIN miss is NULL, and a name in an expression
+	// is the column, not a select-list alias of the same name
+	return "SETTINGS join_use_nulls = 1, prefer_column_name_to_alias = 1"
 }

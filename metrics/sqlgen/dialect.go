@@ -70,8 +70,8 @@ type Dialect interface {
 	// Min and Max are the aggregates, NULL over no values.
 	Min(x string) string
 	Max(x string) string
-	// Settings end every query (ClickHouse: LEFT JOIN misses are NULL, as
-	// in standard SQL, not a type's default).
+	// Settings end every query (ClickHouse: LEFT JOIN misses are NULL and
+	// names are columns before aliases, as in standard SQL).
 	Settings() string
 }
 

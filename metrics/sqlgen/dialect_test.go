@@ -57,7 +57,7 @@ func TestQueryLayout(t *testing.T) {
 	q := NewQuery(ClickHouse{})
 	q.With("a", "SELECT 1 AS x\n")
 	q.With("b", "SELECT x FROM a")
-	want := "WITH a AS (\n  SELECT 1 AS x\n),\nb AS (\n  SELECT x FROM a\n)\nSELECT * FROM b\nSETTINGS join_use_nulls = 1;\n"
+	want := "WITH a AS (\n  SELECT 1 AS x\n),\nb AS (\n  SELECT x FROM a\n)\nSELECT * FROM b\nSETTINGS join_use_nulls = 1, prefer_column_name_to_alias = 1;\n"
 	if got := q.SQL("SELECT * FROM b"); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
