@@ -33,7 +33,7 @@ func activationSQL(c *SQLContext, s *ActivationSettings) (string, error) {
 		"GROUP BY user_id"))
 	q.With("hits", sqlgen.Lines(
 		"-- activation events at or after the signup, numbered per user and event",
-		"SELECT e.user_id, e.event, e.ts, row_number() OVER (PARTITION BY e.user_id, e.event ORDER BY e.ts) AS n",
+		"SELECT e.user_id AS user_id, e.event AS event, e.ts AS ts, row_number() OVER (PARTITION BY e.user_id, e.event ORDER BY e.ts) AS n",
 		"FROM ev e JOIN anchor a ON e.user_id = a.user_id",
 		"WHERE "+sqlgen.In(d, "e.event", events)+" AND e.ts >= a.signup"))
 	q.With("met", sqlgen.Lines(
@@ -49,7 +49,7 @@ func activationSQL(c *SQLContext, s *ActivationSettings) (string, error) {
 	}
 	q.With("users", sqlgen.Lines(
 		"-- each signup in the reporting range, its window's end and when it met the criterion",
-		"SELECT a.user_id, a.signup, m.met, "+end+" AS window_end",
+		"SELECT a.user_id AS user_id, a.signup AS signup, m.met AS met, "+end+" AS window_end",
 		"FROM anchor a LEFT JOIN met m ON a.user_id = m.user_id",
 		where(c.InRange("a.signup"))))
 	q.With("before_anchor", sqlgen.Lines(

@@ -229,16 +229,13 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		add(u, anchor, p.Cal.Index(anchor))
 	}
 	sumE, sumR := make([]int64, n), make([]int64, n)
-	small := 0
 	warm, since := warmUpPeriod(p.Cal, p.Since)
-	warmed := "" // the warm-up cohort; events before since are not read, so there is one at most
 	for _, c := range slices.Sorted(maps.Keys(rows)) {
 		r := rows[c]
 		row := RetentionCohort{Cohort: p.Cal.Label(p.Cal.PeriodStart(c)), Size: r.size, Status: "complete"}
 		warmUp := since && !p.Recurring && c <= warm
 		if warmUp {
 			row.Status = "warm_up"
-			warmed = row.Cohort
 		}
 		for k := 0; k < n; k++ {
 			st := "complete"
@@ -251,9 +248,6 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			default:
 				sumE[k] += r.eligible[k]
 				sumR[k] += r.retained[k]
-				if r.eligible[k] < 30 {
-					small++
-				}
 			}
 			cell := RetentionCell{Offset: k, Eligible: r.eligible[k], Retained: r.retained[k],
 				Rate: NewProportion(r.retained[k], r.eligible[k], p.Level), Status: st}
@@ -271,16 +265,36 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		}
 		res.Summary = append(res.Summary, RetentionCell{Offset: k, Eligible: sumE[k], Retained: sumR[k], Rate: NewProportion(sumR[k], sumE[k], p.Level), Status: st})
 	}
+	res.Warnings = retentionWarnings(res, p)
+	return res
+}
+
+// retentionWarnings are the table's caveats, read off its cells: unbounded
+// retention's dependence on as_of, complete cells under 30 users, and the
+// warm-up cohort.
+func retentionWarnings(res RetentionResult, p RetentionParams) []Warning {
+	ws := []Warning{}
 	if p.Unbounded {
-		res.Warnings = append(res.Warnings, Warning{Code: "depends_on_as_of", Message: "unbounded retention counts any return up to as_of, so cohorts of different ages are not comparable"})
+		ws = append(ws, Warning{Code: "depends_on_as_of", Message: "unbounded retention counts any return up to as_of, so cohorts of different ages are not comparable"})
+	}
+	small, warmed := 0, ""
+	for _, c := range res.Cohorts {
+		if c.Status == "warm_up" {
+			warmed = c.Cohort
+		}
+		for _, cell := range c.Periods {
+			if cell.Status == "complete" && cell.Eligible < 30 {
+				small++
+			}
+		}
 	}
 	if small > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "small_sample", Message: fmt.Sprintf("%d complete cells have fewer than 30 eligible users", small)})
+		ws = append(ws, Warning{Code: "small_sample", Message: fmt.Sprintf("%d complete cells have fewer than 30 eligible users", small)})
 	}
 	if warmed != "" {
-		res.Warnings = append(res.Warnings, warmUpWarning(warmed, "it is left out of the summary row, and later cohorts, users first seen since --since, can still hold some who return after a gap"))
+		ws = append(ws, warmUpWarning(warmed, "it is left out of the summary row, and later cohorts, users first seen since --since, can still hold some who return after a gap"))
 	}
-	return res
+	return ws
 }
 
 // warmUpPeriod is the last period in which a user first seen may not be new

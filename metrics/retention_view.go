@@ -129,8 +129,10 @@ summary row.`,
 			Incomplete  string `json:"incomplete"`
 		}{s, s.start(), s.returns(), "mark"}
 	},
-	View: retentionView,
-	Rows: retentionRows,
+	View:     retentionView,
+	Rows:     retentionRows,
+	SQL:      retentionSQL,
+	FromRows: retentionFromRows,
 	Headline: func(_ *Run, s *RetentionSettings, all Segmented[RetentionResult]) string {
 		// the first offset after the cohort's own, and the last complete one
 		var parts []string
@@ -253,14 +255,15 @@ func retentionCharts(x RetentionResult) []report.Chart {
 // (cohort "(all)").
 func retentionRows(_ *Run, _ *RetentionSettings, x RetentionResult) report.Table {
 	t := report.Table{Columns: append(append([]report.Column{{Key: "cohort"}, {Key: "size", Kind: report.Int}, {Key: "offset", Kind: report.Int},
-		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, CICols("rate")...), report.Column{Key: "status"})}
+		{Key: "eligible", Kind: report.Int}, {Key: "retained", Kind: report.Int}}, CICols("rate")...), report.Column{Key: "status"},
+		report.Column{Key: "no_start_event", Kind: report.Int})}
 	for _, c := range x.Cohorts {
 		for _, p := range c.Periods {
-			t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
+			t.Rows = append(t.Rows, append(append([]any{c.Cohort, c.Size, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status, nil))
 		}
 	}
-	for _, p := range x.Summary {
-		t.Rows = append(t.Rows, append(append([]any{"(all)", nil, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status))
+	for _, p := range x.Summary { // the summary rows carry the users no cohort counts
+		t.Rows = append(t.Rows, append(append([]any{"(all)", nil, p.Offset, p.Eligible, p.Retained}, CIVals(p.Rate)...), p.Status, x.NoStart))
 	}
 	return t
 }

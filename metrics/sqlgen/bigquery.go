@@ -73,3 +73,12 @@ func (BigQuery) Mod(a, b string) string { return "MOD(" + a + ", " + b + ")" }
 func (BigQuery) Min(x string) string    { return "min(" + x + ")" }
 func (BigQuery) Max(x string) string    { return "max(" + x + ")" }
 func (BigQuery) Settings() string       { return "" }
+func (BigQuery) Series(n int) string {
+	return fmt.Sprintf("(SELECT k FROM UNNEST(GENERATE_ARRAY(0, %d)) AS k)", n-1)
+}
+func (BigQuery) DiffMicros(a, b string) string {
+	return fmt.Sprintf("TIMESTAMP_DIFF(%s, %s, MICROSECOND)", b, a)
+}
+func (BigQuery) AddMicrosBy(ts, n string) string {
+	return fmt.Sprintf("TIMESTAMP_ADD(%s, INTERVAL %s MICROSECOND)", ts, n)
+}

@@ -68,3 +68,12 @@ func (ClickHouse) Settings() string {
 	// is the column, not a select-list alias of the same name
 	return "SETTINGS join_use_nulls = 1, prefer_column_name_to_alias = 1"
 }
+func (ClickHouse) Series(n int) string {
+	return fmt.Sprintf("(SELECT toInt64(number) AS k FROM numbers(%d))", n)
+}
+func (ClickHouse) DiffMicros(a, b string) string {
+	return fmt.Sprintf("(toUnixTimestamp64Micro(%s) - toUnixTimestamp64Micro(%s))", b, a)
+}
+func (ClickHouse) AddMicrosBy(ts, n string) string {
+	return fmt.Sprintf("addMicroseconds(%s, %s)", ts, n)
+}

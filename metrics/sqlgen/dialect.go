@@ -70,6 +70,14 @@ type Dialect interface {
 	// Min and Max are the aggregates, NULL over no values.
 	Min(x string) string
 	Max(x string) string
+	// Series is a relation of one column k holding 0 … n−1.
+	Series(n int) string
+	// DiffMicros is the elapsed time from instant a to instant b in whole
+	// microseconds (an integer).
+	DiffMicros(a, b string) string
+	// AddMicrosBy is instant ts moved by an integer expression of
+	// microseconds.
+	AddMicrosBy(ts, n string) string
 	// Settings end every query (ClickHouse: LEFT JOIN misses are NULL and
 	// names are columns before aliases, as in standard SQL).
 	Settings() string

@@ -59,3 +59,12 @@ func (DuckDB) Mod(a, b string) string    { return "((" + a + ") % (" + b + "))" 
 func (DuckDB) Min(x string) string       { return "min(" + x + ")" }
 func (DuckDB) Max(x string) string       { return "max(" + x + ")" }
 func (DuckDB) Settings() string          { return "" }
+func (DuckDB) Series(n int) string {
+	return fmt.Sprintf("(SELECT CAST(range AS BIGINT) AS k FROM range(0, %d))", n)
+}
+func (DuckDB) DiffMicros(a, b string) string {
+	return fmt.Sprintf("(epoch_us(%s) - epoch_us(%s))", b, a)
+}
+func (DuckDB) AddMicrosBy(ts, n string) string {
+	return fmt.Sprintf("(%s + to_microseconds(CAST(%s AS BIGINT)))", ts, n)
+}

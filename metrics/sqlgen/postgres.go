@@ -63,3 +63,12 @@ func (Postgres) Mod(a, b string) string    { return "((" + a + ") % (" + b + "))
 func (Postgres) Min(x string) string       { return "min(" + x + ")" }
 func (Postgres) Max(x string) string       { return "max(" + x + ")" }
 func (Postgres) Settings() string          { return "" }
+func (Postgres) Series(n int) string {
+	return fmt.Sprintf("(SELECT CAST(k AS BIGINT) AS k FROM generate_series(0, %d) AS s(k))", n-1)
+}
+func (Postgres) DiffMicros(a, b string) string {
+	return fmt.Sprintf("CAST(EXTRACT(EPOCH FROM (%s) - (%s)) * 1000000 AS BIGINT)", b, a)
+}
+func (Postgres) AddMicrosBy(ts, n string) string {
+	return fmt.Sprintf("(%s + (%s) * INTERVAL '1 microsecond')", ts, n)
+}

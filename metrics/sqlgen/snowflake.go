@@ -59,3 +59,12 @@ func (Snowflake) Mod(a, b string) string    { return "MOD(" + a + ", " + b + ")"
 func (Snowflake) Min(x string) string       { return "min(" + x + ")" }
 func (Snowflake) Max(x string) string       { return "max(" + x + ")" }
 func (Snowflake) Settings() string          { return "" }
+func (Snowflake) Series(n int) string {
+	return fmt.Sprintf("(SELECT ROW_NUMBER() OVER (ORDER BY SEQ4()) - 1 AS k FROM TABLE(GENERATOR(ROWCOUNT => %d)))", n)
+}
+func (Snowflake) DiffMicros(a, b string) string {
+	return fmt.Sprintf("DATEDIFF(microsecond, %s, %s)", a, b)
+}
+func (Snowflake) AddMicrosBy(ts, n string) string {
+	return fmt.Sprintf("DATEADD(microsecond, %s, %s)", n, ts)
+}

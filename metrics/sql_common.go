@@ -1,0 +1,67 @@
+package metrics
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/uptake-dev/uptake/metrics/sqlgen"
+)
+
+// Pieces several metrics' queries share.
+
+// period is the first local day of ts's calendar period, as a date.
+func (c *SQLContext) period(period, ts string, sunday bool) string {
+	return sqlgen.PeriodStart(c.D, period, c.D.Day(ts, c.TZ), sunday)
+}
+
+// periodLabel is a period's label as uptake writes it: YYYY-MM-DD for days
+// and weeks (the first day), YYYY-MM for months.
+func (c *SQLContext) periodLabel(period, start string) string {
+	return c.D.DateText(start, period == "month")
+}
+
+// periodEnd is the instant period start + n periods begins (n an integer
+// expression): the end of the n−1'th period after it.
+func (c *SQLContext) periodEnd(period, start, n string) string {
+	return c.D.Midnight(sqlgen.AddPeriods(c.D, period, start, n), c.TZ)
+}
+
+// dayText is an instant's local period start as YYYY-MM-DD, computed here:
+// to compare with periodLabel-like dates in the query.
+func dayText(cal Calendar, t time.Time) string {
+	return cal.Start(t.UnixNano()).Format("2006-01-02")
+}
+
+// sqlEvent is the condition that ev's row is event name, or activity when
+// name is "".
+func (c *SQLContext) sqlEvent(col, name string) string {
+	if name == "" {
+		return c.Active(col)
+	}
+	return col + " = " + c.D.Str(name)
+}
+
+// nullInt is an integer NULL every dialect types alike in a UNION.
+const nullInt = "NULLIF(0, 0)"
+
+// sunday says whether weeks start on Sunday.
+func sunday(weekStart string) bool { return weekStart == "sunday" }
+
+// periodMicros is an elapsed bracket's length for period, in microseconds
+// (a day 24 h, a week 7 d, a month 30 d).
+func periodMicros(period string) int64 {
+	unit := 24 * time.Hour
+	switch period {
+	case "week":
+		unit *= 7
+	case "month":
+		unit *= 30
+	}
+	return unit.Microseconds()
+}
+
+// orderedBy wraps rows in a SELECT of cols ordered by keys: a union's rows
+// in uptake's order, by columns the output leaves out.
+func orderedBy(cols, rows, keys string) string {
+	return fmt.Sprintf("SELECT %s\nFROM (\n%s\n) t\nORDER BY %s", cols, rows, keys)
+}
