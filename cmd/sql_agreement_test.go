@@ -97,6 +97,7 @@ func TestSQLRunPostgres(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			want := envelopeOf(t, runOK(t, append([]string{c.metric, "--demo", "--format", "json"}, c.args...)...))
 			got := envelopeOf(t, runOK(t, append([]string{"sql", c.metric, "--dialect", "postgres", "--table", "run_events", "--run", dsn, "--format", "json"}, c.args...)...))
+			notInRows(t, c.metric, got, want)
 			sameResult(t, got, want)
 		})
 	}

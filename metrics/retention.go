@@ -622,8 +622,8 @@ type EngagementResult struct {
 	CompleteDays     int             `json:"complete_days"`
 	MeanDAU          *float64        `json:"mean_dau"`
 	MeanMAU          *float64        `json:"mean_mau"`
-	Histogram        []HistogramBin  `json:"histogram"`
-	Intervals        int             `json:"intervals"`
+	Histogram        []HistogramBin  `json:"histogram"` // nil: from SQL rows
+	Intervals        *int            `json:"intervals"` // nil: from SQL rows, which have no histogram
 	Warnings         []Warning       `json:"-"`
 }
 
@@ -663,7 +663,7 @@ func StickinessOf(dau, mau []int64, method string) *float64 {
 // include the day; stickiness over complete days; and the histogram of how
 // many intervals of the range each user was active in.
 func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult {
-	res := EngagementResult{Days: []EngagementDay{}, Histogram: []HistogramBin{}, Warnings: []Warning{}, StickinessMethod: p.Stickiness}
+	res := EngagementResult{Days: []EngagementDay{}, Histogram: []HistogramBin{}, Intervals: new(int), Warnings: []Warning{}, StickinessMethod: p.Stickiness}
 	if res.StickinessMethod == "" {
 		res.StickinessMethod = "mean-of-ratios"
 	}
@@ -738,6 +738,16 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 		}
 		res.Days = append(res.Days, day)
 	}
+	engagementSummary(&res, cd, cm, p)
+	var k int
+	res.Histogram, k = histogram(a, users, p, lo, hi)
+	res.Intervals = &k
+	return res
+}
+
+// engagementSummary is the stickiness, mean DAU and MAU over the complete
+// days' DAU cd and MAU cm, with its warning when there are none.
+func engagementSummary(res *EngagementResult, cd, cm []int64, p EngagementParams) {
 	res.CompleteDays = len(cd)
 	res.Stickiness = StickinessOf(cd, cm, res.StickinessMethod)
 	if len(cd) > 0 {
@@ -750,8 +760,6 @@ func Engagement(a *Activity, users []int32, p EngagementParams) EngagementResult
 	} else {
 		res.Warnings = append(res.Warnings, Warning{Code: "no_complete_days", Message: fmt.Sprintf("no day in the range has a complete %s lookback after the start of history, so there is no stickiness", p.MAUWindow)})
 	}
-	res.Histogram, res.Intervals = histogram(a, users, p, lo, hi)
-	return res
 }
 
 // addRuns adds +1/−1 to diff for the days each active day keeps a user in a

@@ -493,6 +493,9 @@ func engagementCharts(interval string, x EngagementResult) []report.Chart {
 		hist.Labels = append(hist.Labels, strconv.Itoa(b.Intervals))
 		hist.Series[0].Values = append(hist.Series[0].Values, float64(b.Users))
 	}
+	if x.Histogram == nil { // from SQL rows
+		return []report.Chart{lines}
+	}
 	return []report.Chart{lines, hist}
 }
 
@@ -546,6 +549,8 @@ activity events.`,
 	Warnings: func(x EngagementResult) []Warning { return x.Warnings },
 	View:     engagementView,
 	Rows:     engagementRows,
+	SQL:      engagementSQL,
+	FromRows: engagementFromRows,
 }
 
 // engagementRows are the days.
@@ -569,12 +574,16 @@ func engagementView(r *Run, s *EngagementSettings, all Segmented[EngagementResul
 	if x.MeanDAU != nil {
 		doc.Add("mean DAU / MAU", fmt.Sprintf("%.1f / %.1f", *x.MeanDAU, *x.MeanMAU))
 	}
-	hist := report.Table{Title: fmt.Sprintf("Active %ss in the range (%d %ss; at least %s each)", s.Interval, x.Intervals, s.Interval, Plural(s.MinEvents, "event")),
-		Columns: []report.Column{{Key: "intervals", Header: s.Interval + "s", Kind: report.Int}, {Key: "users", Kind: report.Int}, {Key: "users_at_least", Header: "at least", Kind: report.Int}}}
-	for _, b := range x.Histogram {
-		hist.Rows = append(hist.Rows, []any{b.Intervals, b.Users, b.UsersAtLeast})
+	if x.Intervals != nil {
+		hist := report.Table{Title: fmt.Sprintf("Active %ss in the range (%d %ss; at least %s each)", s.Interval, *x.Intervals, s.Interval, Plural(s.MinEvents, "event")),
+			Columns: []report.Column{{Key: "intervals", Header: s.Interval + "s", Kind: report.Int}, {Key: "users", Kind: report.Int}, {Key: "users_at_least", Header: "at least", Kind: report.Int}}}
+		for _, b := range x.Histogram {
+			hist.Rows = append(hist.Rows, []any{b.Intervals, b.Users, b.UsersAtLeast})
+		}
+		doc.Tables = append(doc.Tables, series(hist, "users"))
+	} else {
+		doc.Notes = append(doc.Notes, "the active-days histogram is computed by uptake from events, not by the query")
 	}
-	doc.Tables = append(doc.Tables, series(hist, "users"))
 	doc.Tables = append(doc.Tables, all.Tables("Days", func(title string, x EngagementResult) report.Table {
 		t := series(engagementRows(r, s, x), "dau")
 		t.Title = title

@@ -82,3 +82,6 @@ func (BigQuery) DiffMicros(a, b string) string {
 func (BigQuery) AddMicrosBy(ts, n string) string {
 	return fmt.Sprintf("TIMESTAMP_ADD(%s, INTERVAL %s MICROSECOND)", ts, n)
 }
+func (BigQuery) DaySeries(span string) string {
+	return "(SELECT day FROM " + span + ", UNNEST(GENERATE_DATE_ARRAY(lo, hi)) AS day)"
+}

@@ -77,3 +77,6 @@ func (ClickHouse) DiffMicros(a, b string) string {
 func (ClickHouse) AddMicrosBy(ts, n string) string {
 	return fmt.Sprintf("addMicroseconds(%s, %s)", ts, n)
 }
+func (ClickHouse) DaySeries(span string) string {
+	return "(SELECT addDays(lo, arrayJoin(range(toUInt64(dateDiff('day', lo, hi) + 1)))) AS day FROM " + span + " WHERE lo IS NOT NULL)"
+}

@@ -78,6 +78,9 @@ type Dialect interface {
 	// AddMicrosBy is instant ts moved by an integer expression of
 	// microseconds.
 	AddMicrosBy(ts, n string) string
+	// DaySeries is a relation of one column day holding every date from lo
+	// to hi, the columns of the one-row relation span.
+	DaySeries(span string) string
 	// Settings end every query (ClickHouse: LEFT JOIN misses are NULL and
 	// names are columns before aliases, as in standard SQL).
 	Settings() string

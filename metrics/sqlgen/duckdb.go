@@ -68,3 +68,6 @@ func (DuckDB) DiffMicros(a, b string) string {
 func (DuckDB) AddMicrosBy(ts, n string) string {
 	return fmt.Sprintf("(%s + to_microseconds(CAST(%s AS BIGINT)))", ts, n)
 }
+func (DuckDB) DaySeries(span string) string {
+	return "(SELECT CAST(unnest(generate_series(CAST(lo AS TIMESTAMP), CAST(hi AS TIMESTAMP), INTERVAL 1 DAY)) AS DATE) AS day FROM " + span + ")"
+}

@@ -72,3 +72,6 @@ func (Postgres) DiffMicros(a, b string) string {
 func (Postgres) AddMicrosBy(ts, n string) string {
 	return fmt.Sprintf("(%s + (%s) * INTERVAL '1 microsecond')", ts, n)
 }
+func (Postgres) DaySeries(span string) string {
+	return "(SELECT CAST(g AS DATE) AS day FROM " + span + ", generate_series(CAST(lo AS TIMESTAMP), CAST(hi AS TIMESTAMP), INTERVAL '1 day') AS g)"
+}

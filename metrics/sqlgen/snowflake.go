@@ -68,3 +68,6 @@ func (Snowflake) DiffMicros(a, b string) string {
 func (Snowflake) AddMicrosBy(ts, n string) string {
 	return fmt.Sprintf("DATEADD(microsecond, %s, %s)", n, ts)
 }
+func (Snowflake) DaySeries(span string) string {
+	return "(SELECT DATEADD(day, g.k, s.lo) AS day FROM " + span + " s, (SELECT ROW_NUMBER() OVER (ORDER BY SEQ4()) - 1 AS k FROM TABLE(GENERATOR(ROWCOUNT => 100000))) g WHERE g.k <= DATEDIFF(day, s.lo, s.hi))"
+}
