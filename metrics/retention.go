@@ -374,6 +374,8 @@ type ChurnResult struct {
 	Periods  []ChurnPeriod `json:"periods"`
 	Basis    string        `json:"basis"`
 	Warnings []Warning     `json:"-"`
+	// Incomplete is the period as_of falls in, left out ("" for none).
+	Incomplete string `json:"-"`
 }
 
 // Churn computes, per complete period P in range, the users active in P−1,
@@ -450,7 +452,8 @@ func churn(a *Activity, users []int32, cal Calendar, r Range, level float64, eac
 		}
 		if !r.Complete(unixNS(cal.PeriodStart(k + 1))) {
 			if unixNS(ps) < r.AsOf { // begun but not over; later ones have not begun
-				res.Warnings = append(res.Warnings, Warning{Code: "incomplete_period", Message: fmt.Sprintf("%s is not complete at as_of and is left out", cal.Label(ps))})
+				res.Incomplete = cal.Label(ps)
+				res.Warnings = append(res.Warnings, incompletePeriod(res.Incomplete))
 			}
 			continue
 		}
@@ -496,19 +499,26 @@ func Lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64) 
 // lifecycle is Lifecycle; each, when set, sees every user's state (new,
 // returning, resurrecting, dormant; active in a warm-up period) in every
 // period the table lists.
-func lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64, each func(u int32, period, state string)) LifecycleResult {
+// lifecycleStart is an empty lifecycle result with its assumption and,
+// with --since, its warm-up warning.
+func lifecycleStart(since *int64) LifecycleResult {
 	res := LifecycleResult{Periods: []LifecyclePeriod{}, Warnings: []Warning{},
 		Assumption: "the input holds each user's whole history, so first seen is first ever"}
+	if since != nil {
+		res.Assumption = "history before --since is missing: new means first seen since --since, and the first period is a warm-up"
+		res.Warnings = append(res.Warnings, Warning{Code: "warm_up", Message: "with --since, the first period cannot be classified and \"new\" means first seen since --since"})
+	}
+	return res
+}
+
+func lifecycle(a *Activity, users []int32, cal Calendar, r Range, since *int64, each func(u int32, period, state string)) LifecycleResult {
+	res := lifecycleStart(since)
 	sets := periodSets(a, users, cal) // finishes a: FirstSeen is ready
 	lo, hi, ok := periodSpan(sets)
 	if !ok {
 		return res
 	}
 	warm, warmUp := warmUpPeriod(cal, since)
-	if warmUp {
-		res.Assumption = "history before --since is missing: new means first seen since --since, and the first period is a warm-up"
-		res.Warnings = append(res.Warnings, Warning{Code: "warm_up", Message: "with --since, the first period cannot be classified and \"new\" means first seen since --since"})
-	}
 	type counts struct{ active, nw, ret, res, dorm int64 }
 	c := map[int]*counts{}
 	get := func(k int) *counts {

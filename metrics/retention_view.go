@@ -292,6 +292,8 @@ neither. The current, incomplete period is left out.`,
 		ActiveEvents: true,
 	},
 	Rows:     churnRows,
+	SQL:      churnSQL,
+	FromRows: churnFromRows,
 	Defaults: func() ChurnSettings { return ChurnSettings{Period: "month", WeekSettings: NewWeeks()} },
 	Needs:    activityNeeds[ChurnSettings],
 	Compute: func(r *Run, s *ChurnSettings, users []int32) ChurnResult {
@@ -329,9 +331,15 @@ neither. The current, incomplete period is left out.`,
 // churnRows are one row per period, both rates with their intervals.
 func churnRows(_ *Run, _ *ChurnSettings, x ChurnResult) report.Table {
 	t := report.Table{Columns: slices.Concat([]report.Column{{Key: "period"}, {Key: "start_users", Kind: report.Int}, {Key: "retained", Kind: report.Int},
-		{Key: "churned", Kind: report.Int}}, CICols("churn_rate"), CICols("retention_rate"), []report.Column{{Key: "active", Kind: report.Int}})}
+		{Key: "churned", Kind: report.Int}}, CICols("churn_rate"), CICols("retention_rate"), []report.Column{{Key: "active", Kind: report.Int},
+		{Key: "incomplete_period"}})}
+	// the period as_of falls in is no row: each row names it (the warning)
+	var cut any
+	if x.Incomplete != "" {
+		cut = x.Incomplete
+	}
 	for _, p := range x.Periods {
-		t.Rows = append(t.Rows, slices.Concat([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, CIVals(p.ChurnRate), CIVals(p.RetentionRate), []any{p.Active}))
+		t.Rows = append(t.Rows, slices.Concat([]any{p.Period, p.StartUsers, p.Retained, p.Churned}, CIVals(p.ChurnRate), CIVals(p.RetentionRate), []any{p.Active, cut}))
 	}
 	return t
 }
@@ -375,6 +383,8 @@ warm-up with no breakdown and "new" means first seen since --since.`,
 		ActiveEvents: true,
 	},
 	Rows:     lifecycleRows,
+	SQL:      lifecycleSQL,
+	FromRows: lifecycleFromRows,
 	Defaults: func() LifecycleSettings { return LifecycleSettings{Period: "week", WeekSettings: NewWeeks()} },
 	Needs:    activityNeeds[LifecycleSettings],
 	Compute: func(r *Run, s *LifecycleSettings, users []int32) LifecycleResult {

@@ -65,3 +65,33 @@ func periodMicros(period string) int64 {
 func orderedBy(cols, rows, keys string) string {
 	return fmt.Sprintf("SELECT %s\nFROM (\n%s\n) t\nORDER BY %s", cols, rows, keys)
 }
+
+// activePeriods adds the steps active_periods (each user's calendar
+// periods with activity, with the periods before and after: prevp, nextp)
+// and period_span (their first and last, lo and hi).
+func (c *SQLContext) activePeriods(q *sqlgen.Query, period string, sun bool) {
+	d := c.D
+	q.With("active_periods", sqlgen.Lines("-- each user's "+period+"s with activity",
+		"SELECT user_id, p, "+sqlgen.AddPeriods(d, period, "p", "-1")+" AS prevp, "+sqlgen.AddPeriods(d, period, "p", "1")+" AS nextp",
+		"FROM (SELECT DISTINCT user_id, "+c.period(period, "ts", sun)+" AS p FROM ev"+sqlWhere(c.Active("event"))+") a"))
+	q.With("period_span", "SELECT min(p) AS lo, max(p) AS hi FROM active_periods")
+}
+
+// periodSeries adds the step name: the first day p of every period from
+// period_span's lo + from periods to its hi + to periods.
+func (c *SQLContext) periodSeries(q *sqlgen.Query, name, period string, sun bool, from, to int) {
+	d := c.D
+	q.With(name+"_span", "SELECT "+sqlgen.AddPeriods(d, period, "lo", fmt.Sprint(from))+" AS lo, "+
+		sqlgen.AddPeriods(d, period, "hi", fmt.Sprint(to))+" AS hi FROM period_span WHERE lo IS NOT NULL")
+	q.With(name, sqlgen.Lines("-- every "+period+" of the span",
+		"SELECT day AS p FROM "+d.DaySeries(name+"_span")+" s",
+		"WHERE "+sqlgen.PeriodStart(d, period, "day", sun)+" = day"))
+}
+
+// sqlWhere is " WHERE cond", or nothing for "".
+func sqlWhere(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return " WHERE " + cond
+}
