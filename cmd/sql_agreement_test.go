@@ -102,3 +102,54 @@ func TestSQLRunPostgres(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLSurveyScores: the query sorts answers as uptake does — missing
+// (empty, NA), invalid (not a whole number on the scale: 9.5, 11, abc),
+// the latest per respondent — on every engine; and reading back a result
+// with invalid answers fails as uptake fails on them.
+func TestSQLSurveyScores(t *testing.T) {
+	cols := []string{"user_id", "event", "ts", "score"}
+	rows := [][]string{
+		{"a", "nps_response", "2024-03-01T10:00:00Z", "3"},
+		{"a", "nps_response", "2024-03-02T10:00:00Z", " 9 "}, // the latest of a's: counts
+		{"b", "nps_response", "2024-03-01T10:00:00Z", "10.0"},
+		{"c", "nps_response", "2024-03-01T10:00:00Z", "NA"},
+		{"d", "nps_response", "2024-03-01T10:00:00Z", ""},
+		{"e", "nps_response", "2024-03-01T10:00:00Z", "9.5"},
+		{"f", "nps_response", "2024-03-01T10:00:00Z", "11"},
+		{"g", "nps_response", "2024-03-01T10:00:00Z", "abc"},
+		{"h", "page_viewed", "2024-03-01T10:00:00Z", "2"},
+	}
+	want := map[string]string{"n": "2", "promoters": "2", "count_9": "1", "count_10": "1", "count_3": "0",
+		"excluded_missing": "2", "excluded_invalid": "3", "excluded_duplicates": "1"}
+	for _, engine := range sqlgen.Tested {
+		t.Run(engine, func(t *testing.T) {
+			e := openSQLEngine(t, engine)
+			if err := e.Load("events", cols, rows); err != nil {
+				t.Fatal(err)
+			}
+			q := runOK(t, "sql", "nps", "--event", "nps_response", "--dialect", engine)
+			gotCols, got, err := e.Query(q)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("%v %v", err, got)
+			}
+			for i, c := range gotCols {
+				if w, ok := want[c]; ok && got[0][i] != w {
+					t.Errorf("%s = %s, want %s", c, got[0][i], w)
+				}
+			}
+			path := filepath.Join(t.TempDir(), "result.csv")
+			var b strings.Builder
+			w := csv.NewWriter(&b)
+			_ = w.Write(gotCols)
+			_ = w.WriteAll(got)
+			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := run(t, false, "sql", "nps", "--event", "nps_response", "--dialect", engine, "--from-result", path)
+			if code != ExitError || out != "" || !strings.Contains(errOut, "3 answers are not whole numbers on the 0-10 scale") {
+				t.Errorf("read back: exit %d, stdout %q, stderr %q", code, out, errOut)
+			}
+		})
+	}
+}

@@ -130,7 +130,7 @@ func sameRows(t *testing.T, gotCols []string, got [][]string, wantCSV string) {
 	var keep []int
 	var wantCols []string
 	for i, c := range recs[0] {
-		if !strings.HasSuffix(c, "_ci_low") && !strings.HasSuffix(c, "_ci_high") {
+		if !strings.HasSuffix(c, "ci_low") && !strings.HasSuffix(c, "ci_high") {
 			keep, wantCols = append(keep, i), append(wantCols, c)
 		}
 	}

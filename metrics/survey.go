@@ -290,10 +290,12 @@ func Rating(answers []Answer, s Scale, level float64, normalize bool) RatingResu
 		}
 	}
 	r.Box = NewProportion(box, r.N, level)
+	// sorted first: the mean and SD are then the same to the last bit
+	// whatever order the answers came in (and from a distribution's counts)
+	slices.Sort(vals)
 	m := NewMean(vals, level, float64(s.Min), float64(s.Max))
 	r.Mean, r.SD, r.MeanCI = m.Mean, m.SD, m.CI
 	if len(vals) > 0 {
-		slices.Sort(vals)
 		r.Median = Ptr(Median(vals))
 		if normalize {
 			span := float64(s.Max - s.Min)

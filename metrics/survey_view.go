@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/uptake-dev/uptake/metrics/sqlgen"
 	"math"
 	"reflect"
 	"strconv"
@@ -142,6 +143,9 @@ type survey[S any, F any] struct {
 	view surveyView[F]
 	// outcome, when set, makes the metric comparable (Def.Outcome).
 	outcome func(*Run, *S, OutcomeOptions, []int32) (Outcome, error)
+	// sqlFigures are the columns of view.cols but the intervals as SQL over
+	// the kept answers (a column score) on scale sc (survey_sql.go).
+	sqlFigures func(d sqlgen.Dialect, sc Scale) []string
 }
 
 func surveyMetric[S any, F any](k survey[S, F]) *Def[S, SurveyResult[F]] {
@@ -213,8 +217,10 @@ everything per value of a column (survey files) or user property (events).`
 		View: func(r *Run, s *S, res Segmented[SurveyResult[F]]) report.Doc {
 			return k.view.doc(r, k.common(s), k.title, res)
 		},
-		Rows:  func(r *Run, _ *S, g SurveyResult[F]) report.Table { return k.view.rows(r.Answers.Scale, g) },
-		Users: func(r *Run, _ *S, idx []int32) report.Table { return answerRows(r.Answers, k.name == "nps", idx) },
+		Rows:     func(r *Run, _ *S, g SurveyResult[F]) report.Table { return k.view.rows(r.Answers.Scale, g) },
+		SQL:      func(c *SQLContext, s *S) (string, error) { return surveySQL(k, c, s) },
+		FromRows: func(r *Run, s *S, q *QueryRows) (SurveyResult[F], error) { return surveyFromRows(k, r, s, q) },
+		Users:    func(r *Run, _ *S, idx []int32) report.Table { return answerRows(r.Answers, k.name == "nps", idx) },
 	}
 }
 
@@ -288,6 +294,11 @@ its side is moved out to the score, so the interval always holds it.`,
 		return r, SurveyWarnings("nps", r.N, nil)
 	},
 	outcome: npsOutcome,
+	sqlFigures: func(d sqlgen.Dialect, _ Scale) []string {
+		p, ps, dt := d.CountIf("score >= 9"), d.CountIf("score BETWEEN 7 AND 8"), d.CountIf("score <= 6")
+		return []string{"count(*) AS n", "100 * " + d.Div(d.Double(p)+" - "+d.Double(dt), "count(*)") + " AS nps",
+			p + " AS promoters", ps + " AS passives", dt + " AS detractors"}
+	},
 	params: func(s *NPSSettings, sc Scale) any {
 		return struct {
 			*NPSSettings
@@ -328,6 +339,10 @@ t-interval — the two are never mixed up (docs/metrics.md#csat). --scale picks
 		}{s, sc.Name, sc.BoxLow}
 	},
 	view: csatView,
+	sqlFigures: func(d sqlgen.Dialect, sc Scale) []string {
+		return []string{"count(*) AS n", d.Div(d.CountIf(fmt.Sprintf("score BETWEEN %d AND %d", sc.BoxLow, sc.BoxHigh)), "count(*)") + " AS csat",
+			d.Div("sum(score)", "count(*)") + " AS mean"}
+	},
 })
 
 // CESMetric is ces (docs/metrics.md#ces).
@@ -362,6 +377,10 @@ ease_0_100, the mean mapped to 0–100 with 100 at the easy end.`,
 		}{s, sc.Name}
 	},
 	view: cesView,
+	sqlFigures: func(d sqlgen.Dialect, sc Scale) []string {
+		return []string{"count(*) AS n", d.Div("sum(score)", "count(*)") + " AS mean",
+			d.Div(d.CountIf(fmt.Sprintf("score BETWEEN %d AND %d", sc.BoxLow, sc.BoxHigh)), "count(*)") + " AS pct_easy"}
+	},
 })
 
 // surveyView says how a survey metric's figures F read.
@@ -502,14 +521,23 @@ func (v surveyView[F]) rows(sc Scale, g SurveyResult[F]) report.Table {
 		}
 		return out
 	}
-	t.Rows = [][]any{row(g.Figures)}
+	for _, k := range excludedCols {
+		t.Columns = append(t.Columns, report.Column{Key: k, Kind: report.Int})
+	}
+	excluded := func(e *SurveyExcluded) []any {
+		if e == nil {
+			return make([]any, len(excludedCols))
+		}
+		return []any{e.NotAnswers, e.Missing, e.Invalid, e.Duplicates, e.OutOfRange}
+	}
+	t.Rows = [][]any{append(row(g.Figures), excluded(g.Excluded)...)}
 	if g.Periods == nil {
 		return t
 	}
 	t.Columns = append([]report.Column{{Key: "period"}}, t.Columns...)
 	t.Rows[0] = append([]any{"(all)"}, t.Rows[0]...)
 	for _, p := range g.Periods {
-		t.Rows = append(t.Rows, append([]any{p.Label}, row(p.Figures)...))
+		t.Rows = append(t.Rows, append(append([]any{p.Label}, row(p.Figures)...), excluded(nil)...))
 	}
 	return t
 }

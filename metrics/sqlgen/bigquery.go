@@ -85,3 +85,7 @@ func (BigQuery) AddMicrosBy(ts, n string) string {
 func (BigQuery) DaySeries(span string) string {
 	return "(SELECT day FROM " + span + ", UNNEST(GENERATE_DATE_ARRAY(lo, hi)) AS day)"
 }
+func (b BigQuery) FullMatch(x, re string) string {
+	return "REGEXP_CONTAINS(" + x + ", " + b.Str("^("+re+")$") + ")"
+}
+func (BigQuery) TryDouble(x string) string { return "SAFE_CAST(" + x + " AS FLOAT64)" }

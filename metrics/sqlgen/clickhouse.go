@@ -80,3 +80,7 @@ func (ClickHouse) AddMicrosBy(ts, n string) string {
 func (ClickHouse) DaySeries(span string) string {
 	return "(SELECT addDays(lo, arrayJoin(range(toUInt64(dateDiff('day', lo, hi) + 1)))) AS day FROM " + span + " WHERE lo IS NOT NULL)"
 }
+func (c ClickHouse) FullMatch(x, re string) string {
+	return "match(" + x + ", " + c.Str("^("+re+")$") + ")"
+}
+func (ClickHouse) TryDouble(x string) string { return "toFloat64OrNull(" + x + ")" }

@@ -81,6 +81,11 @@ type Dialect interface {
 	// DaySeries is a relation of one column day holding every date from lo
 	// to hi, the columns of the one-row relation span.
 	DaySeries(span string) string
+	// FullMatch is whether text x matches the regular expression re whole
+	// (re is written for RE2 and POSIX alike, without backslashes).
+	FullMatch(x, re string) string
+	// TryDouble is text x as a double, or NULL when it is not a number.
+	TryDouble(x string) string
 	// Settings end every query (ClickHouse: LEFT JOIN misses are NULL and
 	// names are columns before aliases, as in standard SQL).
 	Settings() string

@@ -71,3 +71,7 @@ func (DuckDB) AddMicrosBy(ts, n string) string {
 func (DuckDB) DaySeries(span string) string {
 	return "(SELECT CAST(unnest(generate_series(CAST(lo AS TIMESTAMP), CAST(hi AS TIMESTAMP), INTERVAL 1 DAY)) AS DATE) AS day FROM " + span + ")"
 }
+func (DuckDB) FullMatch(x, re string) string {
+	return "regexp_full_match(" + x + ", " + strQuote(re) + ")"
+}
+func (DuckDB) TryDouble(x string) string { return "TRY_CAST(" + x + " AS DOUBLE)" }

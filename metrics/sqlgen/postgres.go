@@ -75,3 +75,7 @@ func (Postgres) AddMicrosBy(ts, n string) string {
 func (Postgres) DaySeries(span string) string {
 	return "(SELECT CAST(g AS DATE) AS day FROM " + span + ", generate_series(CAST(lo AS TIMESTAMP), CAST(hi AS TIMESTAMP), INTERVAL '1 day') AS g)"
 }
+func (Postgres) FullMatch(x, re string) string { return "(" + x + " ~ " + strQuote("^("+re+")$") + ")" }
+func (p Postgres) TryDouble(x string) string {
+	return "CASE WHEN " + p.FullMatch(x, "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?") + " THEN CAST(" + x + " AS DOUBLE PRECISION) END"
+}

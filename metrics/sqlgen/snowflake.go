@@ -71,3 +71,7 @@ func (Snowflake) AddMicrosBy(ts, n string) string {
 func (Snowflake) DaySeries(span string) string {
 	return "(SELECT DATEADD(day, g.k, s.lo) AS day FROM " + span + " s, (SELECT ROW_NUMBER() OVER (ORDER BY SEQ4()) - 1 AS k FROM TABLE(GENERATOR(ROWCOUNT => 100000))) g WHERE g.k <= DATEDIFF(day, s.lo, s.hi))"
 }
+func (Snowflake) FullMatch(x, re string) string {
+	return "REGEXP_LIKE(" + x + ", " + strQuote(re) + ")"
+}
+func (Snowflake) TryDouble(x string) string { return "TRY_TO_DOUBLE(" + x + ")" }
