@@ -103,6 +103,15 @@ func trendNames(ep *EventPeriods, s *TrendsSettings, ps []reportPeriod) []string
 	return out
 }
 
+// trendsEvents are the events counted: from the read, or from a query's
+// rows (trendsFromRows).
+func trendsEvents(r *Run, s *TrendsSettings) []string {
+	if names, ok := r.Prepared.([]string); ok && r.Summary == nil {
+		return names
+	}
+	return trendNames(r.Summary.(*EventPeriods), s, trendsPeriods(r))
+}
+
 // trendsPeriods are the periods trends lists.
 func trendsPeriods(r *Run) []reportPeriod {
 	ep := r.Summary.(*EventPeriods)
@@ -255,9 +264,11 @@ Users are exact distinct counts per period and event, and over the whole range.`
 			*TrendsSettings
 			Events []string `json:"events"`
 			Chosen string   `json:"events_chosen"`
-		}{s, trendNames(r.Summary.(*EventPeriods), s, trendsPeriods(r)), chosen}
+		}{s, trendsEvents(r, s), chosen}
 	},
 	View:     trendsView,
 	Rows:     trendsRows,
+	SQL:      trendsSQL,
+	FromRows: trendsFromRows,
 	Headline: trendsHeadline,
 }

@@ -113,9 +113,14 @@ func trendsChart(title string, x TrendsResult, v func(TrendPoint) int64) report.
 // trendsRows are the series, one row per event and period.
 func trendsRows(_ *Run, _ *TrendsSettings, x TrendsResult) report.Table {
 	t := report.Table{Columns: []report.Column{{Key: "period"}, {Key: "event"}, {Key: "events", Kind: report.Int},
-		{Key: "users", Kind: report.Int}, {Key: "complete"}}}
-	for _, p := range x.Series {
-		t.Rows = append(t.Rows, []any{p.Period, p.Event, p.Events, p.Users, p.Complete})
+		{Key: "users", Kind: report.Int}, {Key: "complete"}, {Key: "total_events", Kind: report.Int}, {Key: "total_users", Kind: report.Int}}}
+	totals := map[string]TrendEvent{}
+	for _, e := range x.Events {
+		totals[e.Event] = e
+	}
+	for _, p := range x.Series { // each row carries its event's totals over the range
+		tot := totals[p.Event]
+		t.Rows = append(t.Rows, []any{p.Period, p.Event, p.Events, p.Users, p.Complete, tot.Events, tot.Users})
 	}
 	return t
 }

@@ -89,3 +89,4 @@ func (b BigQuery) FullMatch(x, re string) string {
 	return "REGEXP_CONTAINS(" + x + ", " + b.Str("^("+re+")$") + ")"
 }
 func (BigQuery) TryDouble(x string) string { return "SAFE_CAST(" + x + " AS FLOAT64)" }
+func (BigQuery) Bytewise(x string) string  { return x }

@@ -78,9 +78,10 @@ func (ClickHouse) AddMicrosBy(ts, n string) string {
 	return fmt.Sprintf("addMicroseconds(%s, %s)", ts, n)
 }
 func (ClickHouse) DaySeries(span string) string {
-	return "(SELECT addDays(lo, arrayJoin(range(toUInt64(dateDiff('day', lo, hi) + 1)))) AS day FROM " + span + " WHERE lo IS NOT NULL)"
+	return "(SELECT addDays(lo, arrayJoin(range(toUInt64(greatest(dateDiff('day', lo, hi) + 1, 0))))) AS day FROM " + span + " WHERE lo IS NOT NULL)"
 }
 func (c ClickHouse) FullMatch(x, re string) string {
 	return "match(" + x + ", " + c.Str("^("+re+")$") + ")"
 }
 func (ClickHouse) TryDouble(x string) string { return "toFloat64OrNull(" + x + ")" }
+func (ClickHouse) Bytewise(x string) string  { return x }

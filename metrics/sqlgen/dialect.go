@@ -86,6 +86,9 @@ type Dialect interface {
 	FullMatch(x, re string) string
 	// TryDouble is text x as a double, or NULL when it is not a number.
 	TryDouble(x string) string
+	// Bytewise is text x ordered by its bytes, whatever the collation
+	// (ties broken by name sort as uptake sorts them).
+	Bytewise(x string) string
 	// Settings end every query (ClickHouse: LEFT JOIN misses are NULL and
 	// names are columns before aliases, as in standard SQL).
 	Settings() string

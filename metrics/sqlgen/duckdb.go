@@ -75,3 +75,4 @@ func (DuckDB) FullMatch(x, re string) string {
 	return "regexp_full_match(" + x + ", " + strQuote(re) + ")"
 }
 func (DuckDB) TryDouble(x string) string { return "TRY_CAST(" + x + " AS DOUBLE)" }
+func (DuckDB) Bytewise(x string) string  { return x }

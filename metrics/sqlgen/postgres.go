@@ -79,3 +79,4 @@ func (Postgres) FullMatch(x, re string) string { return "(" + x + " ~ " + strQuo
 func (p Postgres) TryDouble(x string) string {
 	return "CASE WHEN " + p.FullMatch(x, "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?") + " THEN CAST(" + x + " AS DOUBLE PRECISION) END"
 }
+func (Postgres) Bytewise(x string) string { return x + ` COLLATE "C"` }

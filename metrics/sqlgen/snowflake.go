@@ -75,3 +75,4 @@ func (Snowflake) FullMatch(x, re string) string {
 	return "REGEXP_LIKE(" + x + ", " + strQuote(re) + ")"
 }
 func (Snowflake) TryDouble(x string) string { return "TRY_TO_DOUBLE(" + x + ")" }
+func (Snowflake) Bytewise(x string) string  { return "COLLATE(" + x + ", '')" }
