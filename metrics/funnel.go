@@ -425,25 +425,12 @@ func Onboarding(l *Log, users []int32, p OnboardingParams) OnboardingResult {
 	res.CompletionOfSignups = NewProportion(signCompleted, res.Signups, p.Level)
 	if p.Signups {
 		res.Steps = stepStats(append([]string{p.Anchor.Name()}, p.Steps...), signReached, signGaps)
-		res.Warnings = append(res.Warnings, proportionWarnings("completion of signups", res.CompletionOfSignups)...)
+		res.Cohorts = signCohorts.list(p.Level)
 	} else {
 		res.Steps = stepStats(p.Steps, startReached, startGaps)
-		res.Warnings = append(res.Warnings, proportionWarnings("onboarding completion", res.Completion)...)
+		res.Cohorts = startCohorts.list(p.Level)
 	}
-	res.Cohorts = startCohorts.list(p.Level)
-	if p.Signups {
-		res.Cohorts = signCohorts.list(p.Level)
-		res.Warnings = append(res.Warnings, signCohorts.warmUpWarnings("completion of signups")...)
-	}
-	if c := res.Excluded.Censored; c > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d starters began less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
-	}
-	if c := res.Excluded.SignupsCensored; c > 0 && p.Signups {
-		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d signups came less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
-	}
-	if c := res.Excluded.CompletedWithoutStart; c > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "completed_without_start", Message: fmt.Sprintf("%d users did %s without ever doing %s; they are not in the funnel", c, p.Steps[n-1], p.Steps[0])})
-	}
+	res.Warnings = onboardingWarnings(res, p, signCohorts)
 	return res
 }
 
@@ -482,6 +469,31 @@ func stepGap(pa *path, j int, order Order) float64 {
 
 // ---------------------------------------------------------------------------
 // Funnels (docs/metrics.md#funnel; PostHog-style)
+
+// onboardingWarnings are the result's caveats; signCohorts, when not nil,
+// add the warm-up warning of signup cohorts.
+func onboardingWarnings(res OnboardingResult, p OnboardingParams, signCohorts *cohortRows) []Warning {
+	ws := []Warning{}
+	if p.Signups {
+		ws = append(ws, proportionWarnings("completion of signups", res.CompletionOfSignups)...)
+	} else {
+		ws = append(ws, proportionWarnings("onboarding completion", res.Completion)...)
+	}
+	if p.Signups && signCohorts != nil {
+		ws = append(ws, signCohorts.warmUpWarnings("completion of signups")...)
+	}
+	n := len(p.Steps)
+	if c := res.Excluded.Censored; c > 0 {
+		ws = append(ws, Warning{Code: "censored", Message: fmt.Sprintf("%d starters began less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
+	}
+	if c := res.Excluded.SignupsCensored; c > 0 && p.Signups {
+		ws = append(ws, Warning{Code: "censored", Message: fmt.Sprintf("%d signups came less than %s before as_of and are left out (their window is not complete)", c, FormatDuration(p.Window.Length))})
+	}
+	if c := res.Excluded.CompletedWithoutStart; c > 0 {
+		ws = append(ws, Warning{Code: "completed_without_start", Message: fmt.Sprintf("%d users did %s without ever doing %s; they are not in the funnel", c, p.Steps[n-1], p.Steps[0])})
+	}
+	return ws
+}
 
 // Exclusion spoils a funnel attempt in which Event happens between steps
 // From and To (1-based).

@@ -290,9 +290,25 @@ Starters (or signups) whose window is not complete at --as-of are censored.`,
 			Incomplete  string `json:"incomplete"`
 		}{s, Anchor{Event: s.SignupEvent}.Name(), "exclude"}
 	},
-	View: onboardingView,
+	View:     onboardingView,
+	SQL:      onboardingSQL,
+	FromRows: onboardingFromRows,
 	Rows: func(_ *Run, s *OnboardingSettings, o OnboardingResult) report.Table {
-		return stepRows(s.CohortPeriod != "", o.Steps, o.Cohorts)
+		// the counts behind both completion rates, on every step row
+		t := stepRows(s.CohortPeriod != "", o.Steps, o.Cohorts)
+		for _, k := range onboardingExtra {
+			t.Columns = append(t.Columns, report.Column{Key: k, Kind: report.Int})
+		}
+		ex := o.Excluded
+		vals := []any{o.Started, o.Completion.Numerator, o.Signups, o.CompletionOfSignups.Numerator, ex.Censored, ex.SignupsCensored, ex.CompletedWithoutStart}
+		for i, row := range t.Rows {
+			if s.CohortPeriod != "" && row[0] != "(all)" {
+				t.Rows[i] = append(row, make([]any, len(vals))...)
+				continue
+			}
+			t.Rows[i] = append(row, vals...)
+		}
+		return t
 	},
 }
 
