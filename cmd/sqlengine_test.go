@@ -272,7 +272,12 @@ func (p *pgEngine) Load(name string, cols []string, rows [][]string) error {
 		}
 		src[i] = vals
 	}
-	_, err := p.conn.CopyFrom(ctx, pgx.Identifier{name}, cols, pgx.CopyFromRows(src))
+	if _, err := p.conn.CopyFrom(ctx, pgx.Identifier{name}, cols, pgx.CopyFromRows(src)); err != nil {
+		return err
+	}
+	// Without statistics the planner guesses one row per table and nests
+	// loops over the joins: minutes instead of a second.
+	_, err := p.conn.Exec(ctx, "ANALYZE "+tbl)
 	return err
 }
 

@@ -542,6 +542,21 @@ type FunnelExcluded struct {
 	Exclusions int64 `json:"exclusions"` // every complete attempt spoiled by an excluded event
 }
 
+// funnelWarnings are the funnel's caveats (correlation adds its own).
+func funnelWarnings(res FunnelResult, p FunnelParams) []Warning {
+	ws := proportionWarnings("funnel conversion", res.Conversion)
+	if c := res.Excluded.Censored; c > 0 {
+		ws = append(ws, Warning{Code: "censored", Message: fmt.Sprintf("%d users entered less than %s before as_of and are left out (no attempt has a complete window)", c, FormatDuration(p.Window.Length))})
+	}
+	if c := res.Excluded.Exclusions; c > 0 {
+		ws = append(ws, Warning{Code: "excluded_attempts", Message: fmt.Sprintf("%d users had every attempt spoiled by an excluded event and drop out of every step", c)})
+	}
+	if ws == nil {
+		ws = []Warning{}
+	}
+	return ws
+}
+
 // Funnel computes an ordered, strict or any-order funnel.
 func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 	ids := l.NameIDs(p.Steps)
@@ -650,13 +665,7 @@ func Funnel(l *Log, users []int32, p FunnelParams) FunnelResult {
 	res.Steps = stepStats(labels, reachedN, gaps)
 	res.Conversion = NewProportion(reachedN[n-1], reachedN[0], p.Level)
 	res.Cohorts = cohorts.list(p.Level)
-	res.Warnings = append(res.Warnings, proportionWarnings("funnel conversion", res.Conversion)...)
-	if c := res.Excluded.Censored; c > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "censored", Message: fmt.Sprintf("%d users entered less than %s before as_of and are left out (no attempt has a complete window)", c, FormatDuration(p.Window.Length))})
-	}
-	if c := res.Excluded.Exclusions; c > 0 {
-		res.Warnings = append(res.Warnings, Warning{Code: "excluded_attempts", Message: fmt.Sprintf("%d users had every attempt spoiled by an excluded event and drop out of every step", c)})
-	}
+	res.Warnings = funnelWarnings(res, p)
 	if corr {
 		correlate(l, &res, p, ids, counted)
 	}

@@ -183,9 +183,21 @@ properties. They show association, not cause.`,
 			Incomplete       string   `json:"incomplete"`
 		}{s, append([]string{}, s.CorrelationProps...), exclude, "exclude"}
 	},
-	View: funnelView,
+	View:     funnelView,
+	SQL:      funnelSQL,
+	FromRows: funnelFromRows,
 	Rows: func(_ *Run, s *FunnelSettings, f FunnelResult) report.Table {
-		return correlationRows(stepRows(s.CohortPeriod != "", f.Steps, f.Cohorts), f)
+		// the users left out, on every step row
+		t := stepRows(s.CohortPeriod != "", f.Steps, f.Cohorts)
+		t.Columns = append(t.Columns, report.Column{Key: "censored_users", Kind: report.Int}, report.Column{Key: "exclusions", Kind: report.Int})
+		for i, row := range t.Rows {
+			if s.CohortPeriod != "" && row[0] != "(all)" {
+				t.Rows[i] = append(row, nil, nil)
+				continue
+			}
+			t.Rows[i] = append(row, f.Excluded.Censored, f.Excluded.Exclusions)
+		}
+		return correlationRows(t, f)
 	},
 }
 
