@@ -203,10 +203,24 @@ func readQueryResult(ios *IOStreams, path string) (*metrics.QueryRows, error) {
 func writeSQLResult(opts *SQLOptions, rows *metrics.QueryRows) error {
 	r := &opts.Report
 	run := &metrics.Run{Loc: r.loc, Level: r.Conf, By: "", Range: metrics.Range{AsOf: math.MaxInt64}}
+	// as_of: --as-of, or the one the query computed (its last column)
+	at, rule := r.asOf, "--as-of"
+	if at == nil {
+		rule = "1 µs after the last event (computed by the query)"
+		t, ok, err := rows.AsOf()
+		if err != nil {
+			return err
+		}
+		if ok {
+			at = &t
+		}
+	}
 	asOf := ""
-	if r.asOf != nil {
-		run.Range.AsOf = r.asOf.UnixNano()
-		asOf = r.asOf.In(r.loc).Format(time.RFC3339Nano)
+	var asOfParam any
+	if at != nil {
+		run.Range.AsOf = at.UnixNano()
+		asOf = at.In(r.loc).Format(time.RFC3339Nano)
+		asOfParam = at.UTC().Format(time.RFC3339Nano)
 	}
 	run.AsOf = asOf
 	if r.from != nil {
@@ -228,13 +242,6 @@ func writeSQLResult(opts *SQLOptions, rows *metrics.QueryRows) error {
 	params, err := paramsMap(res.Params)
 	if err != nil {
 		return err
-	}
-	rule := "--as-of"
-	var asOfParam any = nil
-	if r.asOf != nil {
-		asOfParam = r.asOf.UTC().Format(time.RFC3339Nano)
-	} else {
-		rule = "1 µs after the last event (computed by the query)"
 	}
 	for k, v := range map[string]any{"tz": r.TZ, "conf": r.Conf, "by": r.By, "from": nullable(r.from), "to": nullable(r.to),
 		"since": nullable(r.sinc), "as_of": asOfParam, "as_of_rule": rule, "dialect": opts.Dialect, "table": opts.Table} {

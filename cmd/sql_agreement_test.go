@@ -4,9 +4,12 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/uptake-dev/uptake/metrics"
 	"github.com/uptake-dev/uptake/metrics/sqlgen"
 )
 
@@ -67,10 +70,36 @@ func TestSQLAgreement(t *testing.T) {
 							t.Fatalf("%v\n%s", err, query)
 						}
 						sameRows(t, gotCols, got, want)
+						env := envelopeOf(t, runOK(t, append([]string{c.metric, file, "--format", "json"}, c.args...)...))
+						sameAsOf(t, &metrics.QueryRows{Columns: gotCols, Rows: got}, env, slices.Contains(c.args, "--as-of"))
 					})
 				}
 			}
 		})
+	}
+}
+
+// sameAsOf checks the as_of a query's rows carry: the command's --as-of,
+// or else 1 µs after the last event where uptake takes 1 ns.
+func sameAsOf(t *testing.T, rows *metrics.QueryRows, env map[string]any, given bool) {
+	t.Helper()
+	goAsOf, err := time.Parse(time.RFC3339Nano, env["as_of"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := goAsOf
+	if !given {
+		want = goAsOf.Add(-time.Nanosecond).Truncate(time.Microsecond).Add(time.Microsecond)
+	}
+	got, ok, err := rows.AsOf()
+	if len(rows.Rows) == 0 {
+		if ok || err != nil {
+			t.Errorf("as_of of no rows: %v (%v, %v), want none", got, ok, err)
+		}
+		return
+	}
+	if err != nil || !ok || !got.Equal(want) {
+		t.Errorf("as_of of the rows: %v (%v, %v), want %v", got, ok, err, want)
 	}
 }
 
@@ -99,6 +128,24 @@ func TestSQLRunPostgres(t *testing.T) {
 			got := envelopeOf(t, runOK(t, append([]string{"sql", c.metric, "--dialect", "postgres", "--table", "run_events", "--run", dsn, "--format", "json"}, c.args...)...))
 			notInRows(t, c.metric, got, want)
 			sameResult(t, got, want)
+			// the tables too (but for the as_of a computed one shows), where
+			// the query computes the whole result
+			if _, partial := sqlLeavesOut[c.metric]; partial {
+				return
+			}
+			text := func(args ...string) string {
+				out := runOK(t, append(args, "--no-color")...)
+				for _, env := range []map[string]any{got, want} {
+					if a, ok := env["as_of"].(string); ok && a != "" {
+						out = strings.ReplaceAll(out, a, "AS_OF")
+					}
+				}
+				return out
+			}
+			gotText := text(append([]string{"sql", c.metric, "--dialect", "postgres", "--table", "run_events", "--run", dsn}, c.args...)...)
+			if wantText := text(append([]string{c.metric, "--demo"}, c.args...)...); gotText != wantText {
+				t.Errorf("the table read back:\n%s\nthe command's:\n%s", gotText, wantText)
+			}
 		})
 	}
 }

@@ -66,7 +66,7 @@ func activationSQL(c *SQLContext, s *ActivationSettings) (string, error) {
 		return d.Percentile("CASE WHEN eligible AND activated THEN ttv END", p)
 	}
 	eligible, activated := d.CountIf("eligible"), d.CountIf("eligible AND activated")
-	return q.SQL(sqlgen.Lines(
+	return c.Result(q, sqlgen.Lines(
 		"SELECT "+eligible+" AS eligible,",
 		"  "+activated+" AS activated,",
 		"  "+d.Div(activated, eligible)+" AS rate,",

@@ -171,6 +171,19 @@ func (c Calendar) Label(s time.Time) string {
 	return s.Format("2006-01-02")
 }
 
+// ParseLabel is the index of the period a Label names.
+func (c Calendar) ParseLabel(label string) (int, error) {
+	layout := "2006-01-02"
+	if c.Period == Month {
+		layout = "2006-01"
+	}
+	d, err := time.Parse(layout, label)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a %s", label, c.Period)
+	}
+	return c.Index(unixNS(midnight(d.Year(), d.Month(), d.Day(), c.loc()))), nil
+}
+
 func (c Calendar) loc() *time.Location {
 	if c.Loc == nil {
 		return time.UTC

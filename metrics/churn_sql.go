@@ -26,7 +26,7 @@ func churnSQL(c *SQLContext, s *ChurnSettings) (string, error) {
 		"LEFT JOIN (SELECT p, count(*) AS n FROM active_periods GROUP BY p) a ON a.p = p.p",
 		where(c.InRange(d.Midnight("p.p", c.TZ)))))
 	label := c.periodLabel(s.Period, "p")
-	return q.SQL(sqlgen.Lines(
+	return c.Result(q, sqlgen.Lines(
 		"SELECT "+label+" AS period, start_users, retained, start_users - retained AS churned,",
 		"  "+d.Div("start_users - retained", "start_users")+" AS churn_rate, "+d.Div("retained", "start_users")+" AS retention_rate, active,",
 		"  (SELECT "+d.Min(label)+" FROM counts WHERE begun AND NOT done) AS incomplete_period",

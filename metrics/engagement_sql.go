@@ -57,7 +57,7 @@ func engagementSQL(c *SQLContext, s *EngagementSettings) (string, error) {
 		since = d.Day(d.Instant(*c.Since), c.TZ)
 	}
 	dau, mau := "COALESCE(x.n, 0)", "COALESCE(m.n, 0)"
-	return q.SQL(sqlgen.Lines(
+	return c.Result(q, sqlgen.Lines(
 		"SELECT "+c.periodLabel("day", "d.day")+" AS day, "+dau+" AS dau, COALESCE(w.n, 0) AS wau, "+mau+" AS mau,",
 		"  "+d.Div(dau, mau)+" AS stickiness,",
 		"  CASE WHEN NOT ("+c.Complete(d.Midnight(d.AddDays("d.day", "1"), c.TZ))+") THEN 'incomplete'",

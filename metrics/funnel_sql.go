@@ -118,7 +118,7 @@ func funnelSQL(c *SQLContext, s *FunnelSettings) (string, error) {
 		"(SELECT count(*) FROM (SELECT user_id FROM attempts GROUP BY user_id HAVING " + d.CountIf(c.Complete("wend")) + " = 0) x) AS censored_users",
 		"0 AS exclusions",
 	}
-	return q.SQL(stepTable(d, "step_users", extra)), nil
+	return c.Result(q, stepTable(d, "step_users", extra)), nil
 }
 
 // funnelLabel is step j's label: its event, or "any j of n".

@@ -40,7 +40,7 @@ func lifecycleSQL(c *SQLContext, s *LifecycleSettings) (string, error) {
 		"LEFT JOIN (SELECT nextp AS p, count(*) AS n FROM states WHERE leaves GROUP BY nextp) x ON x.p = p.p",
 		where(c.InRange(d.Midnight("p.p", c.TZ)))))
 	warmNull := func(x string) string { return "CASE WHEN status = 'warm_up' THEN " + nullInt + " ELSE " + x + " END" }
-	return q.SQL(sqlgen.Lines(
+	return c.Result(q, sqlgen.Lines(
 		"SELECT "+c.periodLabel(s.Period, "p")+" AS period, active, "+warmNull("nw")+" AS "+d.Ident("new")+", "+warmNull("ret")+" AS returning, "+
 			warmNull("res")+" AS resurrecting, "+warmNull("dormant")+" AS dormant,",
 		"  CASE WHEN status = 'warm_up' THEN NULL ELSE "+d.Div("nw + res", "dormant")+" END AS pulse, status",

@@ -116,7 +116,7 @@ func onboardingSQL(c *SQLContext, s *OnboardingSettings) (string, error) {
 			d.Percentile(g, 0.5), d.Div("sum("+g+")", "count(t"+fmt.Sprint(j)+")"), table))
 	}
 	q.With("step_users", strings.Join(rows, "\n  UNION ALL\n"))
-	return q.SQL(stepTable(d, "step_users", counts)), nil
+	return c.Result(q, stepTable(d, "step_users", counts)), nil
 }
 
 // stepTable is the final SELECT of a step table over rows (step, event,

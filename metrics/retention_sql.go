@@ -94,7 +94,7 @@ func retentionSQL(c *SQLContext, s *RetentionSettings) (string, error) {
 		"  SELECT 1, '(all)', " + nullInt + ", k, eligible, retained, CASE WHEN eligible = 0 THEN 'incomplete' ELSE 'complete' END,",
 		"    (SELECT count(DISTINCT user_id) FROM ev) - (SELECT count(DISTINCT user_id) FROM starts) FROM summary",
 	}, "\n")
-	return q.SQL(orderedBy("cohort, size, k AS "+off+", eligible, retained, "+d.Div("retained", "eligible")+" AS rate, status, no_start_event",
+	return c.Result(q, orderedBy("cohort, size, k AS "+off+", eligible, retained, "+d.Div("retained", "eligible")+" AS rate, status, no_start_event",
 		rows, "grp, cohort, k")), nil
 }
 
@@ -141,6 +141,13 @@ func retentionFromRows(r *Run, s *RetentionSettings, q *QueryRows) (RetentionRes
 			return res, fmt.Errorf("%s: row %d: cohort %s offset %d out of order (want offsets 0..%d per cohort)", q.Source, rd.row+1, cohort, k, s.Periods)
 		}
 		row := &res.Cohorts[last]
+		if !p.Elapsed {
+			c0, err := p.Cal.ParseLabel(cohort)
+			if err != nil {
+				return res, fmt.Errorf("%s: row %d: cohort: %v", q.Source, rd.row+1, err)
+			}
+			cell.NotStarted = unixNS(p.Cal.PeriodStart(c0+k)) >= p.Range.AsOf
+		}
 		switch cell.Status {
 		case "warm_up":
 			row.Status = "warm_up"

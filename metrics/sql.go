@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +35,10 @@ type SQLContext struct {
 	// Exact drops rows whose user, event and time repeat (--dedup exact).
 	Exact bool
 	Level float64
+	// resultAsOf, when set, is the as_of a result reports when --as-of is
+	// not given, in place of the one computed from every event (a survey's
+	// is just after its last answer, as uptake's).
+	resultAsOf string
 }
 
 // Query starts a query: the steps "bounds" (the as_of and since in force)
@@ -105,6 +110,57 @@ func (c *SQLContext) InRange(t string) string {
 		conds = append(conds, t+" < "+c.D.Instant(*c.To))
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// AsOfColumn is the column every query adds after the metric's own: the
+// as_of the query took (--as-of, or 1 µs after the last event) in whole
+// microseconds since 1970-01-01 UTC, so that a result read back knows its
+// as_of as the Go engine knows it from the read (views mark what as_of
+// cuts, and the envelope names it).
+const AsOfColumn = "as_of_unix_us"
+
+// Result is the query q ending in final, a SELECT whose list ends at its
+// first line that starts with FROM, with the AsOfColumn added to that
+// list.
+func (c *SQLContext) Result(q *sqlgen.Query, final string) string {
+	i := strings.Index(final, "\nFROM ")
+	if !strings.HasPrefix(final, "SELECT ") || i < 0 {
+		panic("metrics: a query's final SELECT must list its columns before a line starting with FROM")
+	}
+	asOf := c.resultAsOf
+	if asOf == "" || c.AsOf != nil {
+		asOf = "(SELECT as_of FROM bounds)"
+	}
+	col := ",\n  " + c.D.DiffMicros(c.D.Instant(time.Unix(0, 0).UTC()), asOf) + " AS " + AsOfColumn
+	return q.SQL(final[:i] + col + final[i:])
+}
+
+// AsOf is the as_of the rows carry in their AsOfColumn (ok false when they
+// have none, or no rows, or it is NULL: the relation had no events).
+func (q *QueryRows) AsOf() (t time.Time, ok bool, err error) {
+	i := slices.Index(q.Columns, AsOfColumn)
+	if i < 0 || len(q.Rows) == 0 {
+		return time.Time{}, false, nil
+	}
+	for n, row := range q.Rows {
+		v := ""
+		if i < len(row) {
+			v = strings.TrimSpace(row[i])
+		}
+		if v == "" || v == `\N` || strings.EqualFold(v, "null") {
+			return time.Time{}, false, nil
+		}
+		us, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil {
+			return time.Time{}, false, fmt.Errorf("%s: row %d: %s %q: not a whole number of microseconds", q.Source, n+1, AsOfColumn, v)
+		}
+		if n == 0 {
+			t = time.UnixMicro(us).UTC()
+		} else if !t.Equal(time.UnixMicro(us)) {
+			return time.Time{}, false, fmt.Errorf("%s: row %d: %s %s differs from the first row's", q.Source, n+1, AsOfColumn, v)
+		}
+	}
+	return t, true, nil
 }
 
 // Complete is the condition that a window or period ending at instant end

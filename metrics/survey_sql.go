@@ -43,6 +43,7 @@ func surveySQL[S, F any](k survey[S, F], c *SQLContext, s *S) (string, error) {
 	q.With("answers", sqlgen.Lines("-- the answers: "+cs.Event+" events, the score in "+cs.ScoreProp,
 		"SELECT user_id, ts, "+raw+" AS raw, CASE WHEN "+d.FullMatch(raw, numberText)+" THEN "+d.TryDouble(raw)+" END AS v",
 		"FROM ev WHERE event = "+d.Str(cs.Event)))
+	c.resultAsOf = "(SELECT " + d.AddMicros("max(ts)", 1) + " FROM answers)"
 	missing := []string{"", "na", "n/a", "nan", "null", "none", "-"}
 	inRange := c.InRange("ts")
 	if inRange == "" {
@@ -85,7 +86,7 @@ func surveySQL[S, F any](k survey[S, F], c *SQLContext, s *S) (string, error) {
 		nulls = append(nulls, nullInt+" AS "+excludedCols[i])
 	}
 	if cal == nil {
-		return q.SQL("SELECT " + strings.Join(append(figs, all...), ",\n  ") + "\nFROM kept"), nil
+		return c.Result(q, "SELECT "+strings.Join(append(figs, all...), ",\n  ")+"\nFROM kept"), nil
 	}
 	cols := []string{"period"}
 	for _, f := range figs {
@@ -97,7 +98,7 @@ func surveySQL[S, F any](k survey[S, F], c *SQLContext, s *S) (string, error) {
 		"  UNION ALL",
 		"  SELECT 1, p, "+c.periodLabel(cs.Period, "p")+", "+strings.Join(append(figs, nulls...), ", "),
 		"  FROM kept GROUP BY p")
-	return q.SQL(orderedBy(strings.Join(append(cols, excludedCols...), ", "), rows, "grp, p")), nil
+	return c.Result(q, orderedBy(strings.Join(append(cols, excludedCols...), ", "), rows, "grp, p")), nil
 }
 
 // surveyFromRows rebuilds the figures from each row's distribution — the

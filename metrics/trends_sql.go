@@ -59,7 +59,7 @@ func trendsSQL(c *SQLContext, s *TrendsSettings) (string, error) {
 	}
 	q.With("cells", "SELECT p, event, count(*) AS events, count(DISTINCT user_id) AS users FROM counted GROUP BY p, event")
 	q.With("totals", "SELECT event, count(*) AS events, count(DISTINCT user_id) AS users FROM counted GROUP BY event")
-	return q.SQL(sqlgen.Lines(
+	return c.Result(q, sqlgen.Lines(
 		"SELECT "+c.periodLabel(s.Period, "l.p")+" AS period, n.event AS event, COALESCE(x.events, 0) AS events, COALESCE(x.users, 0) AS users, l.complete AS complete,",
 		"  COALESCE(t.events, 0) AS total_events, COALESCE(t.users, 0) AS total_users",
 		"FROM names n CROSS JOIN listed l",
