@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/uptake-dev/uptake/event"
 	"github.com/uptake-dev/uptake/ingest"
 	"github.com/uptake-dev/uptake/metrics"
 	"github.com/uptake-dev/uptake/metrics/sqlgen"
@@ -145,6 +146,19 @@ func runSQL(opts *SQLOptions) error {
 	}
 	c := &metrics.SQLContext{D: d, Table: opts.Table, TZ: r.TZ, Loc: r.loc, From: r.from, To: r.to, Since: r.sinc, AsOf: r.asOf,
 		ActiveEvents: r.ActiveEvents, Internal: internal, Exact: opts.Dedup == "exact", Level: r.Conf}
+	// a selector is read by uptake's reader, which the relation has passed
+	needs := opts.Metric.NeedsOf(opts.Settings)
+	refs := append(needs.Refs, metrics.Ref{Flag: "--active-event", Names: r.ActiveEvents})
+	if needs.Answers != nil {
+		refs = append(refs, metrics.Ref{Flag: "--event", Names: []string{needs.Answers.Event}})
+	}
+	for _, ref := range refs {
+		for _, e := range ref.Names {
+			if !ref.Property && event.IsSelector(e) {
+				return usageErrorf("%s %q: event selectors are uptake's and not written into SQL; filter the relation in a view and name its event instead", ref.Flag, e)
+			}
+		}
+	}
 	query, err := opts.Metric.SQLOf(c, opts.Settings)
 	if err != nil {
 		return &usageError{err}

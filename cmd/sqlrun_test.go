@@ -95,3 +95,39 @@ func TestSQLFromResultBad(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLRefuses: a flag the query cannot express is a usage error that
+// names it, with nothing on stdout — never a different query.
+func TestSQLRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"activation", "--activation-event", "report_created", "--km"}, "--km"},
+		{[]string{"activation", "--activation-event", "report_created", "--cohort-period", "month"}, "--cohort-period"},
+		{[]string{"activation", "--activation-event", "feature_used[feature = exports]"}, `--activation-event "feature_used[feature = exports]": event selectors`},
+		{[]string{"activation", "--activation-event", "report_created", "--signup-event", "signup[plan = free]"}, `--signup-event "signup[plan = free]"`},
+		{[]string{"retention", "--start-event", "feature_used[feature = exports]"}, "--start-event"},
+		{[]string{"retention", "--return-event", "feature_used[feature != exports]"}, "--return-event"},
+		{[]string{"engagement", "--active-event", "feature_used[feature = exports]"}, "--active-event"},
+		{[]string{"trends", "--event", "feature_used[feature = exports]"}, "--event"},
+		{[]string{"nps", "--event", "nps_response[plan = free]", "--score-prop", "score"}, "--event"},
+		{[]string{"nps", "--score-col", "score"}, "--score-col"},
+		{[]string{"onboarding", "--steps", "onboarding_started,feature_used[feature = exports]"}, "--steps"},
+		{[]string{"onboarding", "--steps", "a,b,a"}, "a is a step twice"},
+		{[]string{"onboarding", "--steps", "a,b", "--cohort-period", "week"}, "--cohort-period"},
+		{[]string{"funnel", "--steps", "a,b", "--order", "strict"}, "--order strict"},
+		{[]string{"funnel", "--steps", "a,b", "--exclude", "c"}, "--exclude"},
+		{[]string{"funnel", "--steps", "a,b", "--correlation"}, "--correlation"},
+		{[]string{"funnel", "--steps", "a,b", "--cohort-period", "week"}, "--cohort-period"},
+		{[]string{"retention", "--dedup", "exact", "--by", "plan"}, "--by"},
+		{[]string{"retention", "--users-out", "u.csv"}, "--users-out"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errOut := run(t, false, append(append([]string{"sql"}, tt.args...), "--dialect", "duckdb")...)
+			if code != ExitUsage || !strings.Contains(errOut, tt.msg) || out != "" {
+				t.Errorf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, out, errOut, tt.msg)
+			}
+		})
+	}
+}

@@ -138,9 +138,6 @@ func stepTable(d sqlgen.Dialect, rows string, extra []string) string {
 // the events' order in the file, which a table does not have.
 func distinctSteps(steps []string) error {
 	for i, st := range steps {
-		if strings.Contains(st, "[") {
-			return SQLUnsupported("--steps", fmt.Sprintf("%q: event selectors are uptake's; filter the relation in a view", st))
-		}
 		if slices.Contains(steps[:i], st) {
 			return SQLUnsupported("--steps", fmt.Sprintf("%s is a step twice: sql tells steps apart by their event names", st))
 		}

@@ -11,11 +11,6 @@ import (
 // trendsSQL is Trends as one query: each event's events and exact distinct
 // users in every period of the range (zeros included), with its totals.
 func trendsSQL(c *SQLContext, s *TrendsSettings) (string, error) {
-	for _, e := range s.Events {
-		if strings.Contains(e, "[") {
-			return "", SQLUnsupported("--event", fmt.Sprintf("%q: event selectors are uptake's; filter the relation in a view", e))
-		}
-	}
 	d := c.D
 	q, err := c.Query()
 	if err != nil {
