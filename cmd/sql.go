@@ -90,7 +90,7 @@ func newCmdSQLMetric(ios *IOStreams, m metrics.Metric, runF func(*SQLOptions) er
 	cmd := &cobra.Command{
 		Use:   info.Name + " " + use + " --dialect D",
 		Short: info.Short + ", as SQL",
-		Long:  info.Long + "\n\n" + sqlLong,
+		Long:  info.Long + "\n\nAs SQL: " + info.SQLHelp + "\n\n" + sqlLong,
 		Args:  cobra.NoArgs,
 	}
 	opts.Report.add(cmd, info.ActiveEvents)

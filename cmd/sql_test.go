@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,4 +163,34 @@ func sameCell(g, w string) bool {
 		return false
 	}
 	return math.Abs(gf-wf) <= 1e-9*math.Max(1, math.Abs(wf))
+}
+
+// TestSQLHelpAndDocs: every metric sql writes says in its --help what the
+// query computes and refuses, and has its section in docs/sql.md.
+func TestSQLHelpAndDocs(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "sql.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range metrics.Registry {
+		if !m.HasSQL() {
+			continue
+		}
+		info := m.About()
+		if len(info.SQLHelp) < 40 {
+			t.Errorf("%s: SQLHelp %q says too little", info.Name, info.SQLHelp)
+		}
+		if out := runOK(t, "sql", info.Name, "--help"); !strings.Contains(out, "As SQL: "+info.SQLHelp[:30]) {
+			t.Errorf("sql %s --help does not say what the query computes", info.Name)
+		}
+		found := false
+		for _, line := range strings.Split(string(doc), "\n") {
+			if h, ok := strings.CutPrefix(line, "### "); ok && slices.Contains(strings.FieldsFunc(h, func(r rune) bool { return r == ' ' || r == ',' }), info.Name) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("docs/sql.md has no section (### heading) for %s", info.Name)
+		}
+	}
 }

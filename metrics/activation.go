@@ -323,9 +323,10 @@ type ActivationSettings struct {
 // ActivationMetric is the activation metric (docs/metrics.md#activation).
 var ActivationMetric = &Def[ActivationSettings, ActivationResult]{
 	Info: Info{
-		Name:  "activation",
-		Use:   "[FILE...] --activation-event E",
-		Short: "Activation rate within a window of signup, with time to value",
+		SQLHelp: activationSQLHelp,
+		Name:    "activation",
+		Use:     "[FILE...] --activation-event E",
+		Short:   "Activation rate within a window of signup, with time to value",
 		Long: `Activation rate: of the users who signed up in the reporting range, the share
 who met the activation criterion within --within of their signup, with a Wilson
 confidence interval (docs/metrics.md#activation).

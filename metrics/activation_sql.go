@@ -144,3 +144,10 @@ func where(cond string) string {
 	}
 	return "WHERE " + cond
 }
+
+// activationSQLHelp is what uptake sql activation writes (its --help).
+const activationSQLHelp = `the signups in the range (each user's first event, or first
+--signup-event), activated when an --activation-event falls in the window
+(end included), censored when the window is not over at as_of, and time to
+value's minimum, quartiles, 90th percentile and maximum (exact percentiles,
+interpolated as uptake does). Not in SQL: --km, --cohort-period.`

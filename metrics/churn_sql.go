@@ -68,3 +68,9 @@ func churnFromRows(r *Run, s *ChurnSettings, q *QueryRows) (ChurnResult, error) 
 func incompletePeriod(label string) Warning {
 	return Warning{Code: "incomplete_period", Message: fmt.Sprintf("%s is not complete at as_of and is left out", label)}
 }
+
+// churnSQLHelp is what uptake sql churn writes (its --help).
+const churnSQLHelp = `per complete calendar period in --tz: the users active the
+period before, those active again and those who churned, with the rates;
+the period as_of cuts is left out and named (incomplete_period). Every
+option is written into SQL.`

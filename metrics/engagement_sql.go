@@ -98,3 +98,10 @@ func engagementFromRows(r *Run, s *EngagementSettings, q *QueryRows) (Engagement
 	engagementSummary(&res, cd, cm, engagementParams(r, s))
 	return res, nil
 }
+
+// engagementSQLHelp is what uptake sql engagement writes (its --help).
+const engagementSQLHelp = `DAU, WAU and MAU (30 or 28 days, or the calendar month) of
+every day from the first active day to the last, stickiness and each day's
+status; the summary and its intervals are rebuilt from those rows when
+read back. The active-days histogram is uptake's only (null when read
+back).`

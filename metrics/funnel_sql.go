@@ -165,3 +165,11 @@ func funnelFromRows(r *Run, s *FunnelSettings, q *QueryRows) (FunnelResult, erro
 	res.Warnings = funnelWarnings(res, funnelParams(r, s))
 	return res, nil
 }
+
+// funnelSQLHelp is what uptake sql funnel writes (its --help).
+const funnelSQLHelp = `every attempt (a first step in the range; with --order any,
+any step) whose window is complete at as_of, its steps in order (ordered)
+or as reached (any), each user's best attempt, and the step table with the
+users left out as censored. Not in SQL: --order strict (a table orders
+events only by time), --exclude, --correlation, --cohort-period, a step
+named twice, event selectors.`

@@ -92,9 +92,10 @@ func (s *FunnelSettings) exclusions() ([]Exclusion, error) {
 // FunnelMetric is the conversion funnel (docs/metrics.md#funnel).
 var FunnelMetric = &Def[FunnelSettings, FunnelResult]{
 	Info: Info{
-		Name:  "funnel",
-		Use:   "[FILE...] --steps A,B,C",
-		Short: "Conversion funnel: ordered, strict or any-order, with exclusions",
+		SQLHelp: funnelSQLHelp,
+		Name:    "funnel",
+		Use:     "[FILE...] --steps A,B,C",
+		Short:   "Conversion funnel: ordered, strict or any-order, with exclusions",
 		Long: `A conversion funnel (docs/metrics.md#funnel). Every occurrence of the first
 step inside the reporting range (--from/--to) starts an attempt; the window
 (--within, end included) runs from it, and later steps may fall after --to
@@ -250,9 +251,10 @@ type OnboardingSettings struct {
 // OnboardingMetric is onboarding completion (docs/metrics.md#onboarding).
 var OnboardingMetric = &Def[OnboardingSettings, OnboardingResult]{
 	Info: Info{
-		Name:  "onboarding",
-		Use:   "[FILE...] --steps START,...,DONE",
-		Short: "Onboarding completion rate and the step funnel with drop-off",
+		SQLHelp: onboardingSQLHelp,
+		Name:    "onboarding",
+		Use:     "[FILE...] --steps START,...,DONE",
+		Short:   "Onboarding completion rate and the step funnel with drop-off",
 		Long: `Onboarding completion: of the users who started onboarding in the reporting
 range (their first START event), the share who reached the last step within
 --within of their start, with a Wilson interval (docs/metrics.md#onboarding).

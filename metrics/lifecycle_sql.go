@@ -72,3 +72,9 @@ func lifecycleFromRows(r *Run, s *LifecycleSettings, q *QueryRows) (LifecycleRes
 	}
 	return res, rd.Err()
 }
+
+// lifecycleSQLHelp is what uptake sql lifecycle writes (its --help).
+const lifecycleSQLHelp = `per calendar period in --tz: active users split into new,
+returning and resurrecting, the dormant, the pulse, and each period's
+status (the --since period warm_up, the one as_of cuts incomplete). Every
+option is written into SQL.`

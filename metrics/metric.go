@@ -36,6 +36,9 @@ type Info struct {
 	// UsersOutAlias is another name of --users-out for this metric
 	// (clv's --customers-out).
 	UsersOutAlias string
+	// SQLHelp says what uptake sql writes of the metric and which of its
+	// flags it refuses (with Def.SQL).
+	SQLHelp string
 }
 
 // Needs is what a metric reads.

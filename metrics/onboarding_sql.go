@@ -209,3 +209,10 @@ func stepsFrom(steps []StepStat, reached []int64, gaps []stepGaps) []StepStat {
 	}
 	return out
 }
+
+// onboardingSQLHelp is what uptake sql onboarding writes (its --help).
+const onboardingSQLHelp = `the starters (first step in the range) and the signups, each
+one's path through the steps within the window (--order ordered or any,
+elapsed or calendar windows), censored at as_of, and the step table of
+either --denominator with the counts behind both completion rates. Not in
+SQL: --cohort-period, a step named twice, event selectors.`

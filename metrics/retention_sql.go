@@ -172,3 +172,9 @@ func retentionFromRows(r *Run, s *RetentionSettings, q *QueryRows) (RetentionRes
 	res.Warnings = retentionWarnings(res, p)
 	return res, nil
 }
+
+// retentionSQLHelp is what uptake sql retention writes (its --help).
+const retentionSQLHelp = `the whole cohort table and its summary row: first-time or
+recurring cohorts, exact or unbounded returns, calendar periods in --tz
+(both week starts) or elapsed brackets, cells censored at as_of and the
+--since warm-up, as uptake counts them. Every option is written into SQL.`

@@ -64,9 +64,10 @@ func (s *RetentionSettings) returns() string {
 // RetentionMetric is cohort retention (docs/metrics.md#retention).
 var RetentionMetric = &Def[RetentionSettings, RetentionResult]{
 	Info: Info{
-		Name:  "retention",
-		Use:   "[FILE...]",
-		Short: "Cohort retention table",
+		SQLHelp: retentionSQLHelp,
+		Name:    "retention",
+		Use:     "[FILE...]",
+		Short:   "Cohort retention table",
 		Long: `The cohort retention table (docs/metrics.md#retention). A user's cohort is
 the calendar period (day, week or month in --tz) of their first --start-event
 (default: their first activity); with --cohort recurring a user joins a cohort
@@ -279,9 +280,10 @@ type ChurnSettings struct {
 // ChurnMetric is period churn of active users (docs/metrics.md#churn).
 var ChurnMetric = &Def[ChurnSettings, ChurnResult]{
 	Info: Info{
-		Name:  "churn",
-		Use:   "[FILE...]",
-		Short: "Period retention and churn of active users",
+		SQLHelp: churnSQLHelp,
+		Name:    "churn",
+		Use:     "[FILE...]",
+		Short:   "Period retention and churn of active users",
 		Long: `Per period P: the users active in the previous period (start_users), how many
 were active again in P (retained), and churn = churned / start_users with a
 Wilson interval (docs/metrics.md#churn, activity basis). Users new in P are in
@@ -365,9 +367,10 @@ type LifecycleSettings struct {
 // LifecycleMetric is the lifecycle of active users (docs/metrics.md#lifecycle).
 var LifecycleMetric = &Def[LifecycleSettings, LifecycleResult]{
 	Info: Info{
-		Name:  "lifecycle",
-		Use:   "[FILE...]",
-		Short: "New, returning, resurrecting and dormant users per period",
+		SQLHelp: lifecycleSQLHelp,
+		Name:    "lifecycle",
+		Use:     "[FILE...]",
+		Short:   "New, returning, resurrecting and dormant users per period",
 		Long: `Classifies the users active in each period (docs/metrics.md#lifecycle): new
 (first seen in the period), returning (also active in the previous period),
 resurrecting (active again after a gap), and dormant (active in the previous
@@ -521,9 +524,10 @@ type EngagementSettings struct {
 // EngagementMetric is DAU, WAU, MAU and stickiness (docs/metrics.md#engagement).
 var EngagementMetric = &Def[EngagementSettings, EngagementResult]{
 	Info: Info{
-		Name:  "engagement",
-		Use:   "[FILE...]",
-		Short: "DAU, WAU, MAU, stickiness and the active-days histogram",
+		SQLHelp: engagementSQLHelp,
+		Name:    "engagement",
+		Use:     "[FILE...]",
+		Short:   "DAU, WAU, MAU, stickiness and the active-days histogram",
 		Long: `Per calendar day in --tz (docs/metrics.md#engagement): DAU, WAU (the 7 days
 ending that day), MAU (the 30 days ending that day; --mau-window 28, or
 calendar-month for the month to date), all counts of distinct users, and

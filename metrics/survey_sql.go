@@ -170,3 +170,12 @@ func surveyFromRows[S, F any](k survey[S, F], r *Run, s *S, q *QueryRows) (Surve
 	g.Warnings = append(a.Warnings(), ws...)
 	return g, nil
 }
+
+// surveySQLHelp is what uptake sql nps, csat and ces write (their --help).
+const surveySQLHelp = `answer events only (--event E --score-prop P; survey files
+are read by uptake): missing, invalid and out-of-range answers counted as
+uptake counts them, one answer per respondent (and period) by
+--survey-dedupe, the figures and the score distribution, per --period too.
+An invalid answer in the result makes the read-back fail, as uptake
+stops at one: fix such answers or leave them out of the relation. Not in
+SQL: --score-col, event selectors.`

@@ -171,6 +171,7 @@ everything per value of a column (survey files) or user property (events).`
 	info.FlagUsage["score-col"] = "Survey file: the score `column`"
 	info.FlagUsage["event"] = "Event export: the answer `event` (default with --demo: " + k.event + ")"
 	info.Exclusive = append(info.Exclusive, []string{"score-col", "event"})
+	info.SQLHelp = surveySQLHelp
 	return &Def[S, SurveyResult[F]]{
 		Info:     info,
 		Defaults: k.defaults,

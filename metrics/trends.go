@@ -214,9 +214,10 @@ func Trends(r *Run, s *TrendsSettings, users []int32, each func(u int32, period,
 // TrendsMetric is events and distinct users per period (docs/metrics.md#trends).
 var TrendsMetric = &Def[TrendsSettings, TrendsResult]{
 	Info: Info{
-		Name:  "trends",
-		Use:   "[FILE...]",
-		Short: "Events and distinct users per period, per event",
+		SQLHelp: trendsSQLHelp,
+		Name:    "trends",
+		Use:     "[FILE...]",
+		Short:   "Events and distinct users per period, per event",
 		Long: `For each event and each calendar period (day, week or month in --tz), the
 number of events and of distinct users who did it (docs/metrics.md#trends):
 the default chart of product analytics tools. Every period that starts in

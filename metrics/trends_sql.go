@@ -110,3 +110,8 @@ func trendsFromRows(r *Run, s *TrendsSettings, q *QueryRows) (TrendsResult, erro
 	r.Prepared = res.names // params name the events counted
 	return res, nil
 }
+
+// trendsSQLHelp is what uptake sql trends writes (its --help).
+const trendsSQLHelp = `events and exact distinct users per event and period (zeros
+included) with each event's totals, for the --top events by count (ties by
+name in byte order) or the events given. Not in SQL: event selectors.`
