@@ -220,7 +220,7 @@ func writeSQLResult(opts *SQLOptions, rows *metrics.QueryRows) error {
 	// as_of: --as-of, or the one the query computed (its last column)
 	at, rule := r.asOf, "--as-of"
 	if at == nil {
-		rule = "1 µs after the last event (computed by the query)"
+		rule = "computed by the query: 1 µs after the last event, or with dates only (every time a UTC midnight) the start of the day after the last date"
 		t, ok, err := rows.AsOf()
 		if err != nil {
 			return err

@@ -15,21 +15,44 @@ import (
 
 // agreementData are the exports the agreement tests load into each
 // engine, as uptake normalize writes them: demo data of several seeds for
-// every case, and the vendor samples (with their vendor's internal events)
-// for sqlVendorCases.
+// every case (sqlCases), the vendor samples (with their vendor's internal
+// events) for sqlVendorCases, and the real data in testdata for
+// sqlRealCases.
 var agreementData = []struct {
 	name   string
-	file   string   // a file under ../testdata/formats, or "" for demo data
+	file   string   // a file under ../testdata, or "" for demo data
 	demo   []string // uptake demo's flags
 	vendor string
+	read   []string // input flags, for normalize and the command alike
+	real   bool     // run sqlRealCases
 }{
 	{name: "demo"},
 	{name: "seed3", demo: []string{"--seed", "3", "--users", "400"}},
-	{name: "mixpanel", file: "mixpanel.jsonl", vendor: "mixpanel"},
-	{name: "amplitude", file: "amplitude.json", vendor: "amplitude"},
-	{name: "posthog", file: "posthog_batch_export.jsonl", vendor: "posthog"},
-	{name: "ga4", file: "ga4.jsonl", vendor: "ga4"},
-	{name: "segment", file: "segment.jsonl", vendor: "segment"},
+	{name: "mixpanel", file: "formats/mixpanel.jsonl", vendor: "mixpanel"},
+	{name: "amplitude", file: "formats/amplitude.json", vendor: "amplitude"},
+	{name: "posthog", file: "formats/posthog_batch_export.jsonl", vendor: "posthog"},
+	{name: "ga4", file: "formats/ga4.jsonl", vendor: "ga4"},
+	{name: "segment", file: "formats/segment.jsonl", vendor: "segment"},
+	// CDNOW: 18 months of purchases, dates only (as_of is the day after
+	// the last date)
+	{name: "cdnow", file: "cdnow/CDNOW_sample.txt.gz", real: true, read: []string{"--delimiter", "whitespace", "--header", "none",
+		"--columns", "orig_id,customer_id,date,cds,amount", "--user-col", "customer_id", "--time-col", "date", "--event-name", "purchase"}},
+	// Online Retail's first day, as README's recipe reads it
+	{name: "online-retail", file: "online_retail_excerpt.csv", real: true, read: []string{"--event-name", "purchase", "--user-col", "CustomerID",
+		"--where", "InvoiceNo !~ ^C", "--where", "Quantity > 0"}},
+}
+
+// sqlRealCases run on the real data: purchases only, no event names.
+var sqlRealCases = []sqlCase{
+	{"retention-month", "retention", []string{"--period", "month", "--periods", "12"}},
+	{"retention-week-unbounded", "retention", []string{"--period", "week", "--periods", "8", "--mode", "unbounded"}},
+	{"retention-day-elapsed", "retention", []string{"--period", "day", "--periods", "30", "--window-mode", "elapsed"}},
+	{"churn-month", "churn", []string{"--period", "month"}},
+	{"lifecycle-week", "lifecycle", []string{"--period", "week", "--week-start", "sunday"}},
+	{"engagement", "engagement", nil},
+	{"trends-month", "trends", []string{"--period", "month"}},
+	{"activation-repeat-90d", "activation", []string{"--activation-event", "purchase", "--within", "90d"}},
+	{"activation-calendar-30d", "activation", []string{"--activation-event", "purchase", "--within", "30d", "--window-mode", "calendar", "--tz", "America/New_York"}},
 }
 
 // sqlVendorCases name no event of the demo data: they run on the vendor
@@ -45,21 +68,24 @@ func TestSQLAgreement(t *testing.T) {
 			e := openSQLEngine(t, engine)
 			for _, data := range agreementData {
 				file, cases := data.file, sqlVendorCases
-				if file == "" {
+				switch {
+				case file == "":
 					file, cases = filepath.Join(t.TempDir(), data.name+".csv"), sqlCases
 					if err := os.WriteFile(file, []byte(runOK(t, append([]string{"demo"}, data.demo...)...)), 0o644); err != nil {
 						t.Fatal(err)
 					}
-				} else {
-					file = filepath.Join("..", "testdata", "formats", file)
+				case data.real:
+					file, cases = filepath.Join("..", "testdata", file), sqlRealCases
+				default:
+					file = filepath.Join("..", "testdata", file)
 				}
-				cols, rows := eventsTable(t, runOK(t, "normalize", file, "--props", "all"))
+				cols, rows := eventsTable(t, runOK(t, append([]string{"normalize", file, "--props", "all"}, data.read...)...))
 				if err := e.Load("events", cols, rows); err != nil {
 					t.Fatalf("load %s: %v", data.name, err)
 				}
 				for _, c := range cases {
 					t.Run(data.name+"/"+c.name, func(t *testing.T) {
-						want := runOK(t, append([]string{c.metric, file, "--format", "csv", "--csv-raw"}, c.args...)...)
+						want := runOK(t, slices.Concat([]string{c.metric, file, "--format", "csv", "--csv-raw"}, data.read, c.args)...)
 						args := append([]string{"sql", c.metric, "--dialect", engine}, c.args...)
 						if data.vendor != "" {
 							args = append(args, "--vendor", data.vendor)
@@ -70,13 +96,20 @@ func TestSQLAgreement(t *testing.T) {
 							t.Fatalf("%v\n%s", err, query)
 						}
 						sameRows(t, gotCols, got, want)
-						env := envelopeOf(t, runOK(t, append([]string{c.metric, file, "--format", "json"}, c.args...)...))
-						sameAsOf(t, &metrics.QueryRows{Columns: gotCols, Rows: got}, env, slices.Contains(c.args, "--as-of"))
+						env := envelopeOf(t, runOK(t, slices.Concat([]string{c.metric, file, "--format", "json"}, data.read, c.args)...))
+						sameAsOf(t, &metrics.QueryRows{Columns: gotCols, Rows: got}, env, exactAsOf(c.args, env))
 					})
 				}
 			}
 		})
 	}
+}
+
+// exactAsOf says whether a result's as_of is uptake's to the nanosecond:
+// --as-of, or the day after the last date of dates-only data.
+func exactAsOf(args []string, env map[string]any) bool {
+	rule, _ := env["params"].(map[string]any)["as_of_rule"].(string)
+	return slices.Contains(args, "--as-of") || strings.HasPrefix(rule, "start of the day after the last date")
 }
 
 // sameAsOf checks the as_of a query's rows carry: the command's --as-of,

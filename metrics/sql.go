@@ -60,9 +60,13 @@ func (c *SQLContext) Query(props ...string) (*sqlgen.Query, error) {
 	if c.AsOf != nil {
 		q.With("bounds", "SELECT "+d.Instant(*c.AsOf)+" AS as_of")
 	} else {
+		// dates only (every time a UTC midnight): the start of the day
+		// after the last date, as uptake takes it for dates read in UTC
+		midnight := d.Midnight(d.Day("ts", "UTC"), "UTC")
+		nextDay := d.Midnight(d.AddDays(d.Day("max(ts)", "UTC"), "1"), "UTC")
 		q.With("bounds", sqlgen.Lines(
-			"-- as_of: just after the last event",
-			"SELECT "+d.AddMicros("max(ts)", 1)+" AS as_of",
+			"-- as_of: just after the last event; with dates only, the day after the last date",
+			"SELECT CASE WHEN "+d.CountIf("ts = "+midnight)+" = count(*) THEN "+nextDay+" ELSE "+d.AddMicros("max(ts)", 1)+" END AS as_of",
 			"FROM "+src,
 			"WHERE "+sqlgen.And(valid, since)))
 	}
