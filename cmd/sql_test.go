@@ -34,6 +34,11 @@ var sqlCases = []sqlCase{
 	{"activation-two-events", "activation", []string{"--activation-event", "report_created,project_created", "--min-count", "2",
 		"--signup-event", "onboarding_completed", "--within", "3d", "--from", "2024-02-01", "--to", "2024-05-01"}},
 	{"activation-30m-since", "activation", []string{"--activation-event", "report_created", "--within", "30m", "--since", "2024-03-01"}},
+	// cohorts: the --since cohort a warm-up, the last ones censored
+	{"activation-cohorts-week-since", "activation", []string{"--activation-event", "report_created", "--within", "14d",
+		"--cohort-period", "week", "--week-start", "sunday", "--since", "2024-02-07", "--tz", "America/New_York"}},
+	{"activation-cohorts-month-asof", "activation", []string{"--activation-event", "report_created", "--signup-event", "signup",
+		"--cohort-period", "month", "--as-of", "2024-06-20", "--from", "2024-03-01"}},
 }
 
 func TestSQLGolden(t *testing.T) {

@@ -104,7 +104,6 @@ func TestSQLRefuses(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"activation", "--activation-event", "report_created", "--km"}, "--km"},
-		{[]string{"activation", "--activation-event", "report_created", "--cohort-period", "month"}, "--cohort-period"},
 		{[]string{"activation", "--activation-event", "feature_used[feature = exports]"}, `--activation-event "feature_used[feature = exports]": event selectors`},
 		{[]string{"activation", "--activation-event", "report_created", "--signup-event", "signup[plan = free]"}, `--signup-event "signup[plan = free]"`},
 		{[]string{"retention", "--start-event", "feature_used[feature = exports]"}, "--start-event"},
