@@ -83,12 +83,12 @@ func onboardingSQL(c *SQLContext, s *OnboardingSettings) (string, error) {
 		"(SELECT count(" + last + ") FROM starter_paths) AS completed",
 		"(SELECT " + d.CountIf(c.Complete("wend")) + " FROM signups) AS signups",
 		"(SELECT count(" + last + ") FROM signup_paths) AS signups_completed",
-		"(SELECT " + d.CountIf("NOT ("+c.Complete("wend")+")") + " FROM starters) AS censored",
-		"(SELECT " + d.CountIf("NOT ("+c.Complete("wend")+")") + " FROM signups) AS signups_censored",
-		"(SELECT count(DISTINCT user_id) FROM step_events WHERE event = " + d.Str(steps[n-1]) + " AND user_id NOT IN (SELECT user_id FROM first_start)) AS completed_without_start",
+		"(SELECT " + d.CountIf("NOT ("+c.Complete("wend")+")") + " FROM starters) AS excluded_censored",
+		"(SELECT " + d.CountIf("NOT ("+c.Complete("wend")+")") + " FROM signups) AS excluded_signups_censored",
+		"(SELECT count(DISTINCT user_id) FROM step_events WHERE event = " + d.Str(steps[n-1]) + " AND user_id NOT IN (SELECT user_id FROM first_start)) AS excluded_completed_without_start",
 	}
 	if n == 1 {
-		counts[6] = "0 AS completed_without_start"
+		counts[6] = "0 AS excluded_completed_without_start"
 	}
 	// the step table: starters' steps, or the signup then the steps
 	gap := func(j int) string {
@@ -147,7 +147,7 @@ func distinctSteps(steps []string) error {
 
 // onboardingExtra are the counts behind both completion rates, at the end
 // of onboarding's CSV (on every step row).
-var onboardingExtra = []string{"started", "completed", "signups", "signups_completed", "censored", "signups_censored", "completed_without_start"}
+var onboardingExtra = []string{"started", "completed", "signups", "signups_completed", "excluded_censored", "excluded_signups_censored", "excluded_completed_without_start"}
 
 // onboardingFromRows rebuilds the step table and both completion rates.
 func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (OnboardingResult, error) {
@@ -178,7 +178,8 @@ func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (Onboarding
 		rd.Part("signups_completed", "signups", signCompleted, res.Signups)
 		res.Completion = NewProportion(completed, res.Started, r.Level)
 		res.CompletionOfSignups = NewProportion(signCompleted, res.Signups, r.Level)
-		res.Excluded = OnboardingExcluded{Censored: rd.Count("censored"), SignupsCensored: rd.Count("signups_censored"), CompletedWithoutStart: rd.Count("completed_without_start")}
+		res.Excluded = OnboardingExcluded{Censored: rd.Count("excluded_censored"), SignupsCensored: rd.Count("excluded_signups_censored"),
+			CompletedWithoutStart: rd.Count("excluded_completed_without_start")}
 	}
 	if err := rd.Err(); err != nil {
 		return res, err

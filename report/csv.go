@@ -5,6 +5,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"io"
 	"time"
 )
@@ -19,7 +20,13 @@ func writeCSV(w io.Writer, t Table, o Options) error {
 		text = func(s string) string { return s }
 	}
 	head := make([]string, len(t.Columns))
+	seen := make(map[string]bool, len(t.Columns))
 	for i, c := range t.Columns {
+		// a script reads columns by name: two of one name lose one
+		if seen[c.Key] {
+			return fmt.Errorf("report: the CSV would have two columns named %q", c.Key)
+		}
+		seen[c.Key] = true
 		head[i] = text(c.Key)
 	}
 	if err := cw.Write(head); err != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"math"
+	"strings"
 	"testing"
 	"time"
 )
@@ -51,6 +52,19 @@ func TestWriteCSVKeepsRawValues(t *testing.T) {
 	want := "name,users,rate,ttv_seconds,at\na|b,12345,0.5,3725,2024-03-01T10:00:00Z\nc,7,,,2024-03-02T00:00:00Z\n"
 	if b.String() != want {
 		t.Errorf("csv\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestWriteCSVOneColumnPerName: a CSV is read by column name, so a table
+// with a name twice (onboarding's cohort censored and its starters'
+// censored once were) is an error, with nothing written.
+func TestWriteCSVOneColumnPerName(t *testing.T) {
+	d := sample()
+	d.Tables[0].Columns[3].Key = "users"
+	var b bytes.Buffer
+	err := Write(&b, d, FormatCSV, Options{})
+	if err == nil || !strings.Contains(err.Error(), `two columns named "users"`) || b.Len() != 0 {
+		t.Errorf("err %v, output %q; want the duplicate named and nothing written", err, b.String())
 	}
 }
 
