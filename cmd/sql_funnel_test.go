@@ -8,5 +8,10 @@ func init() {
 			"--tz", "America/Los_Angeles", "--as-of", "2024-06-01", "--from", "2024-05-01"}},
 		sqlCase{"funnel-any-1h-range", "funnel", []string{"--steps", "session_started,feature_used,report_created,page_viewed", "--order", "any", "--within", "1h",
 			"--from", "2024-04-01", "--to", "2024-05-01"}},
+		// cohorts: by the best attempt's week, the censored by their first
+		sqlCase{"funnel-cohorts-week-asof", "funnel", []string{"--steps", "onboarding_started,project_created,report_created", "--within", "3d",
+			"--cohort-period", "week", "--as-of", "2024-06-20", "--tz", "Asia/Kolkata"}},
+		sqlCase{"funnel-cohorts-any-month", "funnel", []string{"--steps", "project_created,teammate_invited", "--order", "any", "--within", "1d",
+			"--cohort-period", "month", "--from", "2024-02-01"}},
 	)
 }

@@ -114,11 +114,9 @@ func TestSQLRefuses(t *testing.T) {
 		{[]string{"nps", "--score-col", "score"}, "--score-col"},
 		{[]string{"onboarding", "--steps", "onboarding_started,feature_used[feature = exports]"}, "--steps"},
 		{[]string{"onboarding", "--steps", "a,b,a"}, "a is a step twice"},
-		{[]string{"onboarding", "--steps", "a,b", "--cohort-period", "week"}, "--cohort-period"},
 		{[]string{"funnel", "--steps", "a,b", "--order", "strict"}, "--order strict"},
 		{[]string{"funnel", "--steps", "a,b", "--exclude", "c"}, "--exclude"},
 		{[]string{"funnel", "--steps", "a,b", "--correlation"}, "--correlation"},
-		{[]string{"funnel", "--steps", "a,b", "--cohort-period", "week"}, "--cohort-period"},
 		{[]string{"retention", "--dedup", "exact", "--by", "plan"}, "--by"},
 		{[]string{"retention", "--users-out", "u.csv"}, "--users-out"},
 	} {

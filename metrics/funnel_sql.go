@@ -20,8 +20,6 @@ func funnelSQL(c *SQLContext, s *FunnelSettings) (string, error) {
 		return "", SQLUnsupported("--exclude", "exclusions are uptake's")
 	case s.Correlation || len(s.CorrelationProps) > 0:
 		return "", SQLUnsupported("--correlation", "funnel correlation is computed by uptake only")
-	case s.CohortPeriod != "":
-		return "", SQLUnsupported("--cohort-period", "the funnel's cohort rows are not written as SQL yet")
 	}
 	if err := distinctSteps(steps); err != nil {
 		return "", err
@@ -114,11 +112,24 @@ func funnelSQL(c *SQLContext, s *FunnelSettings) (string, error) {
 			d.Percentile(g, 0.5), d.Div("sum("+g+")", d.CountIf(fmt.Sprintf("r > %d", j)))))
 	}
 	q.With("step_users", strings.Join(rows, "\n  UNION ALL\n"))
-	extra := []string{
-		"(SELECT count(*) FROM (SELECT user_id FROM attempts GROUP BY user_id HAVING " + d.CountIf(c.Complete("wend")) + " = 0) x) AS censored_users",
-		"0 AS exclusions",
+	q.With("censored_users", sqlgen.Lines("-- users with attempts, none of them complete: the first one's time",
+		"SELECT user_id, min(t0) AS t0 FROM attempts GROUP BY user_id HAVING "+d.CountIf(c.Complete("wend"))+" = 0"))
+	extra := []string{"(SELECT count(*) FROM censored_users) AS censored_users", "0 AS exclusions"}
+	if s.CohortPeriod == "" {
+		return c.Result(q, stepTable(d, "step_users", extra)), nil
 	}
-	return c.Result(q, stepTable(d, "step_users", extra)), nil
+	// cohorts: a counted user by their best attempt, a censored one by
+	// their first
+	sun := sunday(s.WeekStart)
+	q.With("cohort_users", sqlgen.Lines(
+		fmt.Sprintf("SELECT %s AS p, CASE WHEN r = %d THEN 1 ELSE 0 END AS conv, 0 AS cens FROM best", c.period(s.CohortPeriod, "t0", sun), n),
+		"UNION ALL",
+		"SELECT "+c.period(s.CohortPeriod, "t0", sun)+", 0, 1 FROM censored_users"))
+	q.With("cohorts", sqlgen.Lines(
+		"SELECT p, "+d.CountIf("cens = 0")+" AS n, "+d.CountIf("conv = 1")+" AS x, "+d.CountIf("cens = 1")+" AS censor,",
+		"  CASE WHEN "+d.CountIf("cens = 1")+" > 0 THEN 'incomplete' ELSE 'complete' END AS status",
+		"FROM cohort_users GROUP BY p"))
+	return c.Result(q, c.cohortStepTable(s.CohortPeriod, "step_users", extra, n, funnelLabel(s, 0), funnelLabel(s, n-1))), nil
 }
 
 // funnelLabel is step j's label: its event, or "any j of n".
@@ -132,17 +143,29 @@ func funnelLabel(s *FunnelSettings, j int) string {
 // funnelFromRows rebuilds the step table, the conversion and the users
 // left out.
 func funnelFromRows(r *Run, s *FunnelSettings, q *QueryRows) (FunnelResult, error) {
-	if s.CohortPeriod != "" || s.Correlation || len(s.CorrelationProps) > 0 {
-		return FunnelResult{}, fmt.Errorf("funnel with --cohort-period or correlation is not read from SQL rows")
+	if s.Correlation || len(s.CorrelationProps) > 0 {
+		return FunnelResult{}, fmt.Errorf("funnel with correlation is not read from SQL rows")
 	}
-	rd, err := q.Reader("step", "event", "users", "median_seconds_from_previous", "avg_seconds_from_previous", "censored_users", "exclusions")
+	want := []string{"step", "event", "users", "median_seconds_from_previous", "avg_seconds_from_previous", "censored_users", "exclusions"}
+	if s.CohortPeriod != "" {
+		want = append(want, "cohort", "censored", "status")
+	}
+	rd, err := q.Reader(want...)
 	if err != nil {
 		return FunnelResult{}, err
 	}
 	res := FunnelResult{Cohorts: []FunnelCohort{}}
+	cohorts := &cohortSteps{last: len(s.Steps.Names), level: r.Level}
 	var reached []int64
 	var gaps []stepGaps
 	for rd.Next() {
+		if s.CohortPeriod != "" && rd.Str("cohort") != "(all)" {
+			cohorts.add(rd)
+			continue
+		}
+		if len(cohorts.list) > 0 {
+			return res, fmt.Errorf("%s: row %d: an (all) row after the cohorts' rows", q.Source, rd.row+1)
+		}
 		if int(rd.Int("step")) != len(reached)+1 {
 			return res, fmt.Errorf("%s: row %d: step %s out of order", q.Source, rd.row+1, rd.Str("step"))
 		}
@@ -157,11 +180,15 @@ func funnelFromRows(r *Run, s *FunnelSettings, q *QueryRows) (FunnelResult, erro
 	if err := rd.Err(); err != nil {
 		return res, err
 	}
+	if err := cohorts.done(q); err != nil {
+		return res, err
+	}
 	if len(reached) != len(s.Steps.Names) {
 		return res, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(reached), len(s.Steps.Names))
 	}
 	res.Steps = stepsFrom(res.Steps, reached, gaps)
 	res.Conversion = NewProportion(reached[len(reached)-1], reached[0], r.Level)
+	res.Cohorts = append(res.Cohorts, cohorts.list...)
 	res.Warnings = funnelWarnings(res, funnelParams(r, s))
 	return res, nil
 }
@@ -170,6 +197,6 @@ func funnelFromRows(r *Run, s *FunnelSettings, q *QueryRows) (FunnelResult, erro
 const funnelSQLHelp = `every attempt (a first step in the range; with --order any,
 any step) whose window is complete at as_of, its steps in order (ordered)
 or as reached (any), each user's best attempt, and the step table with the
-users left out as censored. Not in SQL: --order strict (a table orders
-events only by time), --exclude, --correlation, --cohort-period, a step
-named twice, event selectors.`
+users left out as censored; with --cohort-period, each cohort's entries and
+conversions. Not in SQL: --order strict (a table orders events only by
+time), --exclude, --correlation, a step named twice, event selectors.`

@@ -13,9 +13,6 @@ import (
 // denominator in force, with the counts behind both completion rates.
 func onboardingSQL(c *SQLContext, s *OnboardingSettings) (string, error) {
 	steps := s.Steps.Names
-	if s.CohortPeriod != "" {
-		return "", SQLUnsupported("--cohort-period", "onboarding's cohort rows are not written as SQL yet")
-	}
 	if err := distinctSteps(steps); err != nil {
 		return "", err
 	}
@@ -116,13 +113,37 @@ func onboardingSQL(c *SQLContext, s *OnboardingSettings) (string, error) {
 			d.Percentile(g, 0.5), d.Div("sum("+g+")", "count(t"+fmt.Sprint(j)+")"), table))
 	}
 	q.With("step_users", strings.Join(rows, "\n  UNION ALL\n"))
-	return c.Result(q, stepTable(d, "step_users", counts)), nil
+	if s.CohortPeriod == "" {
+		return c.Result(q, stepTable(d, "step_users", counts)), nil
+	}
+	// cohorts of the denominator in force: starters by their start, signups
+	// by their signup (first-seen ones up to --since's period warm-ups)
+	sun := sunday(s.WeekStart)
+	from, walked, at, warm := "starters", "starter_paths", "t0", ""
+	if s.Denominator == "signups" {
+		from, walked, at = "signups", "signup_paths", "a"
+		if s.SignupEvent == "" && c.Since != nil {
+			warm = "WHEN p <= " + c.period(s.CohortPeriod, d.Instant(*c.Since), sun) + " THEN 'warm_up' "
+		}
+	}
+	q.With("cohort_users", sqlgen.Lines(
+		"SELECT "+c.period(s.CohortPeriod, "u."+at, sun)+" AS p, "+c.Complete("u.wend")+" AS done, x."+last+" IS NOT NULL AS conv",
+		"FROM "+from+" u LEFT JOIN "+walked+" x ON x.user_id = u.user_id"))
+	q.With("cohorts", sqlgen.Lines(
+		"SELECT p, "+d.CountIf("done")+" AS n, "+d.CountIf("done AND conv")+" AS x, "+d.CountIf("NOT done")+" AS censor,",
+		"  CASE "+warm+"WHEN "+d.CountIf("NOT done")+" > 0 THEN 'incomplete' ELSE 'complete' END AS status",
+		"FROM cohort_users GROUP BY p"))
+	return c.Result(q, c.cohortStepTable(s.CohortPeriod, "step_users", counts, len(labels), labels[0], labels[len(labels)-1])), nil
 }
 
 // stepTable is the final SELECT of a step table over rows (step, event,
 // users, median_gap, avg_gap): shares of the first and previous steps and
 // drop-off, then the extra columns.
 func stepTable(d sqlgen.Dialect, rows string, extra []string) string {
+	return stepSelect(d, rows, extra) + "\nORDER BY s.step"
+}
+
+func stepSelect(d sqlgen.Dialect, rows string, extra []string) string {
 	first := "(SELECT users FROM " + rows + " WHERE step = 1)"
 	return sqlgen.Lines(
 		"SELECT s.step AS step, s.event AS event, s.users AS users, "+d.Div("s.users", first)+" AS pct_of_start,",
@@ -130,8 +151,37 @@ func stepTable(d sqlgen.Dialect, rows string, extra []string) string {
 		"  CASE WHEN s.step > 1 THEN p.users - s.users ELSE 0 END AS dropoff,",
 		"  CASE WHEN s.step > 1 THEN 1 - "+d.Div("s.users", "p.users")+" END AS dropoff_pct,",
 		"  s.median_gap AS median_seconds_from_previous, s.avg_gap AS avg_seconds_from_previous"+strings.Join(append([]string{""}, extra...), ",\n  "),
-		"FROM "+rows+" s LEFT JOIN "+rows+" p ON p.step = s.step - 1",
-		"ORDER BY s.step")
+		"FROM "+rows+" s LEFT JOIN "+rows+" p ON p.step = s.step - 1")
+}
+
+// cohortStepTable is the final SELECT of a step table with --cohort-period:
+// the step table (stepTable's) as cohort "(all)", then each cohort's first
+// and last step — its entries and its conversions, which is all a cohort
+// counts — with its censored users and status, from the step cohorts (p,
+// n entered, x converted, censor, status). The extra columns are counts,
+// NULL on the cohort rows.
+func (c *SQLContext) cohortStepTable(period, rows string, extra []string, n int, first, last string) string {
+	d := c.D
+	noFloat := d.Div("0", "0")
+	var names, nulls []string
+	for _, e := range extra {
+		names = append(names, e[strings.LastIndex(e, " AS ")+4:])
+		nulls = append(nulls, nullInt)
+	}
+	cols := append([]string{"cohort", "step", "event", "users", "pct_of_start", "pct_of_previous", "dropoff", "dropoff_pct",
+		"median_seconds_from_previous", "avg_seconds_from_previous", "censored", "status"}, names...)
+	cohort := func(step int, event, users, share string) string {
+		return strings.Join(append([]string{fmt.Sprintf("  SELECT 1, p, %s, %d, %s, %s, %s, %s, %s, %s, %s, %s", c.periodLabel(period, "p"), step, d.Str(event), users, share,
+			noFloat, nullInt, noFloat, noFloat, noFloat)}, append(nulls, "censor, status FROM cohorts")...), ", ")
+	}
+	all := sqlgen.Lines(
+		"  SELECT 0 AS grp, NULL AS p, '(all)' AS cohort, a.*, "+nullInt+" AS censored, NULLIF('', '') AS status",
+		"  FROM (\n"+stepSelect(d, rows, extra)+"\n  ) a",
+		"  UNION ALL",
+		cohort(1, first, "n", "CASE WHEN n > 0 THEN "+d.Double("1")+" END"),
+		"  UNION ALL",
+		cohort(n, last, "x", d.Div("x", "n")))
+	return orderedBy(strings.Join(cols, ", "), all, "grp, p, step")
 }
 
 // distinctSteps refuses a step named twice: uptake tells the two apart by
@@ -151,10 +201,11 @@ var onboardingExtra = []string{"started", "completed", "signups", "signups_compl
 
 // onboardingFromRows rebuilds the step table and both completion rates.
 func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (OnboardingResult, error) {
+	want := append([]string{"step", "event", "users", "dropoff", "median_seconds_from_previous", "avg_seconds_from_previous"}, onboardingExtra...)
 	if s.CohortPeriod != "" {
-		return OnboardingResult{}, fmt.Errorf("onboarding with --cohort-period is not read from SQL rows")
+		want = append(want, "cohort", "censored", "status")
 	}
-	rd, err := q.Reader(append([]string{"step", "event", "users", "dropoff", "median_seconds_from_previous", "avg_seconds_from_previous"}, onboardingExtra...)...)
+	rd, err := q.Reader(want...)
 	if err != nil {
 		return OnboardingResult{}, err
 	}
@@ -163,9 +214,18 @@ func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (Onboarding
 	if p.Signups {
 		res.Denominator = "signups"
 	}
+	steps := len(s.Steps.Names) + map[bool]int{true: 1}[p.Signups]
+	cohorts := &cohortSteps{last: steps, level: r.Level}
 	var reached []int64
 	var gaps []stepGaps
 	for rd.Next() {
+		if s.CohortPeriod != "" && rd.Str("cohort") != "(all)" {
+			cohorts.add(rd)
+			continue
+		}
+		if len(cohorts.list) > 0 {
+			return res, fmt.Errorf("%s: row %d: an (all) row after the cohorts' rows", q.Source, rd.row+1)
+		}
 		if int(rd.Int("step")) != len(reached)+1 {
 			return res, fmt.Errorf("%s: row %d: step %s out of order", q.Source, rd.row+1, rd.Str("step"))
 		}
@@ -184,12 +244,58 @@ func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (Onboarding
 	if err := rd.Err(); err != nil {
 		return res, err
 	}
-	if want := len(s.Steps.Names) + map[bool]int{true: 1}[p.Signups]; len(reached) != want {
-		return res, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(reached), want)
+	if err := cohorts.done(q); err != nil {
+		return res, err
+	}
+	if len(reached) != steps {
+		return res, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(reached), steps)
 	}
 	res.Steps = stepsFrom(res.Steps, reached, gaps)
-	res.Warnings = onboardingWarnings(res, p, nil)
+	res.Cohorts = append(res.Cohorts, cohorts.list...)
+	res.Warnings = onboardingWarnings(res, p, &cohorts.rows)
 	return res, nil
+}
+
+// cohortSteps reads a step table's cohort rows (cohortStepTable's): each
+// cohort's first step (its entries), then its last (its conversions).
+type cohortSteps struct {
+	last  int // the last step's number
+	level float64
+	list  []FunnelCohort
+	open  bool // the last cohort's conversion row is still to come
+	rows  cohortRows
+}
+
+// add reads the row at rd, a cohort's.
+func (c *cohortSteps) add(rd *RowReader) {
+	step, users := int(rd.Int("step")), rd.Count("users")
+	if !c.open && step == 1 {
+		co := FunnelCohort{Cohort: rd.Str("cohort"), Entered: users, Censored: rd.Count("censored"), Status: rd.Str("status")}
+		switch co.Status {
+		case "warm_up":
+			c.rows.warmed = co.Cohort
+		case "complete", "incomplete":
+		default:
+			rd.fail("status", co.Status, "not a cohort's status (complete, incomplete or warm_up)")
+		}
+		c.list, c.open = append(c.list, co), true
+		return
+	}
+	if k := len(c.list) - 1; c.open && step == c.last && rd.Str("cohort") == c.list[k].Cohort {
+		rd.Part("users", "the cohort's entries", users, c.list[k].Entered)
+		c.list[k].Conversion = NewProportion(users, c.list[k].Entered, c.level)
+		c.open = false
+		return
+	}
+	rd.fail("step", rd.Str("step"), fmt.Sprintf("a cohort's rows are its step 1, then its step %d", c.last))
+}
+
+// done checks that the last cohort has its conversion row.
+func (c *cohortSteps) done(q *QueryRows) error {
+	if c.open {
+		return fmt.Errorf("%s: cohort %s has no step %d row", q.Source, c.list[len(c.list)-1].Cohort, c.last)
+	}
+	return nil
 }
 
 // stepGaps are a step's median and mean time from the previous one.
@@ -215,5 +321,6 @@ func stepsFrom(steps []StepStat, reached []int64, gaps []stepGaps) []StepStat {
 const onboardingSQLHelp = `the starters (first step in the range) and the signups, each
 one's path through the steps within the window (--order ordered or any,
 elapsed or calendar windows), censored at as_of, and the step table of
-either --denominator with the counts behind both completion rates. Not in
-SQL: --cohort-period, a step named twice, event selectors.`
+either --denominator with the counts behind both completion rates (and
+with --cohort-period, each cohort's entries and completions). Not in SQL:
+a step named twice, event selectors.`
