@@ -183,7 +183,7 @@ func funnelFromRows(r *Run, s *FunnelSettings, q *QueryRows) (FunnelResult, erro
 	if err := cohorts.done(q); err != nil {
 		return res, err
 	}
-	if len(reached) != len(s.Steps.Names) {
+	if len(reached) != len(s.Steps.Names) || len(reached) == 0 {
 		return res, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(reached), len(s.Steps.Names))
 	}
 	res.Steps = stepsFrom(res.Steps, reached, gaps)
