@@ -41,10 +41,7 @@ func activationSQL(c *SQLContext, s *ActivationSettings) (string, error) {
 		fmt.Sprintf("WHERE n = %d", s.MinCount),
 		"GROUP BY user_id",
 		fmt.Sprintf("HAVING count(*) = %d", len(events))))
-	end := d.AddMicros("a.signup", s.Within.D.Microseconds())
-	if s.WindowMode == "calendar" {
-		end = d.AddLocalDays("a.signup", c.TZ, int64(s.Within.D.Hours()/24))
-	}
+	end := c.windowEnd("a.signup", s.WindowSettings)
 	cohort, sun := "", sunday(s.WeekStart)
 	if s.CohortPeriod != "" {
 		cohort = ", " + c.period(s.CohortPeriod, "a.signup", sun) + " AS p"

@@ -21,21 +21,14 @@ func funnelSQL(c *SQLContext, s *FunnelSettings) (string, error) {
 	case s.Correlation || len(s.CorrelationProps) > 0:
 		return "", SQLUnsupported("--correlation", "funnel correlation is computed by uptake only")
 	}
-	if err := distinctSteps(steps); err != nil {
-		return "", err
-	}
 	d := c.D
-	q, err := c.Query()
+	q, err := c.stepQuery(steps)
 	if err != nil {
 		return "", err
 	}
 	n := len(steps)
 	any := s.Order == string(Any)
-	end := d.AddMicros("ts", s.Within.D.Microseconds())
-	if s.WindowMode == "calendar" {
-		end = d.AddLocalDays("ts", c.TZ, int64(s.Within.D.Hours()/24))
-	}
-	q.With("step_events", "SELECT user_id, event, ts FROM ev WHERE "+sqlgen.In(d, "event", steps))
+	end := c.windowEnd("ts", s.WindowSettings)
 	starts := "event = " + d.Str(steps[0])
 	if any {
 		starts = ""
@@ -146,49 +139,16 @@ func funnelFromRows(r *Run, s *FunnelSettings, q *QueryRows) (FunnelResult, erro
 	if s.Correlation || len(s.CorrelationProps) > 0 {
 		return FunnelResult{}, fmt.Errorf("funnel with correlation is not read from SQL rows")
 	}
-	want := []string{"step", "event", "users", "median_seconds_from_previous", "avg_seconds_from_previous", "censored_users", "exclusions"}
-	if s.CohortPeriod != "" {
-		want = append(want, "cohort", "censored", "status")
-	}
-	rd, err := q.Reader(want...)
-	if err != nil {
-		return FunnelResult{}, err
-	}
 	res := FunnelResult{Cohorts: []FunnelCohort{}}
-	cohorts := &cohortSteps{last: len(s.Steps.Names), level: r.Level}
-	var reached []int64
-	var gaps []stepGaps
-	for rd.Next() {
-		if s.CohortPeriod != "" && rd.Str("cohort") != "(all)" {
-			cohorts.add(rd)
-			continue
-		}
-		if len(cohorts.list) > 0 {
-			return res, fmt.Errorf("%s: row %d: an (all) row after the cohorts' rows", q.Source, rd.row+1)
-		}
-		if int(rd.Int("step")) != len(reached)+1 {
-			return res, fmt.Errorf("%s: row %d: step %s out of order", q.Source, rd.row+1, rd.Str("step"))
-		}
-		reached = append(reached, rd.Count("users"))
-		if k := len(reached); k > 1 {
-			rd.Part("users", "the previous step's", reached[k-1], reached[k-2])
-		}
-		gaps = append(gaps, stepGaps{median: rd.OptFloat("median_seconds_from_previous"), avg: rd.OptFloat("avg_seconds_from_previous")})
-		res.Steps = append(res.Steps, StepStat{Event: rd.Str("event")})
+	t, err := readStepTable(q, s.CohortPeriod != "", len(s.Steps.Names), r.Level, true, []string{"censored_users", "exclusions"}, func(rd *RowReader) {
 		res.Excluded = FunnelExcluded{Censored: rd.Count("censored_users"), Exclusions: rd.Count("exclusions")}
-	}
-	if err := rd.Err(); err != nil {
+	})
+	if err != nil {
 		return res, err
 	}
-	if err := cohorts.done(q); err != nil {
-		return res, err
-	}
-	if len(reached) != len(s.Steps.Names) || len(reached) == 0 {
-		return res, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(reached), len(s.Steps.Names))
-	}
-	res.Steps = stepsFrom(res.Steps, reached, gaps)
-	res.Conversion = NewProportion(reached[len(reached)-1], reached[0], r.Level)
-	res.Cohorts = append(res.Cohorts, cohorts.list...)
+	res.Steps = t.steps
+	res.Conversion = NewProportion(t.reached[len(t.reached)-1], t.reached[0], r.Level)
+	res.Cohorts = append(res.Cohorts, t.cohorts.list...)
 	res.Warnings = funnelWarnings(res, funnelParams(r, s))
 	return res, nil
 }

@@ -13,24 +13,15 @@ import (
 // denominator in force, with the counts behind both completion rates.
 func onboardingSQL(c *SQLContext, s *OnboardingSettings) (string, error) {
 	steps := s.Steps.Names
-	if err := distinctSteps(steps); err != nil {
-		return "", err
-	}
 	d := c.D
-	q, err := c.Query()
+	q, err := c.stepQuery(steps)
 	if err != nil {
 		return "", err
 	}
 	n := len(steps)
 	any := s.Order == "any"
-	q.With("step_events", "SELECT user_id, event, ts FROM ev WHERE "+sqlgen.In(d, "event", steps))
 	q.With("first_start", "SELECT user_id, min(ts) AS t0 FROM step_events WHERE event = "+d.Str(steps[0])+" GROUP BY user_id")
-	end := func(t string) string {
-		if s.WindowMode == "calendar" {
-			return d.AddLocalDays(t, c.TZ, int64(s.Within.D.Hours()/24))
-		}
-		return d.AddMicros(t, s.Within.D.Microseconds())
-	}
+	end := func(t string) string { return c.windowEnd(t, s.WindowSettings) }
 	q.With("starters", sqlgen.Lines("-- users whose first "+steps[0]+" is in the range, with their window",
 		"SELECT user_id, t0, "+end("t0")+" AS wend FROM first_start", where(c.InRange("t0"))))
 	signup, what := "", "their first event"
@@ -201,37 +192,13 @@ var onboardingExtra = []string{"started", "completed", "signups", "signups_compl
 
 // onboardingFromRows rebuilds the step table and both completion rates.
 func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (OnboardingResult, error) {
-	want := append([]string{"step", "event", "users", "dropoff", "median_seconds_from_previous", "avg_seconds_from_previous"}, onboardingExtra...)
-	if s.CohortPeriod != "" {
-		want = append(want, "cohort", "censored", "status")
-	}
-	rd, err := q.Reader(want...)
-	if err != nil {
-		return OnboardingResult{}, err
-	}
 	p := onboardingParams(r, s)
 	res := OnboardingResult{Denominator: "started", Cohorts: []FunnelCohort{}, Steps: []StepStat{}}
 	if p.Signups {
 		res.Denominator = "signups"
 	}
 	steps := len(s.Steps.Names) + map[bool]int{true: 1}[p.Signups]
-	cohorts := &cohortSteps{last: steps, level: r.Level}
-	var reached []int64
-	var gaps []stepGaps
-	for rd.Next() {
-		if s.CohortPeriod != "" && rd.Str("cohort") != "(all)" {
-			cohorts.add(rd)
-			continue
-		}
-		if len(cohorts.list) > 0 {
-			return res, fmt.Errorf("%s: row %d: an (all) row after the cohorts' rows", q.Source, rd.row+1)
-		}
-		if int(rd.Int("step")) != len(reached)+1 {
-			return res, fmt.Errorf("%s: row %d: step %s out of order", q.Source, rd.row+1, rd.Str("step"))
-		}
-		reached = append(reached, rd.Count("users"))
-		gaps = append(gaps, stepGaps{median: rd.OptFloat("median_seconds_from_previous"), avg: rd.OptFloat("avg_seconds_from_previous")})
-		res.Steps = append(res.Steps, StepStat{Event: rd.Str("event")})
+	t, err := readStepTable(q, s.CohortPeriod != "", steps, r.Level, false, onboardingExtra, func(rd *RowReader) {
 		res.Started, res.Signups = rd.Count("started"), rd.Count("signups")
 		completed, signCompleted := rd.Count("completed"), rd.Count("signups_completed")
 		rd.Part("completed", "started", completed, res.Started)
@@ -240,20 +207,70 @@ func onboardingFromRows(r *Run, s *OnboardingSettings, q *QueryRows) (Onboarding
 		res.CompletionOfSignups = NewProportion(signCompleted, res.Signups, r.Level)
 		res.Excluded = OnboardingExcluded{Censored: rd.Count("excluded_censored"), SignupsCensored: rd.Count("excluded_signups_censored"),
 			CompletedWithoutStart: rd.Count("excluded_completed_without_start")}
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Steps = t.steps
+	res.Cohorts = append(res.Cohorts, t.cohorts.list...)
+	res.Warnings = onboardingWarnings(res, p, &t.cohorts.rows)
+	return res, nil
+}
+
+// stepTableRows are a step table read back: its steps, the users reaching
+// each, and its cohorts.
+type stepTableRows struct {
+	steps   []StepStat
+	reached []int64
+	cohorts *cohortSteps
+}
+
+// readStepTable reads the rows of stepTable (or, with cohorts,
+// cohortStepTable): steps 1 … n in order with their users and times from
+// the previous step (at most the previous step's users when monotone),
+// each also handed to row for the metric's own columns (extra), then the
+// cohorts' rows.
+func readStepTable(q *QueryRows, cohorts bool, n int, level float64, monotone bool, extra []string, row func(*RowReader)) (stepTableRows, error) {
+	want := append([]string{"step", "event", "users", "median_seconds_from_previous", "avg_seconds_from_previous"}, extra...)
+	if cohorts {
+		want = append(want, "cohort", "censored", "status")
+	}
+	t := stepTableRows{cohorts: &cohortSteps{last: n, level: level}}
+	rd, err := q.Reader(want...)
+	if err != nil {
+		return t, err
+	}
+	var gaps []stepGaps
+	for rd.Next() {
+		if cohorts && rd.Str("cohort") != "(all)" {
+			t.cohorts.add(rd)
+			continue
+		}
+		if len(t.cohorts.list) > 0 {
+			return t, fmt.Errorf("%s: row %d: an (all) row after the cohorts' rows", q.Source, rd.row+1)
+		}
+		if int(rd.Int("step")) != len(t.reached)+1 {
+			return t, fmt.Errorf("%s: row %d: step %s out of order", q.Source, rd.row+1, rd.Str("step"))
+		}
+		t.reached = append(t.reached, rd.Count("users"))
+		if k := len(t.reached); monotone && k > 1 {
+			rd.Part("users", "the previous step's", t.reached[k-1], t.reached[k-2])
+		}
+		gaps = append(gaps, stepGaps{median: rd.OptFloat("median_seconds_from_previous"), avg: rd.OptFloat("avg_seconds_from_previous")})
+		t.steps = append(t.steps, StepStat{Event: rd.Str("event")})
+		row(rd)
 	}
 	if err := rd.Err(); err != nil {
-		return res, err
+		return t, err
 	}
-	if err := cohorts.done(q); err != nil {
-		return res, err
+	if err := t.cohorts.done(q); err != nil {
+		return t, err
 	}
-	if len(reached) != steps {
-		return res, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(reached), steps)
+	if len(t.reached) != n || n == 0 {
+		return t, fmt.Errorf("%s: %d step rows, want %d", q.Source, len(t.reached), n)
 	}
-	res.Steps = stepsFrom(res.Steps, reached, gaps)
-	res.Cohorts = append(res.Cohorts, cohorts.list...)
-	res.Warnings = onboardingWarnings(res, p, &cohorts.rows)
-	return res, nil
+	t.steps = stepsFrom(t.steps, t.reached, gaps)
+	return t, nil
 }
 
 // cohortSteps reads a step table's cohort rows (cohortStepTable's): each

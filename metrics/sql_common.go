@@ -95,3 +95,27 @@ func sqlWhere(cond string) string {
 	}
 	return " WHERE " + cond
 }
+
+// windowEnd is the end of window w from instant t: w's microseconds later,
+// or with --window-mode calendar the same local time w's days later in
+// --tz.
+func (c *SQLContext) windowEnd(t string, w WindowSettings) string {
+	if w.WindowMode == "calendar" {
+		return c.D.AddLocalDays(t, c.TZ, int64(w.Within.D.Hours()/24))
+	}
+	return c.D.AddMicros(t, w.Within.D.Microseconds())
+}
+
+// stepQuery starts the query of a metric of steps (funnel, onboarding):
+// the steps, each named once, and step_events, their events.
+func (c *SQLContext) stepQuery(steps []string) (*sqlgen.Query, error) {
+	if err := distinctSteps(steps); err != nil {
+		return nil, err
+	}
+	q, err := c.Query()
+	if err != nil {
+		return nil, err
+	}
+	q.With("step_events", "SELECT user_id, event, ts FROM ev WHERE "+sqlgen.In(c.D, "event", steps))
+	return q, nil
+}
