@@ -220,13 +220,16 @@ func writeSQLResult(opts *SQLOptions, rows *metrics.QueryRows) error {
 	// as_of: --as-of, or the one the query computed (its last column)
 	at, rule := r.asOf, "--as-of"
 	if at == nil {
-		rule = "computed by the query: 1 µs after the last event, or with dates only (every time a UTC midnight) the start of the day after the last date"
+		rule = "1 µs after the last event (computed by the query)"
 		t, ok, err := rows.AsOf()
 		if err != nil {
 			return err
 		}
 		if ok {
 			at = &t
+			if t.Equal(t.Truncate(24 * time.Hour)) {
+				rule = "start of the day after the last date (the times are dates only; computed by the query)"
+			}
 		}
 	}
 	asOf := ""
