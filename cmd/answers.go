@@ -169,7 +169,7 @@ func eventAnswers(d *ingest.Dataset, in *InputFlags, src *metrics.AnswerSource, 
 	id := int32(slices.Index(d.Names, event))
 	scores := d.EventProps[src.ScoreProp]
 	a := &answerRead{Answers: &metrics.Answers{}, data: d}
-	for i, e := range d.Events {
+	for i, e := range d.Events.All() {
 		k := d.DetailOf(i)
 		if e.Name != id || k < 0 || !in.keptUser(e.User) { // --users-where keeps a user's answers or none
 			continue

@@ -350,8 +350,8 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		if len(need.EventProps) > 0 || need.Amounts {
 			det = &metrics.Details{Index: d.EventDetail, Amounts: d.Amounts, Props: d.EventProps}
 		}
-		log = metrics.NewLogDetails(d.Users, d.Names, d.Events, d.FirstSeen, det)
-		d.Events = nil // the log holds them now
+		log = metrics.NewLogEvents(d.Users, d.Names, d.Events, d.FirstSeen, det)
+		d.Events = event.Events{} // the log holds them now
 		log.MarkInternal(d.Internal)
 		if len(in.selectors) > 0 {
 			var names []string

@@ -36,7 +36,7 @@ type consumer struct {
 	ids, eids []int32       // ids of the batch's users and event names
 	future    int64         // Options.Now, or never
 	sinkBuf   []event.Event // the batch's events for Need.Sink
-	events    []event.Event
+	events    event.Events
 	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
 	userProps [][]userProp
@@ -351,8 +351,10 @@ func (c *consumer) stitch() ([]int32, int) {
 
 // remap applies stitch's merge to everything kept per user.
 func (c *consumer) remap(newID []int32, n int) {
-	for i := range c.events {
-		c.events[i].User = newID[c.events[i].User]
+	for _, b := range c.events.Blocks() {
+		for i := range b {
+			b[i].User = newID[b[i].User]
+		}
 	}
 	seen := make([][2]int64, n)
 	set := make([]bool, n)
@@ -410,7 +412,7 @@ func (c *consumer) internString(b []byte) string {
 // keepEvent keeps row r as an event of the Log, with its details (the
 // Need.EventProps values props, its file:line) when it has them.
 func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []byte, fs *FileStats) {
-	c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
+	c.events.Append(event.Event{Time: r.t, User: uid, Name: eid})
 	if c.detailSet != nil {
 		if !c.hasDetail[eid] && !(c.amountRows && len(amt) == 8) {
 			c.detail = append(c.detail, -1)

@@ -100,7 +100,7 @@ func (d *Dataset) DetailOf(i int) int {
 type Dataset struct {
 	Users  []string
 	Names  []string
-	Events []event.Event // kept events, in input order
+	Events event.Events // kept events, in input order
 	// EventProps holds, per Need.EventProps name, one value per kept event.
 	EventProps map[string][]string
 	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
