@@ -59,10 +59,10 @@ type Activity struct {
 	// time order): a day change writes one record at the end, with no
 	// per-user allocation; Finish groups them by user
 	log      dayLog
-	days     []int32  // active days of every user, by user (Finish)
-	counts   []uint16 // events on each
-	dayStart []int    // user u's days are days[dayStart[u]:dayStart[u+1]]
-	retDays  [][]int32
+	days     []int32   // active days of every user, by user (Finish)
+	counts   []uint16  // events on each
+	dayStart []int     // user u's days are days[dayStart[u]:dayStart[u+1]]
+	retDays  [][]int32 // with ReturnEvent
 	times    [][]int64
 	startPer []map[int]int64
 	// FirstSeen is each user's first event of any kind (valid after Finish).
@@ -170,8 +170,13 @@ func (a *Activity) Events(evs []Event) {
 func (a *Activity) Event(user, name int32, t int64) {
 	u := int(user)
 	for u >= a.Users {
+		if len(a.state) == cap(a.state) { // double (append grows a large slice by a quarter)
+			a.state = slices.Grow(a.state, max(1024, len(a.state)))
+		}
 		a.state = append(a.state, userState{first: noTime, anchor: noTime, day: noDay})
-		a.retDays = append(a.retDays, nil)
+		if a.cfg.ReturnEvent != "" {
+			a.retDays = append(a.retDays, nil)
+		}
 		if a.cfg.KeepTimes {
 			a.times = append(a.times, nil)
 		}
@@ -239,7 +244,10 @@ func (a *Activity) Remap(to []int32, n int) {
 	}
 	state := make([]userState, n)
 	set := make([]bool, n)
-	retDays := make([][]int32, n)
+	var retDays [][]int32
+	if a.cfg.ReturnEvent != "" {
+		retDays = make([][]int32, n)
+	}
 	var times [][]int64
 	if a.cfg.KeepTimes {
 		times = make([][]int64, n)
@@ -258,8 +266,10 @@ func (a *Activity) Remap(to []int32, n int) {
 			m.first = min(m.first, st.first)
 			m.anchor = min(m.anchor, st.anchor)
 		}
-		for _, d := range a.retDays[old] {
-			retDays[u] = addDay(retDays[u], d)
+		if retDays != nil {
+			for _, d := range a.retDays[old] {
+				retDays[u] = addDay(retDays[u], d)
+			}
 		}
 		if times != nil {
 			times[u] = append(times[u], a.times[old]...)
