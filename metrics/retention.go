@@ -118,6 +118,24 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 	}
 	rows := map[int]*acc{}
 	mark := make([]bool, n) // offsets with a return, per user
+	// the period of every day of the users' returns, once (Calendar.DayPeriod
+	// of a month is a date conversion, and users have millions of days)
+	var lo, hi int32
+	var spanned bool
+	if !p.Elapsed {
+		for _, u := range users {
+			if int(u) < a.Users {
+				lo, hi, spanned = widen(lo, hi, spanned, a.ReturnDays(int(u)))
+			}
+		}
+	}
+	var period []int
+	if spanned {
+		period = make([]int, hi-lo+1)
+		for i := range period {
+			period[i] = p.Cal.DayPeriod(lo + int32(i))
+		}
+	}
 	add := func(u int, anchor int64, cohort int) {
 		r := rows[cohort]
 		if r == nil {
@@ -150,7 +168,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			}
 		} else {
 			for _, d := range a.ReturnDays(u) {
-				off := p.Cal.DayPeriod(d) - cohort
+				off := period[d-lo] - cohort
 				if off < 0 {
 					continue
 				}
