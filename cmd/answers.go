@@ -169,6 +169,9 @@ func eventAnswers(d *ingest.Dataset, in *InputFlags, src *metrics.AnswerSource, 
 	id := int32(slices.Index(d.Names, event))
 	scores := d.EventProps[src.ScoreProp]
 	a := &answerRead{Answers: &metrics.Answers{}, data: d}
+	if id >= 0 && int(id) < len(d.Stats.NameCounts) { // the rows, at most
+		a.Rows = make([]metrics.RawAnswer, 0, d.Stats.NameCounts[id])
+	}
 	for i, e := range d.Events.All() {
 		k := d.DetailOf(i)
 		if e.Name != id || k < 0 || !in.keptUser(e.User) { // --users-where keeps a user's answers or none
