@@ -415,10 +415,10 @@ func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []by
 	c.events.Append(event.Event{Time: r.t, User: uid, Name: eid})
 	if c.detailSet != nil {
 		if !c.hasDetail[eid] && !(c.amountRows && len(amt) == 8) {
-			c.detail = append(c.detail, -1)
+			c.detail = append(doubled(c.detail), -1)
 			return
 		}
-		c.detail = append(c.detail, int32(c.details))
+		c.detail = append(doubled(c.detail), int32(c.details))
 	}
 	c.details++
 	if c.amountSlot >= 0 {
@@ -434,6 +434,16 @@ func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []by
 		}
 		c.sources = append(c.sources, fmt.Sprintf(at, fs.Name, r.line))
 	}
+}
+
+// doubled is s with room for one more element, doubling its capacity when
+// full: append grows a large slice by a quarter, so one that reaches
+// millions of elements would be allocated and copied about five times over.
+func doubled[T any](s []T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 1024))
+	}
+	return s
 }
 
 func (c *consumer) consume(b *batch, fs *FileStats) error {
