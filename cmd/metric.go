@@ -337,8 +337,8 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		return nil, 0, err
 	}
 	// Finishing the activity summaries (each user's days unpacked) needs
-	// nothing below: it runs beside the Log's build and the runs'
-	// preparation, both single-threaded.
+	// nothing below: it runs beside the survey answers' extraction, the
+	// Log's build and the runs' preparation, all single-threaded.
 	var finish []func()
 	for _, a := range acts {
 		finish = append(finish, a.Finish)
@@ -348,6 +348,9 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	}
 	finished := goParallel(finish)
 	defer finished()
+	if err := jobsEventAnswers(d, in, jobs, needs); err != nil {
+		return nil, 0, err
+	}
 	var log *metrics.Log
 	if events {
 		var det *metrics.Details
