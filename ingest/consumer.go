@@ -491,12 +491,14 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.sinkBuf = append(c.sinkBuf, event.Event{Time: r.t, User: uid, Name: eid})
 		}
 		c.nameCount[eid]++
-		bs := c.nameUsers[eid]
-		if w := int(uid >> 6); w >= len(bs) {
-			bs = append(bs, make([]uint64, w-len(bs)+1+len(bs)/2)...)
-			c.nameUsers[eid] = bs
+		if c.opts.Need.NameUsers {
+			bs := c.nameUsers[eid]
+			if w := int(uid >> 6); w >= len(bs) {
+				bs = append(bs, make([]uint64, w-len(bs)+1+len(bs)/2)...)
+				c.nameUsers[eid] = bs
+			}
+			bs[uid>>6] |= 1 << (uid & 63)
 		}
-		bs[uid>>6] |= 1 << (uid & 63)
 		if r.tf != 0 {
 			c.countTime(r, b, fs)
 		}
@@ -593,13 +595,15 @@ func (c *consumer) finish() *Dataset {
 		s.SuspectEarly = s.Early < s.Events || s.First < epochLike
 	}
 	d.Stats.NameCounts = c.nameCount
-	d.Stats.NameUsers = make([]int64, len(c.nameUsers))
-	for i, bs := range c.nameUsers {
-		var n int
-		for _, w := range bs {
-			n += bits.OnesCount64(w)
+	if c.opts.Need.NameUsers {
+		d.Stats.NameUsers = make([]int64, len(c.nameUsers))
+		for i, bs := range c.nameUsers {
+			var n int
+			for _, w := range bs {
+				n += bits.OnesCount64(w)
+			}
+			d.Stats.NameUsers[i] = int64(n)
 		}
-		d.Stats.NameUsers[i] = int64(n)
 	}
 	if c.opts.Need.PropertyStats {
 		names := c.keys.names()

@@ -159,7 +159,8 @@ type Stats struct {
 	Early, Future int64
 	SuspectEarly  bool
 	First, Last   int64 // time range of the events (valid when Events > 0)
-	// NameCounts and NameUsers are per event name: events and distinct users.
+	// NameCounts and NameUsers are per event name: events and distinct
+	// users (with Need.NameUsers; nil otherwise).
 	NameCounts []int64
 	NameUsers  []int64
 	Props      []PropStat
