@@ -28,8 +28,9 @@ type answerRead struct {
 	same    []ingest.SameFile
 }
 
-// readJobs reads the input for jobs, and gives the jobs that count survey
-// answers theirs. Survey files are not events: their read is empty.
+// readJobs reads the input for jobs, and gives the jobs that count the
+// answers of survey files theirs (answer events are eventAnswers', after
+// the read). Survey files are not events: their read is empty.
 func readJobs(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, need ingest.Need, jobs []*job, needs []metrics.Needs) (*ingest.Dataset, int64, error) {
 	src, err := surveyFileSource(in, needs)
 	if err != nil {
@@ -45,20 +46,22 @@ func readJobs(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, nee
 		}
 		return &ingest.Dataset{}, 0, nil
 	}
-	d, asOf, err := r.read(ios, in, args, need)
-	if err != nil {
-		return nil, 0, err
-	}
+	return r.read(ios, in, args, need)
+}
+
+// jobsEventAnswers gives the jobs that count survey answers from answer
+// events theirs, from the read d.
+func jobsEventAnswers(d *ingest.Dataset, in *InputFlags, jobs []*job, needs []metrics.Needs) error {
 	for i, j := range jobs {
-		if src := needs[i].Answers; src != nil {
+		if src := needs[i].Answers; src != nil && j.answers == nil {
 			a, err := eventAnswers(d, in, src, j.report.By)
 			if err != nil {
-				return nil, 0, err
+				return err
 			}
 			j.answers = a.forJob(in.OnInvalid == "skip")
 		}
 	}
-	return d, asOf, nil
+	return nil
 }
 
 // answerEvent is the event whose events are src's answers, or "" when
@@ -169,7 +172,10 @@ func eventAnswers(d *ingest.Dataset, in *InputFlags, src *metrics.AnswerSource, 
 	id := int32(slices.Index(d.Names, event))
 	scores := d.EventProps[src.ScoreProp]
 	a := &answerRead{Answers: &metrics.Answers{}, data: d}
-	for i, e := range d.Events {
+	if id >= 0 && int(id) < len(d.Stats.NameCounts) { // the rows, at most
+		a.Rows = make([]metrics.RawAnswer, 0, d.Stats.NameCounts[id])
+	}
+	for i, e := range d.Events.All() {
 		k := d.DetailOf(i)
 		if e.Name != id || k < 0 || !in.keptUser(e.User) { // --users-where keeps a user's answers or none
 			continue

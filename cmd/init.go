@@ -94,7 +94,7 @@ func runInit(opts *InitOptions) error {
 	if err := opts.Input.noAmount("init"); err != nil {
 		return err
 	}
-	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{AllEvents: true, PropertyStats: true, EventProps: scoreProps}, nil, nil)
+	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{AllEvents: true, PropertyStats: true, NameUsers: true, EventProps: scoreProps}, nil, nil)
 	if err != nil {
 		return surveyHint(err, &opts.Input, opts.Args)
 	}

@@ -122,20 +122,20 @@ func newProfile(d *ingest.Dataset) *profile {
 			p.signup = i
 		}
 	}
-	if len(d.Events) == 0 {
+	if d.Events.Len() == 0 {
 		return p
 	}
 	// the events of each user together (a counting sort by user)
 	start := make([]int32, len(d.Users)+1)
-	for _, e := range d.Events {
+	for _, e := range d.Events.All() {
 		start[e.User+1]++
 	}
 	for u := range d.Users {
 		start[u+1] += start[u]
 	}
-	order := make([]int32, len(d.Events))
+	order := make([]int32, d.Events.Len())
 	next := slices.Clone(start[:len(d.Users)])
-	for i, e := range d.Events {
+	for i, e := range d.Events.All() {
 		order[next[e.User]] = int32(i)
 		next[e.User]++
 	}
@@ -146,7 +146,7 @@ func newProfile(d *ingest.Dataset) *profile {
 		evs := order[start[u]:start[u+1]]
 		anchor, ok := int64(0), false
 		for _, i := range evs {
-			e := d.Events[i]
+			e := d.Events.At(int(i))
 			if (p.signup < 0 || int(e.Name) == p.signup) && (!ok || e.Time < anchor) {
 				anchor, ok = e.Time, true
 			}
@@ -161,7 +161,7 @@ func newProfile(d *ingest.Dataset) *profile {
 		}
 		seen = seen[:0]
 		for _, i := range evs {
-			e := d.Events[i]
+			e := d.Events.At(int(i))
 			if e.Time < anchor {
 				continue
 			}
@@ -321,7 +321,7 @@ func answerScale(d *ingest.Dataset, id int32, prop string, k surveyKind) (survey
 		}
 		g.answers, g.lo, g.hi = 0, sc.Max, sc.Min
 		ok := true
-		for i, e := range d.Events {
+		for i, e := range d.Events.All() {
 			k := d.DetailOf(i)
 			if e.Name != id || k < 0 || k >= len(vals) {
 				continue

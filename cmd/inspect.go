@@ -124,7 +124,7 @@ func runInspect(opts *InspectOptions) error {
 	if err := opts.Input.noAmount("inspect"); err != nil {
 		return err
 	}
-	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{PropertyStats: true}, nil, nil)
+	d, err := opts.Input.read(opts.IO, opts.Args, ingest.Need{PropertyStats: true, NameUsers: true}, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -206,6 +206,9 @@ type readPlan struct {
 	sums   map[string]metrics.Summary
 	needs  []metrics.Needs // per job
 	events bool            // some job keeps events in a Log
+	// details: some job reads the Log's event details (properties,
+	// amounts); survey answers read theirs from the read
+	details bool
 }
 
 // planRead gathers what the jobs need of the read, checks the names and
@@ -217,6 +220,7 @@ func planRead(in *InputFlags, jobs []*job) (*readPlan, error) {
 	sums := map[string]metrics.Summary{}
 	needs := make([]metrics.Needs, len(jobs))
 	events := false    // some job keeps events in a Log
+	details := false   // some job reads the Log's event details
 	detailAll := false // some job reads details of every event
 	amounts := false
 	for i, j := range jobs {
@@ -253,7 +257,7 @@ func planRead(in *InputFlags, jobs []*job) (*readPlan, error) {
 				}
 				amounts, need.Amounts = true, true
 			}
-			detailAll = detailAll || n.AllEvents
+			details, detailAll = true, detailAll || n.AllEvents
 			need.DetailEvents = append(need.DetailEvents, n.Events...)
 		}
 		events = events || len(n.Events) > 0 || n.AllEvents || n.AmountRows
@@ -310,7 +314,7 @@ func planRead(in *InputFlags, jobs []*job) (*readPlan, error) {
 	default:
 		need.Sink = sinks
 	}
-	return &readPlan{need: need, sinks: sinks, acts: acts, sums: sums, needs: needs, events: events}, nil
+	return &readPlan{need: need, sinks: sinks, acts: acts, sums: sums, needs: needs, events: events, details: details}, nil
 }
 
 // evaluate reads the input once for every job and computes each. The read
@@ -333,8 +337,8 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 		return nil, 0, err
 	}
 	// Finishing the activity summaries (each user's days unpacked) needs
-	// nothing below: it runs beside the Log's build and the runs'
-	// preparation, both single-threaded.
+	// nothing below: it runs beside the survey answers' extraction, the
+	// Log's build and the runs' preparation, all single-threaded.
 	var finish []func()
 	for _, a := range acts {
 		finish = append(finish, a.Finish)
@@ -344,14 +348,17 @@ func evaluate(ios *IOStreams, in *InputFlags, r *ReportFlags, args []string, job
 	}
 	finished := goParallel(finish)
 	defer finished()
+	if err := jobsEventAnswers(d, in, jobs, needs); err != nil {
+		return nil, 0, err
+	}
 	var log *metrics.Log
 	if events {
 		var det *metrics.Details
-		if len(need.EventProps) > 0 || need.Amounts {
+		if rp.details {
 			det = &metrics.Details{Index: d.EventDetail, Amounts: d.Amounts, Props: d.EventProps}
 		}
-		log = metrics.NewLogDetails(d.Users, d.Names, d.Events, d.FirstSeen, det)
-		d.Events = nil // the log holds them now
+		log = metrics.NewLogEvents(d.Users, d.Names, d.Events, d.FirstSeen, det)
+		d.Events = event.Events{} // the log holds them now
 		log.MarkInternal(d.Internal)
 		if len(in.selectors) > 0 {
 			var names []string

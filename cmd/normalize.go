@@ -90,7 +90,7 @@ func runNormalize(opts *NormalizeOptions) error {
 	w := csv.NewWriter(&b)
 	_ = w.Write(append([]string{"user_id", "event", "ts"}, props...))
 	row := make([]string, 3+len(props))
-	for i, e := range d.Events {
+	for i, e := range d.Events.All() {
 		row[0], row[1] = d.Users[e.User], d.Names[e.Name]
 		row[2] = time.Unix(0, e.Time).UTC().Format(time.RFC3339Nano)
 		k := d.DetailOf(i)

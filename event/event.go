@@ -21,6 +21,7 @@ type Need struct {
 	EventProps    []string // per kept event: these properties' values
 	UserProps     []string // per user: the value first seen (earliest event carrying it)
 	PropertyStats bool     // count rows per property name (inspect)
+	NameUsers     bool     // count distinct users per event name (inspect, init)
 	// EventSources records "file:line" per kept event, for commands that
 	// validate kept events later (survey scores) and must name the line.
 	EventSources bool

@@ -189,9 +189,9 @@ func TestReadAmountRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(d.Events) != tt.events || len(d.Amounts) != tt.events || d.Amounts[0] != 12 || d.Amounts[1] != -4 ||
+		if d.Events.Len() != tt.events || len(d.Amounts) != tt.events || d.Amounts[0] != 12 || d.Amounts[1] != -4 ||
 			d.EventProps["order"][0] != "o1" || d.EventProps["order"][1] != "o2" {
-			t.Errorf("%s: %d events, amounts %v, orders %v", tt.name, len(d.Events), d.Amounts, d.EventProps["order"])
+			t.Errorf("%s: %d events, amounts %v, orders %v", tt.name, d.Events.Len(), d.Amounts, d.EventProps["order"])
 		}
 		if tt.detail != nil && !slices.Equal(d.EventDetail, tt.detail) {
 			t.Errorf("%s: details %v, want %v", tt.name, d.EventDetail, tt.detail)

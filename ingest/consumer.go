@@ -36,7 +36,7 @@ type consumer struct {
 	ids, eids []int32       // ids of the batch's users and event names
 	future    int64         // Options.Now, or never
 	sinkBuf   []event.Event // the batch's events for Need.Sink
-	events    []event.Event
+	events    event.Events
 	seenAt    [][2]int64 // first and last event time per user
 	evProps   [][]string
 	userProps [][]userProp
@@ -351,8 +351,10 @@ func (c *consumer) stitch() ([]int32, int) {
 
 // remap applies stitch's merge to everything kept per user.
 func (c *consumer) remap(newID []int32, n int) {
-	for i := range c.events {
-		c.events[i].User = newID[c.events[i].User]
+	for _, b := range c.events.Blocks() {
+		for i := range b {
+			b[i].User = newID[b[i].User]
+		}
 	}
 	seen := make([][2]int64, n)
 	set := make([]bool, n)
@@ -410,13 +412,13 @@ func (c *consumer) internString(b []byte) string {
 // keepEvent keeps row r as an event of the Log, with its details (the
 // Need.EventProps values props, its file:line) when it has them.
 func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []byte, fs *FileStats) {
-	c.events = append(c.events, event.Event{Time: r.t, User: uid, Name: eid})
+	c.events.Append(event.Event{Time: r.t, User: uid, Name: eid})
 	if c.detailSet != nil {
 		if !c.hasDetail[eid] && !(c.amountRows && len(amt) == 8) {
-			c.detail = append(c.detail, -1)
+			c.detail = append(doubled(c.detail), -1)
 			return
 		}
-		c.detail = append(c.detail, int32(c.details))
+		c.detail = append(doubled(c.detail), int32(c.details))
 	}
 	c.details++
 	if c.amountSlot >= 0 {
@@ -432,6 +434,16 @@ func (c *consumer) keepEvent(r *rowRec, uid, eid int32, props [][]byte, amt []by
 		}
 		c.sources = append(c.sources, fmt.Sprintf(at, fs.Name, r.line))
 	}
+}
+
+// doubled is s with room for one more element, doubling its capacity when
+// full: append grows a large slice by a quarter, so one that reaches
+// millions of elements would be allocated and copied about five times over.
+func doubled[T any](s []T) []T {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 1024))
+	}
+	return s
 }
 
 func (c *consumer) consume(b *batch, fs *FileStats) error {
@@ -479,12 +491,14 @@ func (c *consumer) consume(b *batch, fs *FileStats) error {
 			c.sinkBuf = append(c.sinkBuf, event.Event{Time: r.t, User: uid, Name: eid})
 		}
 		c.nameCount[eid]++
-		bs := c.nameUsers[eid]
-		if w := int(uid >> 6); w >= len(bs) {
-			bs = append(bs, make([]uint64, w-len(bs)+1+len(bs)/2)...)
-			c.nameUsers[eid] = bs
+		if c.opts.Need.NameUsers {
+			bs := c.nameUsers[eid]
+			if w := int(uid >> 6); w >= len(bs) {
+				bs = append(bs, make([]uint64, w-len(bs)+1+len(bs)/2)...)
+				c.nameUsers[eid] = bs
+			}
+			bs[uid>>6] |= 1 << (uid & 63)
 		}
-		bs[uid>>6] |= 1 << (uid & 63)
 		if r.tf != 0 {
 			c.countTime(r, b, fs)
 		}
@@ -581,13 +595,15 @@ func (c *consumer) finish() *Dataset {
 		s.SuspectEarly = s.Early < s.Events || s.First < epochLike
 	}
 	d.Stats.NameCounts = c.nameCount
-	d.Stats.NameUsers = make([]int64, len(c.nameUsers))
-	for i, bs := range c.nameUsers {
-		var n int
-		for _, w := range bs {
-			n += bits.OnesCount64(w)
+	if c.opts.Need.NameUsers {
+		d.Stats.NameUsers = make([]int64, len(c.nameUsers))
+		for i, bs := range c.nameUsers {
+			var n int
+			for _, w := range bs {
+				n += bits.OnesCount64(w)
+			}
+			d.Stats.NameUsers[i] = int64(n)
 		}
-		d.Stats.NameUsers[i] = int64(n)
 	}
 	if c.opts.Need.PropertyStats {
 		names := c.keys.names()

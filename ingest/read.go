@@ -100,7 +100,7 @@ func (d *Dataset) DetailOf(i int) int {
 type Dataset struct {
 	Users  []string
 	Names  []string
-	Events []event.Event // kept events, in input order
+	Events event.Events // kept events, in input order
 	// EventProps holds, per Need.EventProps name, one value per kept event.
 	EventProps map[string][]string
 	// UserProps holds, per Need.UserProps name, one value per user ("" = never seen).
@@ -159,7 +159,8 @@ type Stats struct {
 	Early, Future int64
 	SuspectEarly  bool
 	First, Last   int64 // time range of the events (valid when Events > 0)
-	// NameCounts and NameUsers are per event name: events and distinct users.
+	// NameCounts and NameUsers are per event name: events and distinct
+	// users (with Need.NameUsers; nil otherwise).
 	NameCounts []int64
 	NameUsers  []int64
 	Props      []PropStat

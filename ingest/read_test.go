@@ -31,7 +31,7 @@ func mustRead(t *testing.T, name, data string, opts Options) *Dataset {
 // events renders kept events as "user event RFC3339" lines.
 func events(d *Dataset) []string {
 	var out []string
-	for _, e := range d.Events {
+	for _, e := range d.Events.All() {
 		out = append(out, fmt.Sprintf("%s %s %s", d.Users[e.User], d.Names[e.Name], time.Unix(0, e.Time).UTC().Format(time.RFC3339Nano)))
 	}
 	return out
@@ -148,8 +148,8 @@ func TestReadProps(t *testing.T) {
 	if got := d.UserProps["plan"]; !cmp.Equal(got, []string{"free", "team"}) {
 		t.Errorf("first-seen plan %v, want [free team] (u1's earliest event says free)", got)
 	}
-	if got := d.EventProps["score"]; !cmp.Equal(got, []string{"7"}) || len(d.Events) != 1 {
-		t.Errorf("kept nps scores %v (%d events)", got, len(d.Events))
+	if got := d.EventProps["score"]; !cmp.Equal(got, []string{"7"}) || d.Events.Len() != 1 {
+		t.Errorf("kept nps scores %v (%d events)", got, d.Events.Len())
 	}
 	want := []PropStat{{"plan", 1}, {"properties.plan", 2}, {"properties.score", 2}}
 	if diff := cmp.Diff(want, d.Stats.Props); diff != "" {
@@ -461,7 +461,7 @@ func TestStitchTwoDevicesOfAnEventlessUser(t *testing.T) {
 {"type":"track","event":"E","messageId":"m4","anonymousId":"a2","timestamp":"2024-01-01T02:00:00Z","receivedAt":"2024-01-01T02:00:00Z"}
 `
 	d := mustRead(t, "s.jsonl", data, keepAll)
-	if !cmp.Equal(d.Users, []string{"u1"}) || d.Stats.Identity.Merged != 2 || len(d.Events) != 2 || d.Events[1].User != 0 {
+	if !cmp.Equal(d.Users, []string{"u1"}) || d.Stats.Identity.Merged != 2 || d.Events.Len() != 2 || d.Events.At(1).User != 0 {
 		t.Errorf("users %v identity %+v events %+v", d.Users, d.Stats.Identity, d.Events)
 	}
 	if d.FirstSeen[0] != mustTimeNS(t, "2024-01-01T01:00:00Z") || d.LastSeen[0] != mustTimeNS(t, "2024-01-01T02:00:00Z") {
@@ -546,10 +546,10 @@ func TestReadMixpanelSourceTZ(t *testing.T) {
 	if o := offset(fixed); o < 0 || o > time.Minute {
 		t.Errorf("legacy export with --source-tz: median offset %v", o)
 	}
-	if diff := cmp.Diff(utc.Events, fixed.Events); diff != "" {
+	if diff := cmp.Diff(utc.Events.Slice(), fixed.Events.Slice()); diff != "" {
 		t.Errorf("events (-UTC export +legacy with --source-tz)\n%s", diff)
 	}
-	if cmp.Equal(utc.Events, legacy.Events) {
+	if cmp.Equal(utc.Events.Slice(), legacy.Events.Slice()) {
 		t.Error("the legacy file reads like the UTC one without --source-tz")
 	}
 	if tf := fixed.Stats.Files[0].Mapping.TimeForm; tf != "unix seconds of wall-clock time in America/Los_Angeles (--source-tz)" {

@@ -131,7 +131,7 @@ func TestReadLocalTimeGapsAndOverlaps(t *testing.T) {
 			b.WriteString("u,e" + string(rune('a'+i)) + "," + v + "\n")
 		}
 		d := mustRead(t, "t.csv", b.String(), Options{AssumeTZ: mustZone(t, tt.zone), Dedup: DedupOff, Need: Need{AllEvents: true}})
-		for i, e := range d.Events {
+		for i, e := range d.Events.All() {
 			if got := time.Unix(0, e.Time).UTC().Format(time.RFC3339); got != tt.want[i] {
 				t.Errorf("%s %q = %s, want %s", tt.zone, tt.rows[i], got, tt.want[i])
 			}

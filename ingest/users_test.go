@@ -166,14 +166,14 @@ func TestReadUserKey(t *testing.T) {
 	}
 	opts.SkipInvalid = true
 	d = mustRead(t, "orders.csv", bad, opts)
-	if d.Stats.Skipped != 1 || len(d.Users) != 2 || len(d.Events) != 3 {
+	if d.Stats.Skipped != 1 || len(d.Users) != 2 || d.Events.Len() != 3 {
 		t.Errorf("skip: skipped %d, users %v", d.Stats.Skipped, d.Users)
 	}
 
 	// exact dedup sees the re-keyed user: two ids of p1 at one time are one event
 	opts.SkipInvalid, opts.Dedup = false, DedupExact
 	d = mustRead(t, "orders.csv", "customer_id,order_purchase_timestamp\nc1,2024-01-01T00:00:00Z\nc2,2024-01-01T00:00:00Z\n", opts)
-	if d.Stats.Duplicates != 1 || len(d.Events) != 1 {
+	if d.Stats.Duplicates != 1 || d.Events.Len() != 1 {
 		t.Errorf("exact dedup: %d duplicates, events %q", d.Stats.Duplicates, events(d))
 	}
 }

@@ -129,7 +129,7 @@ func wbWant(sh wbShape, recs []wbRecord, where []Filter, by string) ([]string, m
 
 func wbGot(d *Dataset, by string) ([]string, map[string]string) {
 	var evs []string
-	for i, e := range d.Events {
+	for i, e := range d.Events.All() {
 		evs = append(evs, fmt.Sprintf("%q %q %d %q", d.Users[e.User], d.Names[e.Name], e.Time/1e9, d.EventProps[by][i]))
 	}
 	users := map[string]string{}

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -53,10 +54,15 @@ type Activity struct {
 	Users  int
 	// hot per-user state, one cache line per event: most events fall on the
 	// user's current day and only bump its count
-	state    []userState
-	days     [][]int32 // active days, unpacked from state by Finish
-	counts   [][]uint16
-	retDays  [][]int32
+	state []userState
+	// finished days of every user, in the order they finished (mostly
+	// time order): a day change writes one record at the end, with no
+	// per-user allocation; Finish groups them by user
+	log      dayLog
+	days     []int32   // active days of every user, by user (Finish)
+	counts   []uint16  // events on each
+	dayStart []int     // user u's days are days[dayStart[u]:dayStart[u+1]]
+	retDays  [][]int32 // with ReturnEvent
 	times    [][]int64
 	startPer []map[int]int64
 	// FirstSeen is each user's first event of any kind (valid after Finish).
@@ -66,18 +72,39 @@ type Activity struct {
 	warmed    int64 // see Events
 }
 
+// userState is 24 bytes with no pointers: the garbage collector never
+// scans the state, and it stays small in the caches.
 type userState struct {
 	first  int64
 	anchor int64
 	day    int32 // current active day, or noDay
 	count  uint16
-	// finished days, packed day<<16 | count, in the same cache line as the
-	// rest, so a day change costs one append
-	packed []uint64
 }
 
-func pack(d int32, n uint16) uint64   { return uint64(uint32(d))<<16 | uint64(n) }
-func unpack(p uint64) (int32, uint16) { return int32(uint32(p >> 16)), uint16(p) }
+// dayRec is a finished active day of a user, and its events.
+type dayRec struct {
+	user  int32
+	day   int32
+	count uint16
+}
+
+// dayLog holds records in blocks of a fixed size, so that it grows without
+// copying what it holds.
+type dayLog struct {
+	blocks [][]dayRec
+	n      int
+}
+
+const dayLogBlock = 1 << 16
+
+func (l *dayLog) add(r dayRec) {
+	if l.n%dayLogBlock == 0 {
+		l.blocks = append(l.blocks, make([]dayRec, 0, dayLogBlock))
+	}
+	b := &l.blocks[len(l.blocks)-1]
+	*b = append(*b, r)
+	l.n++
+}
 
 const noDay = int32(-1 << 31)
 
@@ -143,8 +170,13 @@ func (a *Activity) Events(evs []Event) {
 func (a *Activity) Event(user, name int32, t int64) {
 	u := int(user)
 	for u >= a.Users {
+		if len(a.state) == cap(a.state) { // double (append grows a large slice by a quarter)
+			a.state = slices.Grow(a.state, max(1024, len(a.state)))
+		}
 		a.state = append(a.state, userState{first: noTime, anchor: noTime, day: noDay})
-		a.retDays = append(a.retDays, nil)
+		if a.cfg.ReturnEvent != "" {
+			a.retDays = append(a.retDays, nil)
+		}
 		if a.cfg.KeepTimes {
 			a.times = append(a.times, nil)
 		}
@@ -169,11 +201,11 @@ func (a *Activity) Event(user, name int32, t int64) {
 			}
 		case st.day == noDay || d > st.day:
 			if st.day != noDay {
-				st.packed = append(st.packed, pack(st.day, st.count))
+				a.log.add(dayRec{user: user, day: st.day, count: st.count})
 			}
 			st.day, st.count = d, 1
 		default: // an earlier day arriving late: sorted out in Finish
-			st.packed = append(st.packed, pack(d, 1))
+			a.log.add(dayRec{user: user, day: d, count: 1})
 		}
 	}
 	if a.ret[name] && a.cfg.ReturnEvent != "" {
@@ -204,9 +236,18 @@ func (a *Activity) Remap(to []int32, n int) {
 	if a.finished {
 		panic("metrics: Activity.Remap after Finish")
 	}
+	a.flush()
+	for _, b := range a.log.blocks { // days are merged in Finish
+		for i := range b {
+			b[i].user = to[b[i].user]
+		}
+	}
 	state := make([]userState, n)
 	set := make([]bool, n)
-	retDays := make([][]int32, n)
+	var retDays [][]int32
+	if a.cfg.ReturnEvent != "" {
+		retDays = make([][]int32, n)
+	}
 	var times [][]int64
 	if a.cfg.KeepTimes {
 		times = make([][]int64, n)
@@ -218,20 +259,17 @@ func (a *Activity) Remap(to []int32, n int) {
 	for old := 0; old < a.Users; old++ {
 		u := to[old]
 		st := a.state[old]
-		if st.day != noDay {
-			st.packed = append(st.packed, pack(st.day, st.count))
-			st.day = noDay
-		}
 		if !set[u] {
 			state[u], set[u] = st, true
 		} else {
 			m := &state[u]
 			m.first = min(m.first, st.first)
 			m.anchor = min(m.anchor, st.anchor)
-			m.packed = append(m.packed, st.packed...) // sorted and merged in Finish
 		}
-		for _, d := range a.retDays[old] {
-			retDays[u] = addDay(retDays[u], d)
+		if retDays != nil {
+			for _, d := range a.retDays[old] {
+				retDays[u] = addDay(retDays[u], d)
+			}
 		}
 		if times != nil {
 			times[u] = append(times[u], a.times[old]...)
@@ -250,41 +288,81 @@ func (a *Activity) Remap(to []int32, n int) {
 	a.state, a.retDays, a.times, a.startPer, a.Users = state, retDays, times, startPer, n
 }
 
-// Finish folds each user's current day into their day list. Accessors call
-// it; it is idempotent.
+// flush ends every user's current day, into the log.
+func (a *Activity) flush() {
+	for u := range a.state {
+		if st := &a.state[u]; st.day != noDay {
+			a.log.add(dayRec{user: int32(u), day: st.day, count: st.count})
+			st.day = noDay
+		}
+	}
+}
+
+// Finish groups the finished days by user (a counting sort, which keeps
+// each user's days in the order they finished), sorts the users whose days
+// came out of order and merges equal days. Accessors call it; it is
+// idempotent.
 func (a *Activity) Finish() {
 	if a.finished {
 		return
 	}
 	a.finished = true
+	a.flush()
 	a.FirstSeen = make([]int64, a.Users)
-	a.days = make([][]int32, a.Users)
-	a.counts = make([][]uint16, a.Users)
 	for u := range a.state {
-		st := &a.state[u]
-		a.FirstSeen[u] = st.first
-		if st.day != noDay {
-			st.packed = append(st.packed, pack(st.day, st.count))
+		a.FirstSeen[u] = a.state[u].first
+	}
+	start := make([]int, a.Users+1)
+	for _, b := range a.log.blocks {
+		for _, r := range b {
+			start[r.user+1]++
 		}
-		if !slices.IsSorted(st.packed) { // late days: sort, then merge equal days
-			slices.Sort(st.packed)
+	}
+	for u := 0; u < a.Users; u++ {
+		start[u+1] += start[u]
+	}
+	days := make([]int32, a.log.n)
+	counts := make([]uint16, a.log.n)
+	next := slices.Clone(start[:a.Users])
+	for _, b := range a.log.blocks {
+		for _, r := range b {
+			i := next[r.user]
+			next[r.user]++
+			days[i], counts[i] = r.day, r.count
 		}
-		days := make([]int32, 0, len(st.packed))
-		counts := make([]uint16, 0, len(st.packed))
-		for _, p := range st.packed {
-			d, n := unpack(p)
-			if k := len(days); k > 0 && days[k-1] == d {
-				counts[k-1] = uint16(min(int(counts[k-1])+int(n), 65535))
+	}
+	a.log = dayLog{}
+	// sort and merge each user's days, moving them down over the room
+	// merging freed
+	w := 0
+	var late []dayRec
+	for u := 0; u < a.Users; u++ {
+		ds, cs := days[start[u]:start[u+1]], counts[start[u]:start[u+1]]
+		start[u] = w
+		if !slices.IsSorted(ds) { // late days
+			late = late[:0]
+			for i := range ds {
+				late = append(late, dayRec{day: ds[i], count: cs[i]})
+			}
+			slices.SortStableFunc(late, func(x, y dayRec) int { return cmp.Compare(x.day, y.day) })
+			for i := range late {
+				ds[i], cs[i] = late[i].day, late[i].count
+			}
+		}
+		for i, d := range ds {
+			if w > start[u] && days[w-1] == d {
+				counts[w-1] = uint16(min(int(counts[w-1])+int(cs[i]), 65535))
 				continue
 			}
-			days, counts = append(days, d), append(counts, n)
+			days[w], counts[w] = d, cs[i]
+			w++
 		}
-		a.days[u], a.counts[u] = days, counts
-		st.packed, st.day = nil, noDay
 		if a.cfg.KeepTimes && !slices.IsSorted(a.times[u]) {
 			slices.Sort(a.times[u])
 		}
 	}
+	start[a.Users] = w
+	a.days, a.counts, a.dayStart = days[:w:w], counts[:w:w], start
 }
 
 // addDay adds local day d to days, keeping them sorted and unique.
@@ -305,13 +383,15 @@ func (a *Activity) ReturnDays(u int) []int32 {
 	if a.cfg.ReturnEvent != "" {
 		return a.retDays[u]
 	}
-	return a.days[u]
+	days, _ := a.ActiveDays(u)
+	return days
 }
 
 // ActiveDays are the local days with activity, and events on each.
 func (a *Activity) ActiveDays(u int) ([]int32, []uint16) {
 	a.Finish()
-	return a.days[u], a.counts[u]
+	lo, hi := a.dayStart[u], a.dayStart[u+1]
+	return a.days[lo:hi:hi], a.counts[lo:hi:hi]
 }
 
 // Anchor is the user's first start event, if any.

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -77,6 +78,56 @@ func TestActivityAccumulator(t *testing.T) {
 	}
 	if a.Finish(); a.FirstSeen[0] != mustTime(t, "2024-01-02T10:00:00Z") || len(a.ReturnTimes(0)) != 1 {
 		t.Errorf("first seen / times")
+	}
+}
+
+// Each user's days come out sorted and merged whatever order they finished
+// in: late days, users merged by identity stitching, and days on both sides
+// of 1970-01-01 (negative day numbers).
+func TestActivityDaysMergeAndRemap(t *testing.T) {
+	a := NewActivity(ActivityConfig{})
+	a.NewName(0, "view", false)
+	const day = int64(86400 * 1e9)
+	ev := func(u int32, d int64, n int) {
+		for range n {
+			a.Event(u, 0, d*day+3600e9)
+		}
+	}
+	ev(0, 10, 2)
+	ev(1, 12, 1)
+	ev(2, -1, 1)
+	ev(0, 11, 1)
+	ev(2, 0, 3)
+	ev(1, 10, 1) // late
+	ev(0, 9, 1)  // late
+	ev(2, 1, 1)
+	ev(3, 11, 4)
+	ev(1, 14, 1)
+	a.Remap([]int32{0, 1, 2, 0}, 3) // user 3 is user 0
+	type dc struct {
+		d int32
+		n uint16
+	}
+	want := [][]dc{
+		{{9, 1}, {10, 2}, {11, 5}},
+		{{10, 1}, {12, 1}, {14, 1}},
+		{{-1, 1}, {0, 3}, {1, 1}},
+	}
+	for u, w := range want {
+		days, counts := a.ActiveDays(u)
+		var got []dc
+		for i := range days {
+			got = append(got, dc{days[i], counts[i]})
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("user %d: days %v, want %v", u, got, w)
+		}
+		if r := a.ReturnDays(u); !slices.Equal(r, days) {
+			t.Errorf("user %d: return days %v, want the active days %v", u, r, days)
+		}
+	}
+	if a.Users != 3 || a.FirstSeen[0] != 9*day+3600e9 {
+		t.Errorf("users %d, first seen %v", a.Users, a.FirstSeen)
 	}
 }
 

@@ -46,33 +46,44 @@ func NewLog(users, names []string, events []Event, firstSeen []int64) *Log {
 
 // NewLogDetails is NewLog keeping each event's details (nil: none).
 func NewLogDetails(users, names []string, events []Event, firstSeen []int64, det *Details) *Log {
+	return NewLogEvents(users, names, event.EventsOf(events), firstSeen, det)
+}
+
+// NewLogEvents is NewLogDetails of a read's list of events.
+func NewLogEvents(users, names []string, events event.Events, firstSeen []int64, det *Details) *Log {
 	l := &Log{Users: users, Names: names, FirstSeen: firstSeen}
 	n := len(users)
 	l.start = make([]int32, n+1)
-	for _, e := range events {
-		l.start[e.User+1]++
+	for _, b := range events.Blocks() {
+		for _, e := range b {
+			l.start[e.User+1]++
+		}
 	}
 	for u := 0; u < n; u++ {
 		l.start[u+1] += l.start[u]
 	}
-	l.times = make([]int64, len(events))
-	l.names = make([]int32, len(events))
+	l.times = make([]int64, events.Len())
+	l.names = make([]int32, events.Len())
 	if det != nil {
-		l.det = make([]int32, len(events))
+		l.det = make([]int32, events.Len())
 		l.amounts, l.props = det.Amounts, det.Props
 	}
 	next := slices.Clone(l.start[:n])
-	for k, e := range events {
-		i := next[e.User]
-		next[e.User]++
-		l.times[i] = e.Time
-		l.names[i] = e.Name
-		if det != nil {
-			if det.Index != nil {
-				l.det[i] = det.Index[k]
-			} else {
-				l.det[i] = int32(k)
+	k := 0 // the event's index in the read
+	for _, b := range events.Blocks() {
+		for _, e := range b {
+			i := next[e.User]
+			next[e.User]++
+			l.times[i] = e.Time
+			l.names[i] = e.Name
+			if det != nil {
+				if det.Index != nil {
+					l.det[i] = det.Index[k]
+				} else {
+					l.det[i] = int32(k)
+				}
 			}
+			k++
 		}
 	}
 	for u := 0; u < n; u++ {

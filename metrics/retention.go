@@ -114,13 +114,38 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		size               int64
 		eligible, retained []int64
 		censored           []bool
+		complete           []bool // calendar: whether offset k's period has ended by as_of
 	}
 	rows := map[int]*acc{}
 	mark := make([]bool, n) // offsets with a return, per user
+	// the period of every day of the users' returns, once (Calendar.DayPeriod
+	// of a month is a date conversion, and users have millions of days)
+	var lo, hi int32
+	var spanned bool
+	if !p.Elapsed {
+		for _, u := range users {
+			if int(u) < a.Users {
+				lo, hi, spanned = widen(lo, hi, spanned, a.ReturnDays(int(u)))
+			}
+		}
+	}
+	var period []int
+	if spanned {
+		period = make([]int, hi-lo+1)
+		for i := range period {
+			period[i] = p.Cal.DayPeriod(lo + int32(i))
+		}
+	}
 	add := func(u int, anchor int64, cohort int) {
 		r := rows[cohort]
 		if r == nil {
 			r = &acc{eligible: make([]int64, n), retained: make([]int64, n), censored: make([]bool, n)}
+			if !p.Elapsed { // the same for the whole cohort
+				r.complete = make([]bool, n)
+				for k := range r.complete {
+					r.complete[k] = p.Range.Complete(unixNS(p.Cal.PeriodStart(cohort + k + 1)))
+				}
+			}
 			rows[cohort] = r
 		}
 		r.size++
@@ -143,7 +168,7 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			}
 		} else {
 			for _, d := range a.ReturnDays(u) {
-				off := p.Cal.DayPeriod(d) - cohort
+				off := period[d-lo] - cohort
 				if off < 0 {
 					continue
 				}
@@ -154,13 +179,12 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 			}
 		}
 		for k := 0; k < n; k++ {
-			var end int64
+			var complete bool
 			if p.Elapsed {
-				end = addNS(anchor, int64(k+1)*unit)
+				complete = p.Range.Complete(addNS(anchor, int64(k+1)*unit))
 			} else {
-				end = unixNS(p.Cal.PeriodStart(cohort + k + 1))
+				complete = r.complete[k]
 			}
-			complete := p.Range.Complete(end)
 			ret := mark[k]
 			if p.Unbounded {
 				ret = last >= k
@@ -806,7 +830,8 @@ func addRuns(days []int32, lo int32, w int, diff []int64, monthEnd func(int32) i
 }
 
 // histogram counts users by the number of intervals of the reporting range
-// in which they had at least MinEvents activity events.
+// in which they had at least MinEvents activity events. Every active day of
+// users is in lo..hi.
 func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]HistogramBin, int) {
 	cal := p.Interval
 	if cal.Loc == nil {
@@ -820,6 +845,16 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 	}
 	if p.Range.To != nil {
 		last = min(last, cal.Index(*p.Range.To-1))
+	}
+	// per day of lo..hi, once: whether it starts inside the range, and its
+	// interval (a zone's midnight costs more than the rest of a user's day)
+	inRange := make([]bool, hi-lo+1)
+	period := make([]int, hi-lo+1)
+	for i := range inRange {
+		d := lo + int32(i)
+		start := unixNS(dayStart(int(d), cal.loc()))
+		inRange[i] = (p.Range.From == nil || start >= *p.Range.From) && (p.Range.To == nil || start < *p.Range.To)
+		period[i] = cal.DayPeriod(d)
 	}
 	counts := map[int]int64{}
 	maxK := 0
@@ -837,15 +872,14 @@ func histogram(a *Activity, users []int32, p EngagementParams, lo, hi int32) ([]
 		started := false
 		var firstDay, lastDay int32
 		for i, d := range days {
-			start := unixNS(dayStart(int(d), cal.loc()))
-			if (p.Range.From != nil && start < *p.Range.From) || (p.Range.To != nil && start >= *p.Range.To) {
+			if !inRange[d-lo] {
 				continue
 			}
 			if !started {
 				firstDay = d
 			}
 			lastDay = d
-			pi := cal.DayPeriod(d)
+			pi := period[d-lo]
 			if !started || pi != cur {
 				if started {
 					flush()

@@ -102,14 +102,14 @@ func Dedupe(answers []Answer, mode string, cal *Calendar) ([]Answer, int64) {
 		r string
 		p int
 	}
-	best := map[key]int{}
+	best := make(map[key]int, len(answers))
 	later := func(a, b Answer) bool { // a after b
 		if a.HasTime && b.HasTime && a.Time != b.Time {
 			return a.Time > b.Time
 		}
 		return a.Order > b.Order
 	}
-	var out []Answer
+	out := make([]Answer, 0, len(answers))
 	for i, a := range answers {
 		if a.Respondent == "" {
 			out = append(out, a)
@@ -417,7 +417,7 @@ func (a *Answers) Check(s Scale, given bool, rng Range, mode string, cal *Calend
 		return &UsageError{fmt.Errorf("--period needs a time column; none was found (name it with --time-col)")}
 	}
 	ex := SurveyExcluded{NotAnswers: a.NotAnswers}
-	var kept []Answer
+	kept := make([]Answer, 0, len(a.Rows))
 	a.Status = make([]string, len(a.Rows))
 	for i, r := range a.Rows {
 		v, st, msg := ParseScore(r.Score, s)
