@@ -130,3 +130,27 @@ for c in "inspect" "activation --activation-event report_created" "report --conf
   col() { echo "$1" | awk -F'|' -v n="$2" '{gsub(/ /,"",$n); print $n}'; }
   printf "| %s | %s | %s | %s | %s | %s | %s |\n" "$c" "$(col "$a" 4)" "$(col "$a" 7)" "$(col "$a" 6)" "$(col "$b" 4)" "$(col "$b" 7)" "$(col "$b" 6)"
 done
+
+# Issue #14's bar for Parquet: uptake inspect against DuckDB computing
+# inspect's aggregates of the same file in one query (rows, users, time
+# range, per event its count and users), in the same run, alternating.
+# DuckDB is @duckdb/node-api from scripts/engines.sh's cache; the row is
+# skipped without node or the package. DuckDB's figure is its query alone
+# (not node's start-up); uptake's is the whole process.
+engines=${UPTAKE_ENGINES_DIR:-$HOME/.cache/uptake-engines}/node_modules
+if command -v node >/dev/null && [ -d "$engines/@duckdb/node-api" ]; then
+  echo
+  echo "| $(basename "$pq"), same run | best s | median s |"
+  echo "|---|---:|---:|"
+  duck=() ours=()
+  for _ in $(seq "$RUNS"); do
+    duck+=("$(NODE_PATH="$engines" node scripts/duckdb-inspect.cjs "$pq" timestamp)")
+    /usr/bin/time -f %e -o "$BENCH_DIR/time.txt" "$bin" inspect -q --format json "$pq" > /dev/null
+    ours+=("$(cat "$BENCH_DIR/time.txt")")
+  done
+  stats() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.2f | %.2f", a[1], a[int((NR+1)/2)]}'; }
+  echo "| DuckDB, one query (2 threads) | $(stats "${duck[@]}") |"
+  echo "| uptake inspect | $(stats "${ours[@]}") |"
+else
+  echo "(no DuckDB row: . scripts/engines.sh installs @duckdb/node-api)" >&2
+fi
