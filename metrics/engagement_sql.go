@@ -20,37 +20,47 @@ func engagementSQL(c *SQLContext, s *EngagementSettings) (string, error) {
 	q.With("span", "SELECT min(day) AS lo, max(day) AS hi FROM active_days")
 	q.With("days", sqlgen.Lines("-- every day from the first active day to the last, in the reporting range",
 		"SELECT day FROM "+d.DaySeries("span")+" s", where(c.InRange(d.Midnight("day", c.TZ)))))
-	// a user counts on day d of a trailing window when active on one of the
-	// days the window reaches back to: each active day stands for the days
-	// it keeps the user in
-	covers := func(name string, w int) {
+	q.With("all_days", "SELECT day FROM "+d.DaySeries("span")+" s")
+	// A user counts on day d of a trailing window when active on a day the
+	// window reaches back to: each active day keeps the user counted from
+	// itself until the day before their next active day, or to the last day
+	// its window reaches (end), whichever is first. A user's spans do not
+	// overlap, so the users counted on a day are the spans over it: +1 where
+	// a span starts, -1 the day after it ends, summed up to the day.
+	covers := func(name, what string, end func(day string) string) {
+		q.With(name+"_spans", sqlgen.Lines(
+			"-- the days each active day keeps its user in "+what,
+			"SELECT day AS first, CASE WHEN nxt IS NOT NULL AND nxt <= last THEN "+d.AddDays("nxt", "-1")+" ELSE last END AS last",
+			"FROM (SELECT day, "+d.Min("day")+" OVER (PARTITION BY user_id ORDER BY day ROWS BETWEEN 1 FOLLOWING AND 1 FOLLOWING) AS nxt, "+end("day")+" AS last",
+			"  FROM active_days) a"))
+		q.With(name+"_steps", sqlgen.Lines(
+			"SELECT day, sum(n) AS n FROM (",
+			"  SELECT first AS day, 1 AS n FROM "+name+"_spans",
+			"  UNION ALL",
+			"  SELECT "+d.AddDays("last", "1")+", -1 FROM "+name+"_spans",
+			") x GROUP BY day"))
 		q.With(name, sqlgen.Lines(
-			fmt.Sprintf("-- users active in the %d days up to each day", w),
-			"SELECT day, count(DISTINCT user_id) AS n FROM (",
-			"  SELECT a.user_id AS user_id, "+d.AddDays("a.day", "w.k")+" AS day",
-			"  FROM active_days a CROSS JOIN "+d.Series(w)+" w",
-			") c GROUP BY day"))
+			"-- users active in "+what+" up to each day",
+			"SELECT a.day AS day, sum(COALESCE(x.n, 0)) OVER (ORDER BY a.day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS n",
+			"FROM all_days a LEFT JOIN "+name+"_steps x ON x.day = a.day"))
+	}
+	days := func(w int) func(string) string {
+		return func(day string) string { return d.AddDays(day, fmt.Sprint(w-1)) }
 	}
 	q.With("dau", "SELECT day, count(*) AS n FROM active_days GROUP BY day")
-	covers("wau", 7)
+	covers("wau", "the 7 days", days(7))
 	win := 30
 	lookback := d.AddDays("d.day", fmt.Sprint(-(win - 1)))
 	switch s.MAUWindow {
 	case "28":
 		win = 28
 		lookback = d.AddDays("d.day", fmt.Sprint(-(win - 1)))
-		covers("mau", win)
+		covers("mau", "the 28 days", days(win))
 	case "calendar-month":
 		lookback = d.MonthStart("d.day")
-		q.With("mau", sqlgen.Lines("-- users active in the month up to each day",
-			"SELECT day, count(DISTINCT user_id) AS n FROM (",
-			"  SELECT a.user_id AS user_id, "+d.AddDays("a.day", "w.k")+" AS day, a.day AS active",
-			"  FROM active_days a CROSS JOIN "+d.Series(31)+" w",
-			") c",
-			"WHERE "+d.MonthStart("day")+" = "+d.MonthStart("active"),
-			"GROUP BY day"))
+		covers("mau", "the month", func(day string) string { return d.AddDays(d.AddMonths(d.MonthStart(day), "1"), "-1") })
 	default:
-		covers("mau", win)
+		covers("mau", "the 30 days", days(win))
 	}
 	since := "(SELECT lo FROM span)"
 	if c.Since != nil {
