@@ -18,8 +18,12 @@ type ActivityConfig struct {
 	StartEvent string
 	// ReturnEvent is what counts as a return (default: any activity).
 	ReturnEvent string
-	// KeepTimes keeps each user's return-event times, for elapsed windows.
-	KeepTimes bool
+	// ElapsedUnit, when set, keeps for each user the earliest and latest
+	// return time in every stretch of ElapsedUnit ns (counted from the Unix
+	// epoch) that holds a return: enough to tell which elapsed brackets of
+	// that length a return falls in, from any anchor (ReturnSpans), at one
+	// record per stretch rather than one per event.
+	ElapsedUnit int64
 	// StartPeriods keeps the first start event per calendar period, for
 	// recurring cohorts. Its periods are in Loc (NewActivity sets its zone),
 	// so that a metric can ask for it before the zone is known.
@@ -38,12 +42,12 @@ func (c ActivityConfig) Key() string {
 	if c.StartPeriods != nil {
 		per = fmt.Sprintf("%s/%v", c.StartPeriods.Period, c.StartPeriods.WeekStart)
 	}
-	return fmt.Sprintf("%q %q %q %v %q %q", loc, c.ActiveEvents, c.StartEvent, c.KeepTimes, c.ReturnEvent, per)
+	return fmt.Sprintf("%q %q %q %d %q %q", loc, c.ActiveEvents, c.StartEvent, c.ElapsedUnit, c.ReturnEvent, per)
 }
 
 // Activity accumulates, per user, what activity metrics need: the local days
 // with activity (and how many events on each), the days with a return event,
-// the anchor, and optionally return times. It implements event.Sink, so
+// the anchor, and optionally return spans. It implements event.Sink, so
 // memory grows with users and their active days, not with events.
 type Activity struct {
 	cfg    ActivityConfig
@@ -63,7 +67,7 @@ type Activity struct {
 	counts   []uint16  // events on each
 	dayStart []int     // user u's days are days[dayStart[u]:dayStart[u+1]]
 	retDays  [][]int32 // with ReturnEvent
-	times    [][]int64
+	spans    [][]ReturnSpan
 	startPer []map[int]int64
 	// FirstSeen is each user's first event of any kind (valid after Finish).
 	FirstSeen []int64
@@ -80,6 +84,10 @@ type userState struct {
 	day    int32 // current active day, or noDay
 	count  uint16
 }
+
+// ReturnSpan is the earliest and latest return time of a user in one
+// stretch of ElapsedUnit (see ActivityConfig.ElapsedUnit).
+type ReturnSpan struct{ First, Last int64 }
 
 // dayRec is a finished active day of a user, and its events.
 type dayRec struct {
@@ -177,8 +185,8 @@ func (a *Activity) Event(user, name int32, t int64) {
 		if a.cfg.ReturnEvent != "" {
 			a.retDays = append(a.retDays, nil)
 		}
-		if a.cfg.KeepTimes {
-			a.times = append(a.times, nil)
+		if a.cfg.ElapsedUnit > 0 {
+			a.spans = append(a.spans, nil)
 		}
 		if a.cfg.StartPeriods != nil {
 			a.startPer = append(a.startPer, nil)
@@ -211,8 +219,8 @@ func (a *Activity) Event(user, name int32, t int64) {
 	if a.ret[name] && a.cfg.ReturnEvent != "" {
 		a.retDays[u] = addDay(a.retDays[u], d)
 	}
-	if a.ret[name] && a.cfg.KeepTimes {
-		a.times[u] = append(a.times[u], t)
+	if a.ret[name] && a.cfg.ElapsedUnit > 0 {
+		a.spans[u] = addSpan(a.spans[u], t, a.cfg.ElapsedUnit)
 	}
 	if a.start[name] {
 		if t < st.anchor {
@@ -248,9 +256,9 @@ func (a *Activity) Remap(to []int32, n int) {
 	if a.cfg.ReturnEvent != "" {
 		retDays = make([][]int32, n)
 	}
-	var times [][]int64
-	if a.cfg.KeepTimes {
-		times = make([][]int64, n)
+	var spans [][]ReturnSpan
+	if a.cfg.ElapsedUnit > 0 {
+		spans = make([][]ReturnSpan, n)
 	}
 	var startPer []map[int]int64
 	if a.cfg.StartPeriods != nil {
@@ -271,8 +279,8 @@ func (a *Activity) Remap(to []int32, n int) {
 				retDays[u] = addDay(retDays[u], d)
 			}
 		}
-		if times != nil {
-			times[u] = append(times[u], a.times[old]...)
+		if spans != nil {
+			spans[u] = append(spans[u], a.spans[old]...) // merged in Finish
 		}
 		if startPer != nil {
 			for k, t := range a.startPer[old] {
@@ -285,7 +293,7 @@ func (a *Activity) Remap(to []int32, n int) {
 			}
 		}
 	}
-	a.state, a.retDays, a.times, a.startPer, a.Users = state, retDays, times, startPer, n
+	a.state, a.retDays, a.spans, a.startPer, a.Users = state, retDays, spans, startPer, n
 }
 
 // flush ends every user's current day, into the log.
@@ -357,8 +365,8 @@ func (a *Activity) Finish() {
 			days[w], counts[w] = d, cs[i]
 			w++
 		}
-		if a.cfg.KeepTimes && !slices.IsSorted(a.times[u]) {
-			slices.Sort(a.times[u])
+		if a.cfg.ElapsedUnit > 0 {
+			a.spans[u] = mergeSpans(a.spans[u], a.cfg.ElapsedUnit)
 		}
 	}
 	start[a.Users] = w
@@ -397,10 +405,52 @@ func (a *Activity) ActiveDays(u int) ([]int32, []uint16) {
 // Anchor is the user's first start event, if any.
 func (a *Activity) Anchor(u int) (int64, bool) { return a.state[u].anchor, a.state[u].anchor != noTime }
 
-// ReturnTimes are the user's return-event times (with KeepTimes), sorted.
-func (a *Activity) ReturnTimes(u int) []int64 {
+// ReturnSpans are the user's return spans (with ElapsedUnit), one per
+// stretch with a return, in time order.
+func (a *Activity) ReturnSpans(u int) []ReturnSpan {
 	a.Finish()
-	return a.times[u]
+	return a.spans[u]
+}
+
+// ElapsedUnit is the stretch of the return spans (0: none kept).
+func (a *Activity) ElapsedUnit() int64 { return a.cfg.ElapsedUnit }
+
+// stretch is the stretch of unit ns that holds t.
+func stretch(t, unit int64) int64 {
+	q := t / unit
+	if t%unit != 0 && t < 0 {
+		q--
+	}
+	return q
+}
+
+// addSpan adds return time t to a user's spans: most returns fall in the
+// stretch of the user's last one and only widen it.
+func addSpan(spans []ReturnSpan, t, unit int64) []ReturnSpan {
+	if n := len(spans); n > 0 && stretch(spans[n-1].First, unit) == stretch(t, unit) {
+		s := &spans[n-1]
+		s.First, s.Last = min(s.First, t), max(s.Last, t)
+		return spans
+	}
+	return append(spans, ReturnSpan{First: t, Last: t})
+}
+
+// mergeSpans sorts a user's spans and merges those of one stretch (returns
+// that arrived out of order, users merged by identity stitching).
+func mergeSpans(spans []ReturnSpan, unit int64) []ReturnSpan {
+	if !slices.IsSortedFunc(spans, func(x, y ReturnSpan) int { return cmp.Compare(x.First, y.First) }) {
+		slices.SortFunc(spans, func(x, y ReturnSpan) int { return cmp.Compare(x.First, y.First) })
+	}
+	w := 0
+	for _, s := range spans {
+		if w > 0 && stretch(spans[w-1].First, unit) == stretch(s.First, unit) {
+			spans[w-1].Last = max(spans[w-1].Last, s.Last)
+			continue
+		}
+		spans[w] = s
+		w++
+	}
+	return spans[:w]
 }
 
 // StartsByPeriod are the user's first start event per period (recurring).

@@ -54,7 +54,7 @@ func TestWeekLabelsV20(t *testing.T) {
 }
 
 func TestActivityAccumulator(t *testing.T) {
-	a := NewActivity(ActivityConfig{StartEvent: "signup", ReturnEvent: "buy", KeepTimes: true})
+	a := NewActivity(ActivityConfig{StartEvent: "signup", ReturnEvent: "buy", ElapsedUnit: elapsedUnit(Day)})
 	names := []string{"signup", "buy", "$identify", "view"}
 	for i, n := range names {
 		a.NewName(int32(i), n, n == "$identify")
@@ -76,7 +76,7 @@ func TestActivityAccumulator(t *testing.T) {
 	if at, ok := a.Anchor(0); !ok || at != mustTime(t, "2024-01-02T10:00:00Z") {
 		t.Errorf("anchor %v %v", at, ok)
 	}
-	if a.Finish(); a.FirstSeen[0] != mustTime(t, "2024-01-02T10:00:00Z") || len(a.ReturnTimes(0)) != 1 {
+	if a.Finish(); a.FirstSeen[0] != mustTime(t, "2024-01-02T10:00:00Z") || len(a.ReturnSpans(0)) != 1 {
 		t.Errorf("first seen / times")
 	}
 }

@@ -78,8 +78,12 @@ type RetentionResult struct {
 }
 
 // unit is the length of an elapsed bracket.
-func (p RetentionParams) unit() int64 {
-	switch p.Cal.Period {
+func (p RetentionParams) unit() int64 { return elapsedUnit(p.Cal.Period) }
+
+// elapsedUnit is the length of an elapsed bracket of period p: 24 h, 7 × 24
+// h, or 30 × 24 h.
+func elapsedUnit(p Period) int64 {
+	switch p {
 	case Month:
 		return int64(30 * 24 * time.Hour)
 	case Week:
@@ -104,6 +108,9 @@ func (p RetentionParams) column(k int) string {
 
 // Retention computes the cohort retention table of users.
 func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
+	if p.Elapsed && a.ElapsedUnit() != p.unit() {
+		panic("metrics: elapsed retention needs an Activity with the brackets' ElapsedUnit")
+	}
 	n := p.Periods + 1
 	res := RetentionResult{Cohorts: []RetentionCohort{}, Warnings: []Warning{}}
 	unit := p.unit()
@@ -156,14 +163,19 @@ func Retention(a *Activity, users []int32, p RetentionParams) RetentionResult {
 		clear(mark)
 		last := -1 // furthest offset with a return
 		if p.Elapsed {
-			for _, t := range a.ReturnTimes(u) {
-				if t < anchor {
-					continue
-				}
-				off := int((t - anchor) / unit)
-				last = max(last, off)
-				if off < n {
-					mark[off] = true
+			// the returns of a span lie in one stretch of unit, so their
+			// brackets after the anchor are those of its first and last
+			// (floor((t − anchor) / unit) takes at most two values there)
+			for _, sp := range a.ReturnSpans(u) {
+				for _, t := range [2]int64{sp.First, sp.Last} {
+					if t < anchor {
+						continue
+					}
+					off := int((t - anchor) / unit)
+					last = max(last, off)
+					if off < n {
+						mark[off] = true
+					}
 				}
 			}
 		} else {

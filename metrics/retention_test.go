@@ -45,7 +45,7 @@ func TestRetentionV13(t *testing.T) {
 		"E signup 2024-01-05T00:00:00Z", "E act 2024-01-06T00:00:00Z",
 		"F signup 2024-01-10T00:00:00Z",
 	}
-	a := actOf(t, ActivityConfig{StartEvent: "signup", KeepTimes: true}, rows...)
+	a := actOf(t, ActivityConfig{StartEvent: "signup", ElapsedUnit: elapsedUnit(Day)}, rows...)
 	p := RetentionParams{Cal: Calendar{Period: Day, Loc: time.UTC}, Periods: 7, Elapsed: true,
 		Range: Range{AsOf: mustTime(t, "2024-01-11T00:00:00Z")}, Level: 0.95}
 	r := Retention(a, a.AllUsers(), p)
@@ -286,7 +286,7 @@ func TestRetentionModeCombinations(t *testing.T) {
 		"r start 2024-01-02T10:00:00Z", "r start 2024-01-16T10:00:00Z", "r visit 2024-01-30T10:00:00Z",
 	}
 	asOf := mustTime(t, "2024-03-01T00:00:00Z")
-	a := actOf(t, ActivityConfig{StartEvent: "start", StartPeriods: &mon, KeepTimes: true}, rows...)
+	a := actOf(t, ActivityConfig{StartEvent: "start", StartPeriods: &mon, ElapsedUnit: elapsedUnit(Week)}, rows...)
 	cells := func(r RetentionResult) map[string][]int64 {
 		out := map[string][]int64{}
 		for _, c := range r.Cohorts {
@@ -323,7 +323,7 @@ func TestRetentionAcrossDST(t *testing.T) {
 	la, _ := time.LoadLocation("America/Los_Angeles")
 	// signup Saturday 2024-03-09 23:30 PST; returns Sunday 03-10 23:30 PDT (23 h later) and Monday 03-11 00:30 PDT (24 h later)
 	rows := []string{"u s 2024-03-10T07:30:00Z", "u v 2024-03-11T06:30:00Z", "w s 2024-03-10T07:30:00Z", "w v 2024-03-11T07:30:00Z"}
-	a := actOf(t, ActivityConfig{Loc: la, StartEvent: "s", ReturnEvent: "v", KeepTimes: true}, rows...)
+	a := actOf(t, ActivityConfig{Loc: la, StartEvent: "s", ReturnEvent: "v", ElapsedUnit: elapsedUnit(Day)}, rows...)
 	day := Calendar{Period: Day, Loc: la}
 	asOf := mustTime(t, "2024-04-01T00:00:00Z")
 	cal := Retention(a, a.AllUsers(), RetentionParams{Cal: day, Periods: 2, Range: Range{AsOf: asOf}, Level: 0.95})
@@ -402,7 +402,10 @@ func TestRetentionWarmUp(t *testing.T) {
 			[2][2]int64{{7, 7}, {2, 5}}, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := ActivityConfig{KeepTimes: tt.elapsed}
+			cfg := ActivityConfig{}
+			if tt.elapsed {
+				cfg.ElapsedUnit = elapsedUnit(tt.cal.Period)
+			}
 			if tt.recurring {
 				cfg.StartPeriods = &tt.cal
 			}

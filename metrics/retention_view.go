@@ -108,7 +108,10 @@ summary row.`,
 		return nil
 	},
 	Needs: func(s *RetentionSettings) Needs {
-		cfg := &ActivityConfig{StartEvent: s.StartEvent, ReturnEvent: s.ReturnEvent, KeepTimes: s.WindowMode == "elapsed"}
+		cfg := &ActivityConfig{StartEvent: s.StartEvent, ReturnEvent: s.ReturnEvent}
+		if s.WindowMode == "elapsed" {
+			cfg.ElapsedUnit = elapsedUnit(Period(s.Period))
+		}
 		if s.Cohort == "recurring" {
 			cal := s.Calendar(s.Period, nil) // in the activity's zone
 			cfg.StartPeriods = &cal
