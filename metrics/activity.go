@@ -62,13 +62,18 @@ type Activity struct {
 	// finished days of every user, in the order they finished (mostly
 	// time order): a day change writes one record at the end, with no
 	// per-user allocation; Finish groups them by user
-	log      dayLog
+	log      blockLog[dayRec]
 	days     []int32   // active days of every user, by user (Finish)
 	counts   []uint16  // events on each
 	dayStart []int     // user u's days are days[dayStart[u]:dayStart[u+1]]
 	retDays  [][]int32 // with ReturnEvent
-	spans    [][]ReturnSpan
-	startPer []map[int]int64
+	// return spans (ElapsedUnit): each user's current one beside the
+	// state, the finished ones in a log like the days; Finish groups them
+	cur       []ReturnSpan
+	spanLog   blockLog[spanRec]
+	spans     []ReturnSpan
+	spanStart []int
+	startPer  []map[int]int64
 	// FirstSeen is each user's first event of any kind (valid after Finish).
 	FirstSeen []int64
 	day       dayCache
@@ -86,8 +91,9 @@ type userState struct {
 }
 
 // ReturnSpan is the earliest and latest return time of a user in one
-// stretch of ElapsedUnit (see ActivityConfig.ElapsedUnit).
-type ReturnSpan struct{ First, Last int64 }
+// stretch of ElapsedUnit (see ActivityConfig.ElapsedUnit), which starts at
+// Base (a multiple of the unit).
+type ReturnSpan struct{ Base, First, Last int64 }
 
 // dayRec is a finished active day of a user, and its events.
 type dayRec struct {
@@ -96,18 +102,24 @@ type dayRec struct {
 	count uint16
 }
 
-// dayLog holds records in blocks of a fixed size, so that it grows without
-// copying what it holds.
-type dayLog struct {
-	blocks [][]dayRec
+// spanRec is a finished return span of a user.
+type spanRec struct {
+	user int32
+	span ReturnSpan
+}
+
+// blockLog holds records in blocks of a fixed size, so that it grows
+// without copying what it holds.
+type blockLog[T any] struct {
+	blocks [][]T
 	n      int
 }
 
-const dayLogBlock = 1 << 16
+const logBlock = 1 << 16
 
-func (l *dayLog) add(r dayRec) {
-	if l.n%dayLogBlock == 0 {
-		l.blocks = append(l.blocks, make([]dayRec, 0, dayLogBlock))
+func (l *blockLog[T]) add(r T) {
+	if l.n%logBlock == 0 {
+		l.blocks = append(l.blocks, make([]T, 0, logBlock))
 	}
 	b := &l.blocks[len(l.blocks)-1]
 	*b = append(*b, r)
@@ -115,6 +127,9 @@ func (l *dayLog) add(r dayRec) {
 }
 
 const noDay = int32(-1 << 31)
+
+// noSpan is the Base of a user's current span when there is none.
+const noSpan = int64(-1 << 63)
 
 // NewActivity returns an empty accumulator.
 func NewActivity(cfg ActivityConfig) *Activity {
@@ -167,6 +182,9 @@ func (a *Activity) Events(evs []Event) {
 			if int(e.User) < len(a.state) {
 				a.warmed ^= a.state[e.User].first
 			}
+			if int(e.User) < len(a.cur) {
+				a.warmed ^= a.cur[e.User].Base
+			}
 		}
 		for _, e := range blk {
 			a.Event(e.User, e.Name, e.Time)
@@ -186,7 +204,7 @@ func (a *Activity) Event(user, name int32, t int64) {
 			a.retDays = append(a.retDays, nil)
 		}
 		if a.cfg.ElapsedUnit > 0 {
-			a.spans = append(a.spans, nil)
+			a.cur = append(a.cur, ReturnSpan{Base: noSpan})
 		}
 		if a.cfg.StartPeriods != nil {
 			a.startPer = append(a.startPer, nil)
@@ -219,8 +237,18 @@ func (a *Activity) Event(user, name int32, t int64) {
 	if a.ret[name] && a.cfg.ReturnEvent != "" {
 		a.retDays[u] = addDay(a.retDays[u], d)
 	}
-	if a.ret[name] && a.cfg.ElapsedUnit > 0 {
-		a.spans[u] = addSpan(a.spans[u], t, a.cfg.ElapsedUnit)
+	if unit := a.cfg.ElapsedUnit; a.ret[name] && unit > 0 {
+		// most returns fall in the stretch of the user's current span and
+		// only widen it: two comparisons, no division
+		c := &a.cur[u]
+		if c.Base != noSpan && t >= c.Base && t-c.Base < unit {
+			c.First, c.Last = min(c.First, t), max(c.Last, t)
+		} else {
+			if c.Base != noSpan {
+				a.spanLog.add(spanRec{user: user, span: *c})
+			}
+			*c = ReturnSpan{Base: stretch(t, unit), First: t, Last: t}
+		}
 	}
 	if a.start[name] {
 		if t < st.anchor {
@@ -256,9 +284,14 @@ func (a *Activity) Remap(to []int32, n int) {
 	if a.cfg.ReturnEvent != "" {
 		retDays = make([][]int32, n)
 	}
-	var spans [][]ReturnSpan
-	if a.cfg.ElapsedUnit > 0 {
-		spans = make([][]ReturnSpan, n)
+	a.flushSpans()
+	for _, b := range a.spanLog.blocks { // spans are merged in Finish
+		for i := range b {
+			b[i].user = to[b[i].user]
+		}
+	}
+	if a.cur != nil {
+		a.cur = slices.Repeat([]ReturnSpan{{Base: noSpan}}, n)
 	}
 	var startPer []map[int]int64
 	if a.cfg.StartPeriods != nil {
@@ -279,9 +312,6 @@ func (a *Activity) Remap(to []int32, n int) {
 				retDays[u] = addDay(retDays[u], d)
 			}
 		}
-		if spans != nil {
-			spans[u] = append(spans[u], a.spans[old]...) // merged in Finish
-		}
 		if startPer != nil {
 			for k, t := range a.startPer[old] {
 				if startPer[u] == nil {
@@ -293,7 +323,7 @@ func (a *Activity) Remap(to []int32, n int) {
 			}
 		}
 	}
-	a.state, a.retDays, a.spans, a.startPer, a.Users = state, retDays, spans, startPer, n
+	a.state, a.retDays, a.startPer, a.Users = state, retDays, startPer, n
 }
 
 // flush ends every user's current day, into the log.
@@ -304,6 +334,48 @@ func (a *Activity) flush() {
 			st.day = noDay
 		}
 	}
+}
+
+// flushSpans ends every user's current span, into the span log.
+func (a *Activity) flushSpans() {
+	for u := range a.cur {
+		if c := &a.cur[u]; c.Base != noSpan {
+			a.spanLog.add(spanRec{user: int32(u), span: *c})
+			c.Base = noSpan
+		}
+	}
+}
+
+// finishSpans groups the span log by user (a counting sort), then sorts
+// and merges each user's spans.
+func (a *Activity) finishSpans() {
+	a.flushSpans()
+	start := make([]int, a.Users+1)
+	for _, b := range a.spanLog.blocks {
+		for _, r := range b {
+			start[r.user+1]++
+		}
+	}
+	for u := 0; u < a.Users; u++ {
+		start[u+1] += start[u]
+	}
+	spans := make([]ReturnSpan, a.spanLog.n)
+	next := slices.Clone(start[:a.Users])
+	for _, b := range a.spanLog.blocks {
+		for _, r := range b {
+			spans[next[r.user]] = r.span
+			next[r.user]++
+		}
+	}
+	a.spanLog = blockLog[spanRec]{}
+	w := 0
+	for u := 0; u < a.Users; u++ {
+		merged := mergeSpans(spans[start[u]:start[u+1]])
+		start[u] = w
+		w += copy(spans[w:], merged)
+	}
+	start[a.Users] = w
+	a.spans, a.spanStart, a.cur = spans[:w:w], start, nil
 }
 
 // Finish groups the finished days by user (a counting sort, which keeps
@@ -339,7 +411,7 @@ func (a *Activity) Finish() {
 			days[i], counts[i] = r.day, r.count
 		}
 	}
-	a.log = dayLog{}
+	a.log = blockLog[dayRec]{}
 	// sort and merge each user's days, moving them down over the room
 	// merging freed
 	w := 0
@@ -365,12 +437,12 @@ func (a *Activity) Finish() {
 			days[w], counts[w] = d, cs[i]
 			w++
 		}
-		if a.cfg.ElapsedUnit > 0 {
-			a.spans[u] = mergeSpans(a.spans[u], a.cfg.ElapsedUnit)
-		}
 	}
 	start[a.Users] = w
 	a.days, a.counts, a.dayStart = days[:w:w], counts[:w:w], start
+	if a.cfg.ElapsedUnit > 0 {
+		a.finishSpans()
+	}
 }
 
 // addDay adds local day d to days, keeping them sorted and unique.
@@ -409,41 +481,31 @@ func (a *Activity) Anchor(u int) (int64, bool) { return a.state[u].anchor, a.sta
 // stretch with a return, in time order.
 func (a *Activity) ReturnSpans(u int) []ReturnSpan {
 	a.Finish()
-	return a.spans[u]
+	lo, hi := a.spanStart[u], a.spanStart[u+1]
+	return a.spans[lo:hi:hi]
 }
 
 // ElapsedUnit is the stretch of the return spans (0: none kept).
 func (a *Activity) ElapsedUnit() int64 { return a.cfg.ElapsedUnit }
 
-// stretch is the stretch of unit ns that holds t.
+// stretch is the start of the stretch of unit ns that holds t.
 func stretch(t, unit int64) int64 {
 	q := t / unit
 	if t%unit != 0 && t < 0 {
 		q--
 	}
-	return q
-}
-
-// addSpan adds return time t to a user's spans: most returns fall in the
-// stretch of the user's last one and only widen it.
-func addSpan(spans []ReturnSpan, t, unit int64) []ReturnSpan {
-	if n := len(spans); n > 0 && stretch(spans[n-1].First, unit) == stretch(t, unit) {
-		s := &spans[n-1]
-		s.First, s.Last = min(s.First, t), max(s.Last, t)
-		return spans
-	}
-	return append(spans, ReturnSpan{First: t, Last: t})
+	return q * unit
 }
 
 // mergeSpans sorts a user's spans and merges those of one stretch (returns
 // that arrived out of order, users merged by identity stitching).
-func mergeSpans(spans []ReturnSpan, unit int64) []ReturnSpan {
+func mergeSpans(spans []ReturnSpan) []ReturnSpan {
 	if !slices.IsSortedFunc(spans, func(x, y ReturnSpan) int { return cmp.Compare(x.First, y.First) }) {
 		slices.SortFunc(spans, func(x, y ReturnSpan) int { return cmp.Compare(x.First, y.First) })
 	}
 	w := 0
 	for _, s := range spans {
-		if w > 0 && stretch(spans[w-1].First, unit) == stretch(s.First, unit) {
+		if w > 0 && spans[w-1].Base == s.Base {
 			spans[w-1].Last = max(spans[w-1].Last, s.Last)
 			continue
 		}
