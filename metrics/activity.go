@@ -346,27 +346,36 @@ func (a *Activity) flushSpans() {
 	}
 }
 
+// byUser places the records of l grouped by user, in log order within a
+// user (a counting sort): put(i, r) stores record r at index i, and user
+// u's records are at [start[u], start[u+1]).
+func byUser[T any](l *blockLog[T], users int, user func(T) int32, put func(int, T)) (start []int) {
+	start = make([]int, users+1)
+	for _, b := range l.blocks {
+		for _, r := range b {
+			start[user(r)+1]++
+		}
+	}
+	for u := 0; u < users; u++ {
+		start[u+1] += start[u]
+	}
+	next := slices.Clone(start[:users])
+	for _, b := range l.blocks {
+		for _, r := range b {
+			u := user(r)
+			put(next[u], r)
+			next[u]++
+		}
+	}
+	return start
+}
+
 // finishSpans groups the span log by user (a counting sort), then sorts
 // and merges each user's spans.
 func (a *Activity) finishSpans() {
 	a.flushSpans()
-	start := make([]int, a.Users+1)
-	for _, b := range a.spanLog.blocks {
-		for _, r := range b {
-			start[r.user+1]++
-		}
-	}
-	for u := 0; u < a.Users; u++ {
-		start[u+1] += start[u]
-	}
 	spans := make([]ReturnSpan, a.spanLog.n)
-	next := slices.Clone(start[:a.Users])
-	for _, b := range a.spanLog.blocks {
-		for _, r := range b {
-			spans[next[r.user]] = r.span
-			next[r.user]++
-		}
-	}
+	start := byUser(&a.spanLog, a.Users, func(r spanRec) int32 { return r.user }, func(i int, r spanRec) { spans[i] = r.span })
 	a.spanLog = blockLog[spanRec]{}
 	w := 0
 	for u := 0; u < a.Users; u++ {
@@ -392,25 +401,9 @@ func (a *Activity) Finish() {
 	for u := range a.state {
 		a.FirstSeen[u] = a.state[u].first
 	}
-	start := make([]int, a.Users+1)
-	for _, b := range a.log.blocks {
-		for _, r := range b {
-			start[r.user+1]++
-		}
-	}
-	for u := 0; u < a.Users; u++ {
-		start[u+1] += start[u]
-	}
 	days := make([]int32, a.log.n)
 	counts := make([]uint16, a.log.n)
-	next := slices.Clone(start[:a.Users])
-	for _, b := range a.log.blocks {
-		for _, r := range b {
-			i := next[r.user]
-			next[r.user]++
-			days[i], counts[i] = r.day, r.count
-		}
-	}
+	start := byUser(&a.log, a.Users, func(r dayRec) int32 { return r.user }, func(i int, r dayRec) { days[i], counts[i] = r.day, r.count })
 	a.log = blockLog[dayRec]{}
 	// sort and merge each user's days, moving them down over the room
 	// merging freed
