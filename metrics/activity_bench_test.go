@@ -32,16 +32,25 @@ func BenchmarkActivity(b *testing.B) {
 			open = open[:len(open)-1]
 		}
 	}
+	benchSink(b, evs, func() *Activity { return NewActivity(ActivityConfig{}) }, (*Activity).Events)
+}
+
+// benchSink feeds evs to a new sink in each iteration, as the reader does
+// (20 names, blocks of 4096), finishes it, and reports ns per event.
+func benchSink[S interface {
+	NewName(int32, string, bool)
+	Finish()
+}](b *testing.B, evs []Event, newSink func() S, feed func(S, []Event)) {
 	b.ResetTimer()
 	for range b.N {
-		a := NewActivity(ActivityConfig{})
+		s := newSink()
 		for n := range int32(20) {
-			a.NewName(n, "e", false)
+			s.NewName(n, "e", false)
 		}
 		for lo := 0; lo < len(evs); lo += 4096 {
-			a.Events(evs[lo:min(lo+4096, len(evs))])
+			feed(s, evs[lo:min(lo+4096, len(evs))])
 		}
-		a.Finish()
+		s.Finish()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
 }

@@ -21,16 +21,5 @@ func BenchmarkEventPeriods(b *testing.B) {
 		evs[i] = Event{Time: t0 + int64(i)*int64(4*time.Second), User: int32(rng.IntN(100000)), Name: name}
 	}
 	la, _ := time.LoadLocation("America/Los_Angeles")
-	b.ResetTimer()
-	for range b.N {
-		ep := NewEventPeriods(NewCalendar(Day, "monday", la), la)
-		for n := range int32(20) {
-			ep.NewName(n, "e", false)
-		}
-		for lo := 0; lo < len(evs); lo += 4096 {
-			ep.events(evs[lo:min(lo+4096, len(evs))])
-		}
-		ep.Finish()
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+	benchSink(b, evs, func() *EventPeriods { return NewEventPeriods(NewCalendar(Day, "monday", la), la) }, (*EventPeriods).events)
 }
